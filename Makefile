@@ -1,0 +1,36 @@
+# unitgate: `make run` serves the demo, `make test` runs the whole suite.
+# uv is installed into .tools/ when it is not on PATH; Python packages come from uv.lock.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench env clean
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+env: $(UV)
+	$(UV) sync --frozen --python python3
+
+run: env
+	$(UV) run --frozen unitgate db upgrade
+	$(UV) run --frozen unitgate demo load
+	$(UV) run --frozen unitgate serve --host $(HOST) --port $(PORT)
+
+test: env
+	$(UV) run --frozen pytest
+
+lint: env
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+bench: env
+	$(UV) run --frozen python -m bench
+
+clean:
+	rm -rf .venv .tools var build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The composition root: Litestar app, settings, CLI and telemetry wiring."""

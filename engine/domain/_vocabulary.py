@@ -1,0 +1,145 @@
+"""The finite vocabulary shared by the lifecycle, the policy language and the API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "PMS_STATUSES",
+    "Channel",
+    "DoorKind",
+    "EventSource",
+    "LifecycleEvent",
+    "Permission",
+    "PrincipalKind",
+    "Relation",
+    "UnitState",
+]
+
+
+class UnitState(StrEnum):
+    """A unit's lifecycle state: four PMS statuses and two lien overlays."""
+
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+    GATELOCK = "gatelock"
+    OVERLOCK = "overlock"
+    PENDING_AUCTION = "pending_auction"
+    AUCTION = "auction"
+
+    @property
+    def is_lien(self) -> bool:
+        """True for the states only the portal sets (pending_auction, auction)."""
+        return self in (UnitState.PENDING_AUCTION, UnitState.AUCTION)
+
+    @property
+    def is_delinquent(self) -> bool:
+        """True for the PMS delinquency states (gatelock, overlock)."""
+        return self in (UnitState.GATELOCK, UnitState.OVERLOCK)
+
+
+PMS_STATUSES: frozenset[UnitState] = frozenset(
+    {UnitState.AVAILABLE, UnitState.OCCUPIED, UnitState.GATELOCK, UnitState.OVERLOCK}
+)
+"""The states the PMS owns; a unit's `pms_status` is always one of these."""
+
+
+class EventSource(StrEnum):
+    """Where a lifecycle event comes from. Sources are never mixed."""
+
+    PMS = "pms"
+    """The property management software: tenant, unit and delinquency facts."""
+    PORTAL = "portal"
+    """A person acting in the web portal: lien statuses, with a permission."""
+    SYSTEM = "system"
+    """The clock: an access window or an emergency reaching its stated end."""
+
+
+class LifecycleEvent(StrEnum):
+    """Every event the unit lifecycle machine accepts."""
+
+    MOVE_IN = "move_in"
+    DELINQUENT_GATE = "delinquent_gate"
+    DELINQUENT_OVER = "delinquent_over"
+    CURRENT = "current"
+    VACATE = "vacate"
+    MARK_PENDING_AUCTION = "mark_pending_auction"
+    RECORD_AUCTION_SALE = "record_auction_sale"
+    ASSIGN_CLEANOUT_ACCESS = "assign_cleanout_access"
+    RESTORE = "restore"
+    ACCESS_EXPIRED = "access_expired"
+    EMERGENCY_EXPIRED = "emergency_expired"
+
+
+class DoorKind(StrEnum):
+    """What a door is: an entry point of the facility or one unit's lock."""
+
+    GATE = "gate"
+    BUILDING_DOOR = "building_door"
+    ELEVATOR = "elevator"
+    UNIT_LOCK = "unit_lock"
+
+    @property
+    def is_entry_point(self) -> bool:
+        """True for gates, building doors and elevators."""
+        return self is not DoorKind.UNIT_LOCK
+
+
+class PrincipalKind(StrEnum):
+    """Who is asking to open a door."""
+
+    TENANT = "tenant"
+    SHARED_USER = "shared_user"
+    EMPLOYEE = "employee"
+    AUCTION_WINNER = "auction_winner"
+
+
+class Relation(StrEnum):
+    """How a principal relates to the unit behind a door."""
+
+    TENANT = "tenant"
+    SHARED = "shared"
+    WINNER = "winner"
+    CLEANOUT = "cleanout"
+    NONE = "none"
+
+
+class Channel(StrEnum):
+    """How an unlock reaches the lock."""
+
+    PHONE_RELAY = "phone_relay"
+    REMOTE = "remote"
+    KEYPAD = "keypad"
+
+
+class Permission(StrEnum):
+    """What a role may do. Employees hold permissions through roles."""
+
+    ENTRY_OPEN = "entry.open"
+    """Pass the facility's entry points (gates, doors, elevators)."""
+    UNITS_OPEN_AVAILABLE = "units.open_available"
+    """Open units that are available (not rented)."""
+    UNITS_AUCTION_ACCESS = "units.auction_access"
+    """Open units in pending_auction and auction (the auction permission)."""
+    UNITS_REMOTE_UNLOCK = "units.remote_unlock"
+    """Unlock a door remotely through its gateway."""
+    LIEN_MARK_PENDING_AUCTION = "lien.mark_pending_auction"
+    """Move a delinquent unit to pending_auction."""
+    LIEN_EMERGENCY = "lien.emergency"
+    """Move an occupied unit to a logged, auto-expiring emergency pending_auction."""
+    LIEN_RESTORE = "lien.restore"
+    """Return a pending_auction unit to its PMS status."""
+    AUCTION_RECORD_SALE = "auction.record_sale"
+    """Record an auction sale with its winner and access window."""
+    AUCTION_ASSIGN_CLEANOUT = "auction.assign_cleanout"
+    """Give an employee a clean-out access window on a pending_auction unit."""
+    AUDIT_READ = "audit.read"
+    """Read and verify the audit log and explain decisions."""
+    ROLES_MANAGE = "roles.manage"
+    """Create roles and assign them."""
+    POLICY_MANAGE = "policy.manage"
+    """Load a new access policy."""
+    SYNC_MANAGE = "sync.manage"
+    """See and operate PMS sync."""
+    FACILITY_VIEW = "facility.view"
+    """See facilities, units, doors and locks."""
