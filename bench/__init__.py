@@ -1,0 +1,1 @@
+"""Benchmarks: each module compares unitgate with a reference side by side and prints ratios."""
