@@ -1,1 +1,4 @@
-"""Locks: protocol, transport, driver and fleet. A lock library that imports nothing else of unitgate."""
+"""Locks: protocol, transport, driver and fleet.
+
+A lock library: it imports nothing else of unitgate.
+"""

@@ -55,7 +55,7 @@ def _row(state: UnitState, event: LifecycleEvent, source: EventSource) -> TableR
     for spec in specs:
         outcomes.append("stays" if spec.dest is None else f"-> {spec.dest}")
         requires.append(" and ".join(spec.guards) or "-")
-    return TableRow(state, event, source, " | ".join(outcomes), " | ".join(requires))
+    return TableRow(state, event, source, "; ".join(outcomes), "; ".join(requires))
 
 
 def markdown_table() -> str:
@@ -69,7 +69,7 @@ def markdown_table() -> str:
         "",
         "Outcomes: `-> state` moves; `stays` is accepted and recorded but the state does not move;",
         "`conflict` is recorded as a sync conflict for a person; `refused` raises",
-        "`TransitionRefused` and changes nothing. Alternatives are separated by `|`; the",
+        "`TransitionRefused` and changes nothing. Alternatives are separated by `;`; the",
         "`requires` column lists the guards of each alternative in the same order.",
         "",
         "Guards:",

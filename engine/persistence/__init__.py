@@ -1,0 +1,15 @@
+"""Persistence: sqlmodel tables, databases and transactions, Alembic migrations."""
+
+from engine.persistence._database import Database
+from engine.persistence._migrate import current_revision, head_revision, upgrade
+from engine.persistence._types import UTCDateTime, new_id, stable_id
+
+__all__ = [
+    "Database",
+    "UTCDateTime",
+    "current_revision",
+    "head_revision",
+    "new_id",
+    "stable_id",
+    "upgrade",
+]

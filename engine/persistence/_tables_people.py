@@ -1,0 +1,95 @@
+"""People and what ties them to units: rentals, key shares, roles, auction grants."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Date, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.persistence._types import UTCDateTime, new_id
+
+__all__ = ["AuctionGrant", "KeyShare", "Person", "Rental", "Role", "RoleAssignment"]
+
+
+class Person(SQLModel, table=True):
+    """An account: one person across every company where they rent or work."""
+
+    __tablename__ = "person"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    mobile: str | None = Field(default=None, max_length=32, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Rental(SQLModel, table=True):
+    """A tenant's lease of a unit as the PMS reports it; ended by a PMS vacate."""
+
+    __tablename__ = "rental"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    pms_tenant_ref: str | None = Field(default=None, max_length=100)
+    lease_start: date = Field(sa_type=Date)
+    pms_status: str = Field(default="occupied", max_length=32)
+    mobile: str | None = Field(default=None, max_length=32)
+    """The PMS mobile field, or its primary phone when the PMS has no mobile field."""
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    access_group_id: str | None = Field(default=None, foreign_key="access_group.id")
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class KeyShare(SQLModel, table=True):
+    """A digital key a tenant shares with another person, optionally expiring."""
+
+    __tablename__ = "key_share"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
+    rental_id: str = Field(foreign_key="rental.id", index=True, max_length=36)
+    grantee_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=200)
+
+
+class Role(SQLModel, table=True):
+    """A named set of permissions within one company."""
+
+    __tablename__ = "role"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    name: str = Field(max_length=100)
+    permissions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RoleAssignment(SQLModel, table=True):
+    """An employee holds a role at one facility, or at every facility (facility_id NULL)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role_id", "facility_id"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    role_id: str = Field(foreign_key="role.id", index=True, max_length=36)
+    facility_id: str | None = Field(default=None, foreign_key="facility.id", max_length=36)
+
+
+class AuctionGrant(SQLModel, table=True):
+    """Access to a unit in auction for its winner or a clean-out employee, in a window."""
+
+    __tablename__ = "auction_grant"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
+    kind: str = Field(max_length=16)
+    """`winner` or `cleanout`."""
+    person_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    window_start: datetime = Field(sa_type=UTCDateTime)
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,100 @@
+"""What happened: transitions, access decisions, sync conflicts and the audit chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.persistence._types import UTCDateTime
+
+__all__ = [
+    "AccessDecisionRecord",
+    "AuditEntry",
+    "AuditHead",
+    "SyncConflict",
+    "TransitionRecord",
+]
+
+
+class TransitionRecord(SQLModel, table=True):
+    """One accepted lifecycle event: who, why, source and PMS sequence number."""
+
+    __tablename__ = "transition_record"
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    event: str = Field(max_length=32)
+    source: str = Field(max_length=16)
+    actor: str = Field(max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    pms_status: str = Field(max_length=32)
+    pms_seq: int | None = Field(default=None)
+    unit_version: int
+    """The unit's version after this transition."""
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AccessDecisionRecord(SQLModel, table=True):
+    """One access decision at a door with the rule and policy version that made it."""
+
+    __tablename__ = "access_decision"
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    door_id: str = Field(foreign_key="door.id", index=True, max_length=36)
+    unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=36)
+    person_id: str | None = Field(default=None, foreign_key="person.id", max_length=36)
+    principal_kind: str = Field(max_length=32)
+    channel: str = Field(max_length=32)
+    allowed: bool
+    deciding_rule: str | None = Field(default=None, max_length=100)
+    reason: str = Field(max_length=500)
+    policy_version: str = Field(max_length=80)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class SyncConflict(SQLModel, table=True):
+    """A PMS event that was recorded for a person to resolve instead of being applied."""
+
+    __tablename__ = "sync_conflict"
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    event: str = Field(max_length=32)
+    pms_seq: int | None = Field(default=None)
+    detail: str = Field(max_length=500)
+    at: datetime = Field(sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by: str | None = Field(default=None, max_length=100)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One entry of a facility's append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("facility_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: str = Field(foreign_key="facility.id", max_length=36)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(max_length=40)
+    actor: str = Field(max_length=100)
+    subject: str = Field(max_length=100, index=True)
+    payload: str = Field(sa_type=Text)
+    """Canonical JSON of what happened."""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    mac: str = Field(max_length=64)
+    """HMAC-SHA256 of `hash` under the deployment's audit key."""
+
+
+class AuditHead(SQLModel, table=True):
+    """The last entry of each facility's chain; appends lock this row."""
+
+    __tablename__ = "audit_head"
+    facility_id: str = Field(foreign_key="facility.id", primary_key=True, max_length=36)
+    seq: int = Field(default=0)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,86 @@
+"""Companies, facilities, access groups, units and doors."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import Time, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.persistence._types import UTCDateTime, new_id
+
+__all__ = ["AccessGroup", "Company", "Door", "Facility", "Unit"]
+
+
+class Company(SQLModel, table=True):
+    """A storage operator; the boundary of every token and every query."""
+
+    __tablename__ = "company"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Facility(SQLModel, table=True):
+    """One storage site with its default access hours (in its own time zone)."""
+
+    __tablename__ = "facility"
+    __table_args__ = (UniqueConstraint("company_id", "pms_ref"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    name: str = Field(max_length=200)
+    pms_ref: str | None = Field(default=None, max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+    access_opens: time = Field(default=time(6, 0), sa_type=Time)
+    access_closes: time = Field(default=time(22, 0), sa_type=Time)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AccessGroup(SQLModel, table=True):
+    """Named access hours a rental can be put in instead of the facility default."""
+
+    __tablename__ = "access_group"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    name: str = Field(max_length=100)
+    opens: time = Field(sa_type=Time)
+    closes: time = Field(sa_type=Time)
+
+
+class Unit(SQLModel, table=True):
+    """A rentable unit: lifecycle state, last PMS status, lien details and a version."""
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "number"),
+        UniqueConstraint("facility_id", "pms_ref"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    number: str = Field(max_length=50)
+    pms_ref: str | None = Field(default=None, max_length=100)
+    state: str = Field(default="available", max_length=32, index=True)
+    pms_status: str = Field(default="available", max_length=32)
+    version: int = Field(default=1)
+    """Optimistic concurrency: every change bumps it; a stale writer loses."""
+    last_pms_seq: int = Field(default=0)
+    """The highest PMS sequence number applied to this unit (0: none yet)."""
+    lien_reason: str | None = Field(default=None, max_length=500)
+    emergency_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    access_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Door(SQLModel, table=True):
+    """An entry point (gate, building door, elevator) or one unit's lock."""
+
+    __tablename__ = "door"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=32)
+    unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=36)
+    lock_ref: str | None = Field(default=None, max_length=100)
+    """The lock hardware's identifier (BLE address or vendor id)."""

@@ -1,0 +1,47 @@
+"""Column types and id helpers shared by the tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["UTCDateTime", "new_id", "stable_id"]
+
+_NAMESPACE = uuid.UUID("6f1f5a52-54a1-4f8e-9a47-3b0c5b4f2e11")
+
+
+def new_id() -> str:
+    """A fresh random id (UUID4 text): ids never reveal how many objects exist."""
+    return str(uuid.uuid4())
+
+
+def stable_id(*parts: str) -> str:
+    """A deterministic id from natural keys (UUID5 text): reloading data reuses ids."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite stores them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime `{value.isoformat()}`: use an aware UTC value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]

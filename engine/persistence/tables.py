@@ -1,0 +1,37 @@
+"""Every table of unitgate, in one import."""
+
+from engine.persistence._tables_people import (
+    AuctionGrant,
+    KeyShare,
+    Person,
+    Rental,
+    Role,
+    RoleAssignment,
+)
+from engine.persistence._tables_records import (
+    AccessDecisionRecord,
+    AuditEntry,
+    AuditHead,
+    SyncConflict,
+    TransitionRecord,
+)
+from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
+
+__all__ = [
+    "AccessDecisionRecord",
+    "AccessGroup",
+    "AuctionGrant",
+    "AuditEntry",
+    "AuditHead",
+    "Company",
+    "Door",
+    "Facility",
+    "KeyShare",
+    "Person",
+    "Rental",
+    "Role",
+    "RoleAssignment",
+    "SyncConflict",
+    "TransitionRecord",
+    "Unit",
+]

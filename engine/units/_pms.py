@@ -1,0 +1,181 @@
+"""PMS events: per-unit sequence numbers, statements of the PMS record, idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from engine.domain import EventSource, LifecycleEvent, UnitState
+from engine.errors import InvalidInputError
+from engine.lifecycle import PMS_STATUS_AFTER, Outcome
+from engine.persistence.tables import Person, Rental
+from engine.units._service import LifecycleService
+
+__all__ = ["PmsEvent", "PmsOutcome", "PmsResult", "PmsTenant", "active_rental", "apply_pms_event"]
+
+_PMS_EVENTS = frozenset(PMS_STATUS_AFTER)
+
+
+@dataclass(frozen=True)
+class PmsTenant:
+    """The tenant and rental facts the PMS sends with an event."""
+
+    tenant_ref: str
+    name: str
+    lease_start: date
+    email: str | None = None
+    mobile: str | None = None
+    """The mobile number (a connector falls back to the primary phone when there is none)."""
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class PmsEvent:
+    """The PMS states that at `seq` the unit's status is the one `event` names.
+
+    Sequence numbers are per unit and increase with every PMS change of that unit.
+    """
+
+    unit_id: str
+    seq: int
+    event: LifecycleEvent
+    tenant: PmsTenant | None = None
+
+
+class PmsOutcome(StrEnum):
+    """What happened to a PMS event."""
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class PmsResult:
+    """The outcome of one PMS event and the lifecycle steps it took."""
+
+    outcome: PmsOutcome
+    steps: tuple[Outcome, ...] = field(default_factory=tuple)
+
+
+def active_rental(session: Session, unit_id: str) -> Rental | None:
+    """The unit's current rental, if any."""
+    return session.exec(
+        select(Rental).where(Rental.unit_id == unit_id, col(Rental.ended_at).is_(None))
+    ).first()
+
+
+def apply_pms_event(session: Session, service: LifecycleService, ev: PmsEvent) -> PmsResult:
+    """Bring the unit to the status `ev` states, once, whatever order events arrive in.
+
+    An event at or below the unit's last applied sequence number changes nothing. Because
+    each event states the resulting PMS record (status and tenant) rather than a delta,
+    the steps are planned from the unit's current state: the newest statement wins and a
+    late or repeated one is skipped (invariant 12).
+    """
+    if ev.event not in _PMS_EVENTS:
+        raise InvalidInputError(f"`{ev.event}` is not a PMS event")
+    if ev.seq < 1:
+        raise InvalidInputError(f"PMS sequence number `{ev.seq}` must be positive")
+    unit = service.load(session, ev.unit_id)
+    if ev.seq == unit.last_pms_seq:
+        return PmsResult(PmsOutcome.DUPLICATE)
+    if ev.seq < unit.last_pms_seq:
+        return PmsResult(PmsOutcome.STALE)
+    rental = active_rental(session, unit.id)
+    steps: list[Outcome] = []
+    for event in _plan(UnitState(unit.state), rental, ev):
+        applied = service.apply(
+            session,
+            unit.id,
+            service.request(event, actor="pms", source=EventSource.PMS, pms_seq=ev.seq),
+        )
+        steps.append(applied.outcome)
+        if event is LifecycleEvent.MOVE_IN:
+            assert ev.tenant is not None
+            rental = _move_in(session, service, unit.id, ev.tenant)
+    if ev.tenant is not None and rental is not None:
+        _update_rental(rental, ev.tenant, PMS_STATUS_AFTER[ev.event])
+        session.add(rental)
+    if not steps:
+        _advance_seq(session, service, unit.id, ev.seq)
+        return PmsResult(PmsOutcome.UNCHANGED)
+    if any(s.conflict for s in steps):
+        return PmsResult(PmsOutcome.CONFLICT, tuple(steps))
+    changed = any(s.changed for s in steps)
+    return PmsResult(PmsOutcome.APPLIED if changed else PmsOutcome.UNCHANGED, tuple(steps))
+
+
+def _plan(state: UnitState, rental: Rental | None, ev: PmsEvent) -> list[LifecycleEvent]:
+    target = PMS_STATUS_AFTER[ev.event]
+    if target is UnitState.AVAILABLE:
+        return [] if state is UnitState.AVAILABLE else [LifecycleEvent.VACATE]
+    tail = [] if target is UnitState.OCCUPIED else [ev.event]
+    tenant = ev.tenant
+    if state is UnitState.AVAILABLE and tenant is not None:
+        return [LifecycleEvent.MOVE_IN, *tail]
+    if rental is not None and tenant is not None and rental.pms_tenant_ref != tenant.tenant_ref:
+        return [LifecycleEvent.VACATE, LifecycleEvent.MOVE_IN, *tail]  # a transfer
+    if ev.event is LifecycleEvent.MOVE_IN and state is not UnitState.AVAILABLE:
+        # A repeated move-in for the same tenant states "occupied": the same as current.
+        return [] if state is UnitState.OCCUPIED else [LifecycleEvent.CURRENT]
+    return [ev.event]
+
+
+def _move_in(
+    session: Session, service: LifecycleService, unit_id: str, tenant: PmsTenant
+) -> Rental:
+    person = _find_or_create_person(session, service, tenant)
+    rental = Rental(
+        unit_id=unit_id,
+        person_id=person.id,
+        pms_tenant_ref=tenant.tenant_ref,
+        lease_start=tenant.lease_start,
+        started_at=service.clock.now(),
+    )
+    _update_rental(rental, tenant, UnitState.OCCUPIED)
+    session.add(rental)
+    return rental
+
+
+def _find_or_create_person(
+    session: Session, service: LifecycleService, tenant: PmsTenant
+) -> Person:
+    """Seed 000 step 7: a tenant who already has an account keeps it."""
+    person = None
+    if tenant.email:
+        person = session.exec(
+            select(Person).where(func.lower(Person.email) == tenant.email.lower())
+        ).first()
+    if person is None and tenant.mobile:
+        person = session.exec(select(Person).where(Person.mobile == tenant.mobile)).first()
+    if person is None:
+        person = Person(
+            name=tenant.name,
+            email=tenant.email.lower() if tenant.email else None,
+            mobile=tenant.mobile,
+            created_at=service.clock.now(),
+        )
+        session.add(person)
+        session.flush()
+    return person
+
+
+def _update_rental(rental: Rental, tenant: PmsTenant, status: UnitState) -> None:
+    rental.lease_start = tenant.lease_start
+    rental.mobile = tenant.mobile or tenant.phone
+    rental.phone = tenant.phone
+    rental.email = tenant.email
+    rental.pms_status = status.value
+
+
+def _advance_seq(session: Session, service: LifecycleService, unit_id: str, seq: int) -> None:
+    unit = service.load(session, unit_id)
+    values = {"last_pms_seq": max(unit.last_pms_seq, seq), "updated_at": service.clock.now()}
+    service.compare_and_set(session, unit, values, "pms sequence update")

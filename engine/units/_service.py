@@ -1,0 +1,223 @@
+"""Applying lifecycle events to stored units: decide, compare-and-set, effects, record, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from engine.audit import AuditLog
+from engine.clock import Clock
+from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
+from engine.errors import InvalidInputError
+from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
+from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
+from engine.units._effects import grant_for, lien_fields, release_everyone, revoke_grants
+from engine.units._errors import ConcurrentUpdate, UnitNotFound
+from engine.units._snapshot import snapshot
+
+__all__ = ["Applied", "LifecycleService"]
+
+_LIEN_COLUMNS = ("lien_reason", "emergency_until", "access_until")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An accepted event: the machine's outcome and the unit's new version."""
+
+    outcome: Outcome
+    version: int
+    effects: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LifecycleService:
+    """Applies lifecycle events inside the caller's transaction.
+
+    Nothing is written when an event is refused. Two transactions that read the same
+    unit version cannot both apply: the second gets `ConcurrentUpdate`.
+    """
+
+    machine: LifecycleMachine
+    audit: AuditLog
+    clock: Clock
+
+    def request(
+        self,
+        event: LifecycleEvent,
+        *,
+        actor: str,
+        source: EventSource | None = None,
+        permissions: frozenset[Permission] = frozenset(),
+        **details: Any,
+    ) -> EventRequest:
+        """An `EventRequest` stamped with the clock's now (source defaults to the event's)."""
+        return EventRequest(
+            event=event,
+            source=source or event_source(event),
+            actor=actor,
+            now=self.clock.now(),
+            permissions=permissions,
+            **details,
+        )
+
+    def load(self, session: Session, unit_id: str) -> Unit:
+        """The unit's current row, read fresh from the database."""
+        unit = session.get(Unit, unit_id, populate_existing=True)
+        if unit is None:
+            raise UnitNotFound(unit_id)
+        return unit
+
+    def apply(
+        self,
+        session: Session,
+        unit_id: str,
+        request: EventRequest,
+        *,
+        expected_version: int | None = None,
+    ) -> Applied:
+        """Apply `request` to the unit, or raise and change nothing."""
+        unit = self.load(session, unit_id)
+        if expected_version is not None and unit.version != expected_version:
+            raise ConcurrentUpdate(unit_id, expected_version, request.event)
+        outcome = self.machine.decide(snapshot(unit), request)
+        if request.grantee is not None and session.get(Person, request.grantee) is None:
+            raise InvalidInputError(f"no person `{request.grantee}` to grant access to")
+        now = request.now
+        values: dict[str, Any] = {
+            "pms_status": outcome.pms_status.value,
+            "updated_at": now,
+        }
+        if request.pms_seq is not None:
+            values["last_pms_seq"] = max(unit.last_pms_seq, request.pms_seq)
+        if outcome.conflict is None:
+            values["state"] = outcome.to_state.value
+            current = {c: getattr(unit, c) for c in _LIEN_COLUMNS}
+            values.update(lien_fields(outcome, request, current))
+        self.compare_and_set(session, unit, values, request.event)
+        if outcome.conflict is not None:
+            self._record_conflict(session, unit, outcome, request)
+            return Applied(outcome, unit.version + 1)
+        effects = self._effects(session, unit, outcome, request)
+        self._record(session, unit, outcome, request, unit.version + 1, effects)
+        return Applied(outcome, unit.version + 1, effects)
+
+    @staticmethod
+    def compare_and_set(session: Session, unit: Unit, values: dict[str, Any], event: str) -> None:
+        """Write `values` and bump the version unless the unit changed since it was read."""
+        values = {**values, "version": unit.version + 1}
+        result = session.execute(
+            update(Unit)
+            .where(col(Unit.id) == unit.id, col(Unit.version) == unit.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(unit.id, unit.version, event)
+        # INVARIANT: the identity map now holds what the database holds.
+        session.expire(unit)
+
+    @staticmethod
+    def _effects(
+        session: Session, unit: Unit, outcome: Outcome, request: EventRequest
+    ) -> dict[str, int]:
+        now = request.now
+        if outcome.changed and outcome.to_state is UnitState.AVAILABLE:
+            return release_everyone(session, unit.id, now)
+        if outcome.event is LifecycleEvent.ACCESS_EXPIRED:
+            return {"grants_revoked": revoke_grants(session, unit.id, now, "access window ended")}
+        grant = grant_for(outcome, request, unit.id)
+        if grant is not None:
+            revoked = revoke_grants(session, unit.id, now, "replaced by a new grant")
+            session.add(grant)
+            return {"grants_created": 1, "grants_revoked": revoked}
+        return {}
+
+    def _record(
+        self,
+        session: Session,
+        unit: Unit,
+        outcome: Outcome,
+        request: EventRequest,
+        version: int,
+        effects: dict[str, int],
+    ) -> None:
+        record = TransitionRecord(
+            unit_id=unit.id,
+            facility_id=unit.facility_id,
+            event=outcome.event.value,
+            source=outcome.source.value,
+            actor=request.actor,
+            reason=request.reason,
+            from_state=outcome.from_state.value,
+            to_state=outcome.to_state.value,
+            pms_status=outcome.pms_status.value,
+            pms_seq=request.pms_seq,
+            unit_version=version,
+            at=request.now,
+        )
+        session.add(record)
+        payload = {
+            "unit_id": unit.id,
+            "event": record.event,
+            "source": record.source,
+            "from": record.from_state,
+            "to": record.to_state,
+            "pms_status": record.pms_status,
+            "pms_seq": record.pms_seq,
+            "reason": record.reason,
+            "version": version,
+            "effects": effects,
+            **_details(request),
+        }
+        self.audit.append(
+            session,
+            facility_id=unit.facility_id,
+            at=request.now,
+            kind="transition",
+            actor=request.actor,
+            subject=unit.id,
+            payload=payload,
+        )
+
+    def _record_conflict(
+        self, session: Session, unit: Unit, outcome: Outcome, request: EventRequest
+    ) -> None:
+        assert outcome.conflict is not None
+        session.add(
+            SyncConflict(
+                unit_id=unit.id,
+                facility_id=unit.facility_id,
+                event=outcome.event.value,
+                pms_seq=request.pms_seq,
+                detail=outcome.conflict,
+                at=request.now,
+            )
+        )
+        self.audit.append(
+            session,
+            facility_id=unit.facility_id,
+            at=request.now,
+            kind="sync_conflict",
+            actor=request.actor,
+            subject=unit.id,
+            payload={
+                "unit_id": unit.id,
+                "event": outcome.event.value,
+                "state": outcome.from_state.value,
+                "pms_status": outcome.pms_status.value,
+                "pms_seq": request.pms_seq,
+                "detail": outcome.conflict,
+            },
+        )
+
+
+def _details(request: EventRequest) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if request.expires_at is not None:
+        details["expires_at"] = request.expires_at
+    if request.grantee is not None:
+        details["grantee"] = request.grantee
+        details["window"] = [request.window_start, request.window_end]
+    return details

@@ -1,0 +1,41 @@
+"""Rows to machine inputs, and the state a decision should see right now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.domain import UnitState
+from engine.lifecycle import UnitSnapshot
+from engine.persistence.tables import Unit
+
+__all__ = ["effective_state", "snapshot"]
+
+
+def snapshot(unit: Unit) -> UnitSnapshot:
+    """The machine's view of a stored unit."""
+    return UnitSnapshot(
+        unit_id=unit.id,
+        state=UnitState(unit.state),
+        pms_status=UnitState(unit.pms_status),
+        emergency_until=unit.emergency_until,
+        access_until=unit.access_until,
+    )
+
+
+def effective_state(unit: Unit, now: datetime) -> UnitState:
+    """The state access decisions use at `now`.
+
+    A lien that reached its stated end is over at that instant even before the expiry
+    sweep records it (invariant 13): an emergency returns to the PMS status, an auction
+    window back to pending_auction.
+    """
+    state = UnitState(unit.state)
+    if (
+        state is UnitState.PENDING_AUCTION
+        and unit.emergency_until is not None
+        and unit.emergency_until <= now
+    ):
+        return UnitState(unit.pms_status)
+    if state is UnitState.AUCTION and unit.access_until is not None and unit.access_until <= now:
+        return UnitState.PENDING_AUCTION
+    return state
