@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from api.cli._audit import audit
+from api.cli._db import db
+from api.cli._demo import demo
 from api.cli._lifecycle import lifecycle
+from api.cli._serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,7 +16,11 @@ def cli() -> None:
     """unitgate: access control and unit lifecycle for self-storage facilities."""
 
 
+cli.add_command(audit)
+cli.add_command(db)
+cli.add_command(demo)
 cli.add_command(lifecycle)
+cli.add_command(serve)
 
 
 def main() -> None:

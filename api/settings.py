@@ -1,0 +1,63 @@
+"""Settings from the environment (`UNITGATE_*`), validated by pydantic."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import InvalidInputError
+
+__all__ = ["Settings", "load_settings"]
+
+_PREFIX = "UNITGATE_"
+
+
+class Settings(BaseModel):
+    """Everything a unitgate process is configured with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = "sqlite:///var/unitgate.db"
+    """SQLAlchemy URL; the default is an embedded SQLite file under ./var."""
+    audit_key: str | None = None
+    """Secret that authenticates audit entries; when unset, `audit_key_file` is used."""
+    audit_key_file: Path = Path("var/audit.key")
+    """Where the audit key is kept when `audit_key` is unset (created on first use, 0600)."""
+    emergency_max_minutes: int = Field(default=240, ge=1, le=24 * 60)
+    """The longest an emergency pending auction may be set for."""
+    host: str = "127.0.0.1"
+    """Address `unitgate serve` listens on."""
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port `unitgate serve` listens on."""
+
+    def audit_key_bytes(self) -> bytes:
+        """The audit key, creating and storing a random one on first use when unset."""
+        if self.audit_key:
+            return self.audit_key.encode()
+        path = self.audit_key_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `UNITGATE_<FIELD>` variables; a bad value raises `InvalidInputError`."""
+    env = os.environ if environ is None else environ
+    values = {
+        name: env[_PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if _PREFIX + name.upper() in env
+    }
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _PREFIX + str(first["loc"][0]).upper()
+        raise InvalidInputError(f"setting `{field}`: {first['msg'].lower()}") from exc

@@ -1,0 +1,39 @@
+"""The engine's services wired together for one database, clock and audit key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from engine.audit import AuditLog
+from engine.clock import Clock, SystemClock
+from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
+from engine.persistence import Database
+from engine.units import LifecycleService
+
+__all__ = ["Runtime"]
+
+
+@dataclass
+class Runtime:
+    """What domain operations need: the database, the clock, the audit log, the lifecycle."""
+
+    db: Database
+    clock: Clock
+    audit: AuditLog
+    lifecycle: LifecycleService
+
+    @classmethod
+    def create(
+        cls,
+        database_url: str,
+        audit_key: bytes,
+        *,
+        clock: Clock | None = None,
+        emergency_max: timedelta = DEFAULT_EMERGENCY_MAX,
+    ) -> Runtime:
+        """Build the services for `database_url` (not migrated here: see `upgrade`)."""
+        clock = clock or SystemClock()
+        audit = AuditLog(audit_key)
+        service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
+        return cls(Database(database_url), clock, audit, service)
