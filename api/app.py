@@ -1,32 +1,23 @@
-"""The Litestar application factory."""
+"""The Litestar application factory: settings and engine services in, routes composed."""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+from datetime import timedelta
+
+from litestar import Litestar
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from pydantic import BaseModel
 
+from api.routes.health import health
 from api.settings import Settings, load_settings
-from engine.persistence import current_revision, head_revision
 from engine.runtime import Runtime
 
 __all__ = ["build_runtime", "create_app"]
 
 
-class Health(BaseModel):
-    """Liveness and schema state."""
-
-    status: str
-    database: str
-    schema_revision: str | None
-    schema_current: bool
-
-
 def build_runtime(settings: Settings) -> Runtime:
     """The engine services for `settings`."""
-    from datetime import timedelta
-
     return Runtime.create(
         settings.database_url,
         settings.audit_key_bytes(),
@@ -35,23 +26,15 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
-    """The unitgate HTTP API."""
+    """The unitgate HTTP API; `runtime` lets tests inject a clock and database."""
     settings = settings or load_settings()
-    runtime = runtime or build_runtime(settings)
-
-    @get("/health", tags=["service"], sync_to_thread=True)
-    def health() -> Health:
-        """Whether the service runs and its database schema is current."""
-        revision = current_revision(runtime.db)
-        return Health(
-            status="ok",
-            database=runtime.db.dialect,
-            schema_revision=revision,
-            schema_current=revision == head_revision(),
-        )
-
+    rt = runtime or build_runtime(settings)
     return Litestar(
         route_handlers=[health],
+        dependencies={
+            "runtime": Provide(lambda: rt, use_cache=True, sync_to_thread=False),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
         openapi_config=OpenAPIConfig(
             title="unitgate",
             version="0.1.0",
@@ -59,6 +42,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             path="/docs",
             render_plugins=[ScalarRenderPlugin(path="/")],
         ),
-        state={"runtime": runtime, "settings": settings},
-        on_shutdown=[runtime.db.dispose],
+        on_shutdown=[rt.db.dispose],
     )

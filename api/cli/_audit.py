@@ -24,6 +24,8 @@ def verify_command(facility: str | None) -> None:
     for problem in report.problems:
         click.echo(f"BROKEN {problem}", err=True)
     status = "ok" if report.ok else f"{len(report.problems)} broken chain(s)"
-    click.echo(f"audit log {status}: {report.entries} entries in {report.facilities} facility chains")
+    click.echo(
+        f"audit log {status}: {report.entries} entries in {report.facilities} facility chains"
+    )
     if not report.ok:
         raise SystemExit(1)

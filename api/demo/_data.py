@@ -54,7 +54,13 @@ ROLES: dict[str, tuple[Permission, ...]] = {
 EMPLOYEES: dict[str, tuple[str, str, str, str, str | None]] = {
     "maria": ("Maria Manager", "maria@acme-storage.example", "+15550100001", "Manager", None),
     "alex": ("Alex Auction", "alex@acme-storage.example", "+15550100002", "Auction clerk", None),
-    "sam": ("Sam Maintenance", "sam@acme-storage.example", "+15550100003", "Maintenance", "riverside"),
+    "sam": (
+        "Sam Maintenance",
+        "sam@acme-storage.example",
+        "+15550100003",
+        "Maintenance",
+        "riverside",
+    ),
     "ada": ("Ada Auditor", "ada@acme-storage.example", "+15550100004", "Auditor", None),
 }
 
@@ -63,13 +69,40 @@ TENANTS: dict[str, tuple[str, str | None, str | None]] = {
     f"t{i:02d}": (name, f"{name.split()[0].lower()}@mail.example", f"+1555020{i:04d}")
     for i, name in enumerate(
         [
-            "Olivia Park", "Liam Chen", "Emma Diaz", "Noah Patel", "Ava Kim", "Elijah Brown",
-            "Sophia Rossi", "Lucas Novak", "Mia Okafor", "Mason Silva", "Isabella Cruz",
-            "Logan Meyer", "Amelia Singh", "Ethan Moreau", "Harper Ito", "James Walsh",
-            "Evelyn Costa", "Benjamin Haas", "Abigail Lund", "Henry Adler", "Ella Duarte",
-            "Jack Romero", "Grace Tan", "Owen Fischer", "Chloe Ng", "Wyatt Holm",
-            "Zoe Laine", "Leo Marsh", "Nora Vance", "Caleb Stone", "Lily Frost",
-            "Isaac Reed", "Aria Blake", "Ryan Cole",
+            "Olivia Park",
+            "Liam Chen",
+            "Emma Diaz",
+            "Noah Patel",
+            "Ava Kim",
+            "Elijah Brown",
+            "Sophia Rossi",
+            "Lucas Novak",
+            "Mia Okafor",
+            "Mason Silva",
+            "Isabella Cruz",
+            "Logan Meyer",
+            "Amelia Singh",
+            "Ethan Moreau",
+            "Harper Ito",
+            "James Walsh",
+            "Evelyn Costa",
+            "Benjamin Haas",
+            "Abigail Lund",
+            "Henry Adler",
+            "Ella Duarte",
+            "Jack Romero",
+            "Grace Tan",
+            "Owen Fischer",
+            "Chloe Ng",
+            "Wyatt Holm",
+            "Zoe Laine",
+            "Leo Marsh",
+            "Nora Vance",
+            "Caleb Stone",
+            "Lily Frost",
+            "Isaac Reed",
+            "Aria Blake",
+            "Ryan Cole",
         ]
     )
 }
@@ -86,26 +119,34 @@ def _units(prefix: str, start: int, specs: list[DemoUnit]) -> tuple[DemoUnit, ..
     )
 
 
-_RIVERSIDE = [DemoUnit("", f"t{i:02d}", _OCC) for i in range(12)] + [
-    DemoUnit("", "t12", ("gatelock",)),
-    DemoUnit("", "t13", ("gatelock",)),
-    DemoUnit("", "t14", ("overlock",)),
-    DemoUnit("", "t15", ("overlock", "pending_auction")),
-    DemoUnit("", "t16", ("gatelock", "pending_auction")),
-    DemoUnit("", "t17", ("overlock", "pending_auction", "auction_sale")),
-    DemoUnit("", "t18", ("overlock", "pending_auction", "cleanout")),
-    DemoUnit("", "t19", ("emergency",)),
-    DemoUnit("", "t20", _OCC, lease_starts_in_days=5),
-    DemoUnit("", "t00", _OCC),  # Olivia rents a second unit here
-    DemoUnit("", "t01", ("gatelock",)),  # Liam: one unit current, one delinquent
-] + [DemoUnit("") for _ in range(9)]
+_RIVERSIDE = (
+    [DemoUnit("", f"t{i:02d}", _OCC) for i in range(12)]
+    + [
+        DemoUnit("", "t12", ("gatelock",)),
+        DemoUnit("", "t13", ("gatelock",)),
+        DemoUnit("", "t14", ("overlock",)),
+        DemoUnit("", "t15", ("overlock", "pending_auction")),
+        DemoUnit("", "t16", ("gatelock", "pending_auction")),
+        DemoUnit("", "t17", ("overlock", "pending_auction", "auction_sale")),
+        DemoUnit("", "t18", ("overlock", "pending_auction", "cleanout")),
+        DemoUnit("", "t19", ("emergency",)),
+        DemoUnit("", "t20", _OCC, lease_starts_in_days=5),
+        DemoUnit("", "t00", _OCC),  # Olivia rents a second unit here
+        DemoUnit("", "t01", ("gatelock",)),  # Liam: one unit current, one delinquent
+    ]
+    + [DemoUnit("") for _ in range(9)]
+)
 
-_HILLTOP = [DemoUnit("", f"t{i:02d}", _OCC) for i in range(21, 31)] + [
-    DemoUnit("", "t31", ("gatelock",)),
-    DemoUnit("", "t32", ("overlock",)),
-    DemoUnit("", "t33", ("overlock", "pending_auction")),
-    DemoUnit("", "t02", _OCC),  # Emma rents at both facilities
-] + [DemoUnit("") for _ in range(6)]
+_HILLTOP = (
+    [DemoUnit("", f"t{i:02d}", _OCC) for i in range(21, 31)]
+    + [
+        DemoUnit("", "t31", ("gatelock",)),
+        DemoUnit("", "t32", ("overlock",)),
+        DemoUnit("", "t33", ("overlock", "pending_auction")),
+        DemoUnit("", "t02", _OCC),  # Emma rents at both facilities
+    ]
+    + [DemoUnit("") for _ in range(6)]
+)
 
 FACILITIES: tuple[DemoFacility, ...] = (
     DemoFacility(

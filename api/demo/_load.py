@@ -131,7 +131,9 @@ class _Loader:
             mobile=mobile,
         )
         seq = 1
-        apply_pms_event(self.session, self.rt.lifecycle, PmsEvent(unit.id, seq, LifecycleEvent.MOVE_IN, tenant))
+        apply_pms_event(
+            self.session, self.rt.lifecycle, PmsEvent(unit.id, seq, LifecycleEvent.MOVE_IN, tenant)
+        )
         for step in spec.story:
             if step in _PMS_STEPS:
                 seq += 1

@@ -39,16 +39,16 @@ class Subject:
 
     # --- guards named in _definition.TRANSITIONS (transitions passes an EventData) ---
 
-    def may_mark_pending_auction(self, _: Any = None) -> bool:
+    def actor_may_mark_pending_auction(self, _: Any = None) -> bool:
         return self._holds(Permission.LIEN_MARK_PENDING_AUCTION)
 
-    def may_record_sale(self, _: Any = None) -> bool:
+    def actor_may_record_sale(self, _: Any = None) -> bool:
         return self._holds(Permission.AUCTION_RECORD_SALE)
 
-    def may_assign_cleanout(self, _: Any = None) -> bool:
+    def actor_may_assign_cleanout(self, _: Any = None) -> bool:
         return self._holds(Permission.AUCTION_ASSIGN_CLEANOUT)
 
-    def may_restore(self, _: Any = None) -> bool:
+    def actor_may_restore(self, _: Any = None) -> bool:
         return self._holds(Permission.LIEN_RESTORE)
 
     def emergency_is_valid(self, _: Any = None) -> bool:

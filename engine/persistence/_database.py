@@ -55,12 +55,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries; anything it writes is rolled back."""
+        """A session for queries; closing it discards anything it wrote.
+
+        Objects read stay usable after the block (closing detaches them without expiring).
+        """
         with Session(self._read_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection."""

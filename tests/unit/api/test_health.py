@@ -1,0 +1,32 @@
+"""The service answers on /health and serves its docs page."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from engine.runtime import Runtime
+
+
+def test_health_reports_current_schema(runtime: Runtime) -> None:
+    app = create_app(Settings(database_url=runtime.db.url, audit_key="k"), runtime)
+    with TestClient(app) as client:
+        body = client.get("/health").json()
+    assert body == {
+        "status": "ok",
+        "database": runtime.db.dialect,
+        "schema_revision": "0001",
+        "schema_current": True,
+    }
+
+
+def test_docs_page_and_openapi_are_served(sqlite_runtime: Runtime) -> None:
+    app = create_app(Settings(database_url=sqlite_runtime.db.url, audit_key="k"), sqlite_runtime)
+    with TestClient(app) as client:
+        page = client.get("/docs")
+        spec = client.get("/docs/openapi.json")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert spec.json()["openapi"].startswith("3.1")
+    assert "/health" in spec.json()["paths"]
