@@ -96,25 +96,29 @@ class LifecycleService:
             values["state"] = outcome.to_state.value
             current = {c: getattr(unit, c) for c in _LIEN_COLUMNS}
             values.update(lien_fields(outcome, request, current))
+        new_version = unit.version + 1
         self.compare_and_set(session, unit, values, request.event)
         if outcome.conflict is not None:
             self._record_conflict(session, unit, outcome, request)
-            return Applied(outcome, unit.version + 1)
+            return Applied(outcome, new_version)
         effects = self._effects(session, unit, outcome, request)
-        self._record(session, unit, outcome, request, unit.version + 1, effects)
-        return Applied(outcome, unit.version + 1, effects)
+        self._record(session, unit, outcome, request, new_version, effects)
+        return Applied(outcome, new_version, effects)
 
     @staticmethod
     def compare_and_set(session: Session, unit: Unit, values: dict[str, Any], event: str) -> None:
         """Write `values` and bump the version unless the unit changed since it was read."""
-        values = {**values, "version": unit.version + 1}
+        version = unit.version
+        values = {**values, "version": version + 1}
+        # No ORM synchronisation: it would bump `unit.version` in memory even when no row matched.
         result = session.execute(
             update(Unit)
-            .where(col(Unit.id) == unit.id, col(Unit.version) == unit.version)
+            .where(col(Unit.id) == unit.id, col(Unit.version) == version)
             .values(**values)
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdate(unit.id, unit.version, event)
+            raise ConcurrentUpdate(unit.id, version, event)
         # INVARIANT: the identity map now holds what the database holds.
         session.expire(unit)
 
