@@ -31,6 +31,8 @@ class Rental(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
     person_id: str = Field(foreign_key="person.id", index=True, max_length=36)
     pms_tenant_ref: str | None = Field(default=None, max_length=100)
+    pms_rental_ref: str | None = Field(default=None, max_length=100)
+    """The PMS's own id for this rental (ledger); a new id means a new rental."""
     lease_start: date = Field(sa_type=Date)
     pms_status: str = Field(default="occupied", max_length=32)
     mobile: str | None = Field(default=None, max_length=32)

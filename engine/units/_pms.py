@@ -31,6 +31,8 @@ class PmsTenant:
     mobile: str | None = None
     """The mobile number (a connector falls back to the primary phone when there is none)."""
     phone: str | None = None
+    rental_ref: str | None = None
+    """The PMS's id for the rental (ledger); tells a re-rental by the same tenant from a payment."""
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,19 @@ def _plan(state: UnitState, rental: Rental | None, ev: PmsEvent) -> list[Lifecyc
     tenant = ev.tenant
     if state is UnitState.AVAILABLE and tenant is not None:
         return [LifecycleEvent.MOVE_IN, *tail]
-    if rental is not None and tenant is not None and rental.pms_tenant_ref != tenant.tenant_ref:
+    if rental is not None and tenant is not None and not _same_rental(rental, tenant):
         return [LifecycleEvent.VACATE, LifecycleEvent.MOVE_IN, *tail]  # a transfer
     if ev.event is LifecycleEvent.MOVE_IN and state is not UnitState.AVAILABLE:
         # A repeated move-in for the same tenant states "occupied": the same as current.
         return [] if state is UnitState.OCCUPIED else [LifecycleEvent.CURRENT]
     return [ev.event]
+
+
+def _same_rental(rental: Rental, tenant: PmsTenant) -> bool:
+    if rental.pms_tenant_ref != tenant.tenant_ref:
+        return False
+    # A statement about another rental of the same tenant means the one we hold has ended.
+    return tenant.rental_ref is None or rental.pms_rental_ref in (None, tenant.rental_ref)
 
 
 def _move_in(
@@ -136,6 +145,7 @@ def _move_in(
         unit_id=unit_id,
         person_id=person.id,
         pms_tenant_ref=tenant.tenant_ref,
+        pms_rental_ref=tenant.rental_ref,
         lease_start=tenant.lease_start,
         started_at=service.clock.now(),
     )
@@ -168,6 +178,7 @@ def _find_or_create_person(
 
 
 def _update_rental(rental: Rental, tenant: PmsTenant, status: UnitState) -> None:
+    rental.pms_rental_ref = tenant.rental_ref or rental.pms_rental_ref
     rental.lease_start = tenant.lease_start
     rental.mobile = tenant.mobile or tenant.phone
     rental.phone = tenant.phone

@@ -183,6 +183,7 @@ def upgrade() -> None:
     sa.Column('unit_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('person_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('pms_tenant_ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('pms_rental_ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('lease_start', sa.Date(), nullable=False),
     sa.Column('pms_status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('mobile', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
