@@ -1,5 +1,5 @@
 """`unitgate`: the command line."""
 
-from api.cli._main import main
+from api.cli._main import cli, main
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]

@@ -6,6 +6,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from engine.persistence import head_revision
 from engine.runtime import Runtime
 
 
@@ -16,7 +17,7 @@ def test_health_reports_current_schema(runtime: Runtime) -> None:
     assert body == {
         "status": "ok",
         "database": runtime.db.dialect,
-        "schema_revision": "0001",
+        "schema_revision": head_revision(),
         "schema_current": True,
     }
 

@@ -1,0 +1,95 @@
+"""The `unitgate` command line: migrations, the demo, audit verification, bad settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from api.cli import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private database and audit key for the CLI; returns the database file."""
+    path = tmp_path / "unitgate.db"
+    monkeypatch.setenv("UNITGATE_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("UNITGATE_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
+    monkeypatch.delenv("UNITGATE_AUDIT_KEY", raising=False)
+    return path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_db_upgrade_from_empty_then_already_current(env: Path) -> None:
+    status = run("db", "status")
+    assert status.exit_code == 1
+    assert "revision empty" in status.output
+    first = run("db", "upgrade")
+    assert first.exit_code == 0
+    assert "migrated from empty to revision" in first.output
+    again = run("db", "upgrade")
+    assert "already at revision" in again.output
+    assert run("db", "status").exit_code == 0
+
+
+def test_demo_load_is_idempotent(env: Path) -> None:
+    run("db", "upgrade")
+    first = run("demo", "load")
+    assert first.exit_code == 0, first.output
+    assert "demo company loaded 2 facilities" in first.output
+    counts = table_counts(env)
+    second = run("demo", "load")
+    assert second.exit_code == 0
+    assert "already loaded, nothing changed" in second.output
+    assert table_counts(env) == counts
+    assert counts["unit"] >= 50
+    with sqlite3.connect(env) as conn:
+        states = {row[0] for row in conn.execute("SELECT DISTINCT state FROM unit")}
+    assert states == {"available", "occupied", "gatelock", "overlock", "pending_auction", "auction"}
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def test_audit_verify_passes_then_names_the_edited_entry(env: Path) -> None:
+    run("db", "upgrade")
+    run("demo", "load")
+    ok = run("audit", "verify")
+    assert ok.exit_code == 0
+    assert ok.output.startswith("audit log ok:")
+    with sqlite3.connect(env) as conn:
+        facility, seq = conn.execute(
+            "SELECT facility_id, seq FROM audit_entry ORDER BY facility_id, seq LIMIT 1 OFFSET 4"
+        ).fetchone()
+        conn.execute(
+            "UPDATE audit_entry SET actor = 'person:someone-else' "
+            "WHERE facility_id = ? AND seq = ?",
+            (facility, seq),
+        )
+    broken = CliRunner().invoke(cli, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"BROKEN facility `{facility}`: entry #{seq}" in broken.output
+    assert "edited" in broken.output
+    assert "1 broken chain(s)" in broken.output
+
+
+def test_bad_setting_names_the_variable(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNITGATE_EMERGENCY_MAX_MINUTES", "soon")
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code != 0
+    assert "UNITGATE_EMERGENCY_MAX_MINUTES" in result.output
+
+
+def test_lifecycle_diagram_matches_the_committed_spec(tmp_path: Path) -> None:
+    out = tmp_path / "lifecycle.mmd"
+    assert run("lifecycle", "diagram", "-o", str(out)).exit_code == 0
+    committed = Path(__file__).parents[3] / "specs" / "lifecycle.mmd"
+    assert out.read_text() == committed.read_text()
