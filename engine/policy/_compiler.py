@@ -1,0 +1,122 @@
+"""Compile a loaded policy to a complete decision table, and evaluate by lookup.
+
+Table entry = code of the deciding rule: 0 for deny by default, `k` for `rules[k - 1]`.
+The deciding rule is the first matching forbid in file order, else the first matching
+permit: forbid wins, deny by default, and the order of rules never changes a decision.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from engine.policy._boxes import box_has, decision_regions, matcher_cells
+from engine.policy._reach import reachability
+from engine.policy._request import AccessRequest, Decision
+from engine.policy._source import PolicySource, Rule
+from engine.policy._space import SPACE
+
+__all__ = ["CompiledPolicy", "Explanation", "compile_policy"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a request was decided as it was."""
+
+    request: AccessRequest
+    decision: Decision
+    matched: tuple[Rule, ...]
+    """Every enabled rule whose conditions hold, in file order."""
+
+    @property
+    def deciding(self) -> Rule | None:
+        """The rule that decided; None for deny by default."""
+        for rule in self.matched:
+            if rule.id == self.decision.rule:
+                return rule
+        return None
+
+
+class CompiledPolicy:
+    """A policy as a decision table over every request of the space."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+        self.version = source.version
+        self.active: tuple[Rule, ...] = tuple(r for r in source.rules if r.matcher is not None)
+        # Priority order: forbids, then permits, each in file order.
+        order = [i for i, r in enumerate(self.active) if r.effect == "forbid"]
+        order += [i for i, r in enumerate(self.active) if r.effect == "permit"]
+        matchers = [self.active[i].matcher for i in order]
+        table = array("H", bytes(2 * SPACE.cells))
+        for start, length, first in decision_regions([m for m in matchers if m is not None]):
+            if first >= 0:
+                table[start : start + length] = array("H", [order[first] + 1]) * length
+        self.table = table
+        self.active_ids = tuple(r.id for r in self.active)
+        deny = Decision(False, None, source.deny_reason, source.version)
+        self.decisions: tuple[Decision, ...] = (
+            deny,
+            *(
+                Decision(r.effect == "permit", r.id, r.shown_reason, source.version)
+                for r in self.active
+            ),
+        )
+        self.allowed_codes = bytes(d.allowed for d in self.decisions)
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        """Parameter values in force."""
+        return dict(self.source.parameter_values)
+
+    def decide(self, request: AccessRequest) -> Decision:
+        """The decision for `request`: one table lookup."""
+        return self.decisions[self.table[request.cell]]
+
+    def allowed_cell(self, cell: int) -> bool:
+        """Whether the request at `cell` is permitted."""
+        return bool(self.allowed_codes[self.table[cell]])
+
+    def matching_rules(self, cell: int) -> tuple[Rule, ...]:
+        """Every enabled rule matching the request at `cell`, in file order."""
+        indexes = SPACE.decode(cell)
+        out = []
+        for rule in self.active:
+            m = rule.matcher
+            assert m is not None
+            if box_has(m.when, indexes) and not (m.unless and box_has(m.unless, indexes)):
+                out.append(rule)
+        return tuple(out)
+
+    def explain(self, request: AccessRequest) -> Explanation:
+        """The decision with every rule that matched."""
+        return Explanation(request, self.decide(request), self.matching_rules(request.cell))
+
+    def rule_statistics(self) -> dict[str, tuple[int, int]]:
+        """Per enabled rule: reachable requests it matches, and those where it does not decide.
+
+        For a permit, the second number counts requests a forbid overrides.
+        """
+        flags = reachability().flags
+        table = self.table
+        stats: dict[str, tuple[int, int]] = {}
+        for code, rule in enumerate(self.active, start=1):
+            assert rule.matcher is not None
+            cells = [c for c in matcher_cells(rule.matcher) if flags[c]]
+            if rule.effect == "permit":
+                lost = sum(1 for c in cells if not self.allowed_codes[table[c]])
+            else:
+                lost = sum(1 for c in cells if table[c] != code)
+            stats[rule.id] = (len(cells), lost)
+        return stats
+
+    def reachable_cells(self) -> Iterator[int]:
+        """Every reachable cell, ascending."""
+        flags = reachability().flags
+        return (i for i, f in enumerate(flags) if f)
+
+
+def compile_policy(source: PolicySource) -> CompiledPolicy:
+    """Compile `source` to its decision table."""
+    return CompiledPolicy(source)

@@ -1,0 +1,109 @@
+"""YAML to plain data, remembering the line and column of every value.
+
+PyYAML keeps the last of duplicate keys silently; reviewers would never see the first, so
+a duplicate key is an error here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.policy._errors import PolicyError, PolicyIssue, SourceLocation
+
+__all__ = ["MAX_FILE_BYTES", "Located", "read_yaml"]
+
+MAX_FILE_BYTES = 256 * 1024
+"""Policy and invariant files are read by people; anything larger is a mistake or an attack."""
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed YAML data and the `(line, column)` (1-based) of each value by its path."""
+
+    file: str
+    data: Any
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def location(self, path: Path_) -> SourceLocation:
+        """The location of the value at `path`, or of its nearest enclosing value."""
+        probe = tuple(path)
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        line, column = self.marks.get(probe, (1, 1))
+        return SourceLocation(self.file, line, column, dotted(path))
+
+
+def dotted(path: Path_) -> str:
+    """`rules[2].when.door` for `("rules", 2, "when", "door")`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _fail(file: str, line: int, column: int, code: str, message: str, help: str) -> PolicyError:
+    return PolicyError(
+        [PolicyIssue("error", code, message, SourceLocation(file, line, column), help)]
+    )
+
+
+def read_yaml(text: str | bytes, file: str) -> Located:
+    """Parse one YAML document with locations; raise `PolicyError` on any problem."""
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_FILE_BYTES:
+        raise _fail(
+            file, 1, 1, "file-too-large",
+            f"file is {size} bytes, over the limit of {MAX_FILE_BYTES}",
+            "split the policy into several files in one directory",
+        )  # fmt: skip
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or "malformed yaml").strip()
+        raise _fail(
+            file, line, column, "yaml-syntax", f"malformed yaml: {problem}",
+            "check indentation and quoting; values with `:` or `#` need quotes",
+        ) from exc  # fmt: skip
+    except yaml.YAMLError as exc:
+        raise _fail(file, 1, 1, "yaml-syntax", f"malformed yaml: {exc}", "") from exc
+    if node is None:
+        raise _fail(
+            file, 1, 1, "empty-file", "file is empty",
+            "a policy file holds `rules:` and/or `parameters:`; delete the file if unused",
+        )  # fmt: skip
+    located = Located(file, None)
+    located.data = _build(node, (), located, yaml.SafeLoader(""))
+    return located
+
+
+def _build(node: Node, path: Path_, out: Located, loader: yaml.SafeLoader) -> Any:
+    out.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                raise _fail(
+                    out.file, line, column, "bad-key", "keys must be plain names",
+                    "write keys like `when:` or `door:`",
+                )  # fmt: skip
+            key = str(key_node.value)
+            if key in result:
+                raise _fail(
+                    out.file, line, column, "duplicate-key",
+                    f"key `{key}` appears twice in one mapping",
+                    "YAML would silently keep only the last one; merge or rename them",
+                )  # fmt: skip
+            result[key] = _build(value_node, (*path, key), out, loader)
+        return result
+    if isinstance(node, SequenceNode):
+        return [_build(item, (*path, i), out, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node)
