@@ -9,11 +9,14 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from api.policy_reload import policy_reloader
 from api.routes.health import health
+from api.routes.policy import policy_status
 from api.settings import Settings, load_settings
+from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
 
-__all__ = ["build_runtime", "create_app"]
+__all__ = ["build_policy_store", "build_runtime", "create_app"]
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -25,13 +28,25 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
+def build_policy_store(settings: Settings, runtime: Runtime) -> PolicyStore:
+    """The access policy from `settings.policy_path`, loaded, verified and ready to reload."""
+    return PolicyStore(
+        settings.policy_path or default_policy_path(),
+        load_invariants(default_invariants_path()),
+        runtime.clock,
+    )
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """The unitgate HTTP API; `runtime` lets tests inject a clock and database."""
     settings = settings or load_settings()
     rt = runtime or build_runtime(settings)
+    policies = build_policy_store(settings, rt)
     return Litestar(
-        route_handlers=[health],
+        route_handlers=[health, policy_status],
+        lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
         dependencies={
+            "policies": Provide(lambda: policies, use_cache=True, sync_to_thread=False),
             "runtime": Provide(lambda: rt, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     """Where the audit key is kept when `audit_key` is unset (created on first use, 0600)."""
     emergency_max_minutes: int = Field(default=240, ge=1, le=24 * 60)
     """The longest an emergency pending auction may be set for."""
+    policy_path: Path | None = None
+    """The access policy (a directory of YAML files); the shipped `policy/` when unset."""
+    policy_reload_seconds: float = Field(default=5.0, ge=0, le=3600)
+    """How often the service looks for changed policy files (0: never)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

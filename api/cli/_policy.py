@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 an invariant is violated (or decisions changed with `--fail-
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,8 +30,10 @@ from engine.policy import (
     describe_failure,
     diff_policies,
     export_cedar,
+    invariants_json_schema,
     load_invariants,
     load_policy,
+    policy_json_schema,
     reachability,
     render_row,
     validate_policy,
@@ -265,8 +268,6 @@ def report(
 @_exits_2_on_bad_input
 def export_cedar_command(path: Path | None, output: Path, pairs: tuple[str, ...]) -> None:
     """Write policy.cedar, policy.cedarschema and policy.cedarschema.json to OUTPUT."""
-    import json
-
     exported = export_cedar(_compiled(path, pairs).source)
     output.mkdir(parents=True, exist_ok=True)
     (output / "policy.cedar").write_text(exported.policies, encoding="utf-8")
@@ -275,3 +276,15 @@ def export_cedar_command(path: Path | None, output: Path, pairs: tuple[str, ...]
         json.dumps(exported.schema_json, indent=2) + "\n", encoding="utf-8"
     )
     click.echo(f"wrote {len(exported.policy_ids)} Cedar policies and the schema to {output}")
+
+
+@policy.command()
+@click.option(
+    "-o", "--output", type=_PATH, default=Path("specs"), show_default=True, help="directory"
+)
+def schema(output: Path) -> None:
+    """Write the JSON Schemas of policy and invariants files (specs/*.schema.json)."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "policy.schema.json").write_text(policy_json_schema(), encoding="utf-8")
+    (output / "invariants.schema.json").write_text(invariants_json_schema(), encoding="utf-8")
+    click.echo(f"wrote {output}/policy.schema.json and {output}/invariants.schema.json")

@@ -21,7 +21,9 @@ _GROW_ORDER = tuple(reversed(DISPLAY_ORDER))
 
 
 def cover(cells: Collection[int], fixed: Iterable[str] = ()) -> list[tuple[Row, int]]:
-    """Rows covering exactly the reachable `cells`, each with how many requests it holds.
+    """Rows covering exactly the reachable `cells`, each with how many requests it adds.
+
+    Rows may overlap; each request is counted in the first row that describes it.
 
     Attributes in `fixed` are not grown (the caller shows them elsewhere).
     """
@@ -49,7 +51,7 @@ def cover(cells: Collection[int], fixed: Iterable[str] = ()) -> list[tuple[Row, 
                     c in wanted or not flags[c] for c in slab_cells
                 ):
                     box[d] |= 1 << v
-        members = [c for c in box_cells(tuple(box)) if c in wanted]
+        members = [c for c in box_cells(tuple(box)) if c in wanted and c not in covered]
         covered.update(members)
         row: Row = {}
         for name in DISPLAY_ORDER:

@@ -72,10 +72,13 @@ def _issue_from_error(
 ) -> PolicyIssue:
     loc = (*base, *error["loc"])
     ctx = error.get("ctx") or {}
-    if isinstance(ctx.get("index"), int):
+    given = error.get("input")
+    if isinstance(given, dict) and "not" in given:
+        loc, given = (*loc, "not"), given["not"]
+    if isinstance(ctx.get("index"), int) and isinstance(given, list):
         loc = (*loc, ctx["index"])
     kind = error["type"]
-    where = located.location(loc)
+    where = located.location(loc, key=kind == "extra_forbidden")
     name = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
         inside_conditions = len(loc) >= 2 and (
@@ -281,6 +284,6 @@ def load_policy_files(
         ),
         rules=tuple(rules),
         parameters=tuple(params.values()),
-        deny_reason=deny_reason[0] if deny_reason else DEFAULT_DENY_REASON,
+        deny_reason=" ".join(deny_reason[0].split()) if deny_reason else DEFAULT_DENY_REASON,
         version=_version(files, overrides),
     )

@@ -29,9 +29,13 @@ class Located:
     file: str
     data: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
-    def location(self, path: Path_) -> SourceLocation:
-        """The location of the value at `path`, or of its nearest enclosing value."""
+    def location(self, path: Path_, *, key: bool = False) -> SourceLocation:
+        """The location of the value at `path` (or of its key), else of its nearest parent."""
+        if key and tuple(path) in self.key_marks:
+            line, column = self.key_marks[tuple(path)]
+            return SourceLocation(self.file, line, column, dotted(path))
         probe = tuple(path)
         while probe not in self.marks and probe:
             probe = probe[:-1]
@@ -102,6 +106,7 @@ def _build(node: Node, path: Path_, out: Located, loader: yaml.SafeLoader) -> An
                     f"key `{key}` appears twice in one mapping",
                     "YAML would silently keep only the last one; merge or rename them",
                 )  # fmt: skip
+            out.key_marks[(*path, key)] = (line, column)
             result[key] = _build(value_node, (*path, key), out, loader)
         return result
     if isinstance(node, SequenceNode):

@@ -1,0 +1,51 @@
+"""The service serves a verified policy and hot-reloads it; a bad reload changes nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from engine.runtime import Runtime
+from tests.support.policy import default_policy_data, without_rule, write_policy
+
+
+def _wait_for(
+    client: TestClient[Litestar], predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get("/v1/policy").json()
+        if predicate(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def test_policy_is_served_and_reloaded_only_when_proven(
+    tmp_path: Path, sqlite_url: str, sqlite_runtime: Runtime
+) -> None:
+    policy_dir = write_policy(tmp_path / "policy", default_policy_data())
+    settings = Settings(database_url=sqlite_url, policy_path=policy_dir, policy_reload_seconds=0.05)
+    with TestClient(create_app(settings, sqlite_runtime)) as client:
+        first = client.get("/v1/policy").json()
+        assert first["version"].startswith("sha256:")
+        assert first["parameters"]["delinquency_locks_every_gate"] is True
+
+        write_policy(policy_dir, without_rule(default_policy_data(), "outside-access-hours"))
+        body = _wait_for(client, lambda b: b["history"][-1]["outcome"] == "rejected")
+        assert body["version"] == first["version"]
+        assert "inv-08b-outside-access-hours-denied" in body["history"][-1]["reason"]
+
+        data = default_policy_data()
+        data["facility.yaml"]["parameters"]["delinquency_locks_every_gate"]["value"] = False
+        write_policy(policy_dir, data)
+        body = _wait_for(client, lambda b: b["version"] != first["version"])
+        assert body["version"] != first["version"]
+        assert body["parameters"]["delinquency_locks_every_gate"] is False
+        assert [h["outcome"] for h in body["history"]] == ["loaded", "rejected", "loaded"]
