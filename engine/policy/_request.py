@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
 from engine.errors import InvalidInputError
@@ -48,52 +49,92 @@ def _permission_offset(held: frozenset[Permission]) -> int:
     return offset
 
 
-@dataclass(frozen=True, slots=True)
-class AccessRequest:
-    """Someone asks to open a door; every attribute the policy may look at.
-
-    Building one checks that it is a real request (only employees hold permissions, a unit
-    lock belongs to a unit, ...), so every decision lies in the space the proofs cover.
-    """
-
+class _RequestFields(NamedTuple):
     principal: PrincipalKind
     door: DoorKind
     unit_state: UnitState | None
-    """The state of the unit the request is about; None for an entry point with no unit."""
-    relation: Relation = Relation.NONE
-    permissions: frozenset[Permission] = frozenset()
-    """Every permission the principal holds at the facility; non-access ones are ignored."""
-    lease_started: bool = False
-    within_access_hours: bool = False
-    grant_active: bool = False
-    """The share, auction or clean-out grant relating the principal to the unit is in force."""
-    other_unit_delinquent: bool = False
-    channel: Channel = Channel.PHONE_RELAY
-    cell: int = field(init=False, repr=False, compare=False)
-    """The request's cell in the decision table."""
+    relation: Relation
+    permissions: frozenset[Permission]
+    lease_started: bool
+    within_access_hours: bool
+    grant_active: bool
+    other_unit_delinquent: bool
+    channel: Channel
+    cell: int
 
-    def __post_init__(self) -> None:
+
+_REACHABLE = reachability().flags
+
+
+class AccessRequest(_RequestFields):
+    """Someone asks to open a door; every attribute the policy may look at.
+
+    `unit_state` is None for an entry point with no unit; `permissions` are all those the
+    principal holds at the facility (non-access ones are ignored); `grant_active` says the
+    share, auction or clean-out grant relating the principal to the unit is in force;
+    `cell` is the request's place in the decision table, computed here.
+
+    Building one checks that it is a real request (only employees hold permissions, a unit
+    lock belongs to a unit, ...), so every decision lies in the space the proofs cover.
+    An immutable tuple: building is one C call after the encoding arithmetic.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        principal: PrincipalKind,
+        door: DoorKind,
+        unit_state: UnitState | None,
+        relation: Relation = Relation.NONE,
+        permissions: frozenset[Permission] = frozenset(),
+        lease_started: bool = False,
+        within_access_hours: bool = False,
+        grant_active: bool = False,
+        other_unit_delinquent: bool = False,
+        channel: Channel = Channel.PHONE_RELAY,
+    ) -> AccessRequest:
         try:
             cell = (
-                _PRINCIPAL[self.principal]
-                + _permission_offset(self.permissions)
-                + _RELATION[self.relation]
-                + _DOOR[self.door]
-                + _STATE[self.unit_state]
-                + self.lease_started * _S_LEASE
-                + self.within_access_hours * _S_HOURS
-                + self.grant_active * _S_GRANT
-                + self.other_unit_delinquent * _S_OTHER
-                + _CHANNEL[self.channel]
+                _PRINCIPAL[principal]
+                + _permission_offset(permissions)
+                + _RELATION[relation]
+                + _DOOR[door]
+                + _STATE[unit_state]
+                + _S_LEASE * (lease_started is True)
+                + _S_HOURS * (within_access_hours is True)
+                + _S_GRANT * (grant_active is True)
+                + _S_OTHER * (other_unit_delinquent is True)
+                + _CHANNEL[channel]
             )
         except KeyError as exc:
             raise InvalidInputError(f"access request: unknown value `{exc.args[0]}`") from exc
-        if not reachability().flags[cell]:
+        if not _REACHABLE[cell]:
             raise InvalidInputError(
                 "access request: not a possible request",
                 help="; ".join(reason for reason, _ in CONSTRAINTS),
             )
-        object.__setattr__(self, "cell", cell)
+        return tuple.__new__(
+            cls,
+            (
+                principal,
+                door,
+                unit_state,
+                relation,
+                permissions,
+                lease_started,
+                within_access_hours,
+                grant_active,
+                other_unit_delinquent,
+                channel,
+                cell,
+            ),
+        )
+
+    def _replace(self, **changes: Any) -> AccessRequest:
+        """A copy with some attributes changed (re-encoded and re-checked)."""
+        fields = {name: getattr(self, name) for name in self._fields if name != "cell"}
+        return AccessRequest(**(fields | changes))
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,10 @@ def test_diff_rows_cover_exactly_the_changed_requests(default_policy: CompiledPo
     assert described == changed
 
 
-RULE = "rules:\n  - id: {id}\n    effect: {effect}\n    description: d\n    reason: r\n    when: {when}\n"
+RULE = (
+    "rules:\n  - id: {id}\n    effect: {effect}\n    description: d\n    reason: r\n"
+    "    when: {when}\n"
+)
 
 
 def _issues(*rules: tuple[str, str, str]) -> dict[str, str]:
