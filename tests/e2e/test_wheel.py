@@ -95,3 +95,18 @@ def test_console_script_migrates_from_the_packaged_migrations(
     assert "migrated from empty to revision" in out
     out = sh(installed / "bin" / "unitgate", "demo", "load", cwd=tmp_path, env=env)
     assert "demo company loaded" in out
+
+
+def test_the_shipped_policy_and_invariants_travel_in_the_wheel(
+    installed: Path, tmp_path: Path
+) -> None:
+    env = {"PATH": os.environ.get("PATH", "")}
+    out = sh(installed / "bin" / "unitgate", "policy", "verify", cwd=tmp_path, env=env)
+    assert "0 violated" in out
+    code = (
+        "from engine.policy import default_policy_path\n"
+        "p = default_policy_path()\n"
+        "assert 'site-packages' in str(p) and (p / 'tenants.yaml').is_file(), p\n"
+        "print('ok')"
+    )
+    assert sh(installed / "bin" / "python", "-c", code, cwd=tmp_path).strip() == "ok"
