@@ -30,6 +30,7 @@ from engine.policy import (
     reachability,
     verify_policy,
 )
+from engine.policy._cedar import cedar_entities, cedar_request
 from engine.policy._model import FlagTest, PermissionTest, ValueTest
 from tests.support.policy import request_of
 
@@ -60,46 +61,10 @@ def _loop(fn: Callable[[Any], object], items: list[Any], repeats: int = 5) -> fl
 # --- cedarpy -------------------------------------------------------------------------
 
 
-def _cedar_setup(policy: CompiledPolicy) -> tuple[Any, Any, Callable[[int], dict[str, Any]]]:
+def _cedar_setup(policy: CompiledPolicy) -> tuple[Any, Any]:
     exported = export_cedar(policy.source)
-    perms = SPACE.dimension("permissions")
-    entities = []
-    for kind in SPACE.dimension("principal").values:
-        for mask in range(perms.size):
-            held = [str(p) for b, p in enumerate(perms.values) if mask >> b & 1]
-            entities.append(
-                {
-                    "uid": {"type": "Unitgate::Principal", "id": f"{kind}-{mask}"},
-                    "attrs": {"kind": str(kind), "permissions": held},
-                    "parents": [],
-                }
-            )
-    for door in SPACE.dimension("door").values:
-        entities.append(
-            {
-                "uid": {"type": "Unitgate::Door", "id": str(door)},
-                "attrs": {"kind": str(door)},
-                "parents": [],
-            }
-        )
-
-    def request(cell: int) -> dict[str, Any]:
-        v = SPACE.describe(cell)
-        mask = SPACE.decode(cell)[SPACE.position["permissions"]]
-        context = {
-            d.name: (v[d.name] == "true" if d.kind == "bool" else v[d.name])
-            for d in SPACE.dimensions
-            if d.name not in ("principal", "permissions", "door")
-        }
-        return {
-            "principal": {"type": "Unitgate::Principal", "id": f"{v['principal']}-{mask}"},
-            "action": {"type": "Unitgate::Action", "id": "open"},
-            "resource": {"type": "Unitgate::Door", "id": v["door"]},
-            "context": context,
-        }
-
     policies = cedarpy.PolicySet.from_str(exported.policies)
-    return policies, cedarpy.Entities.from_json_str(json.dumps(entities)), request
+    return policies, cedarpy.Entities.from_json_str(json.dumps(cedar_entities()))
 
 
 # --- casbin --------------------------------------------------------------------------
@@ -190,7 +155,7 @@ def run(argv: list[str]) -> None:
     raw = [{f: getattr(r, f) for f in AccessRequest._fields if f != "cell"} for r in requests]
     expected = [policy.decide(r).allowed for r in requests]
 
-    policies, entities, cedar_request = _cedar_setup(policy)
+    policies, entities = _cedar_setup(policy)
     cedar_requests = [cedar_request(c) for c in cells]
     cedar = [
         r.decision == cedarpy.Decision.Allow

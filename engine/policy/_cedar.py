@@ -17,7 +17,14 @@ from engine.policy._resolve import ParameterValue
 from engine.policy._source import PolicySource
 from engine.policy._space import SPACE
 
-__all__ = ["CEDAR_NAMESPACE", "CedarExport", "cedar_attribute", "export_cedar"]
+__all__ = [
+    "CEDAR_NAMESPACE",
+    "CedarExport",
+    "cedar_attribute",
+    "cedar_entities",
+    "cedar_request",
+    "export_cedar",
+]
 
 CEDAR_NAMESPACE = "Unitgate"
 _ENTITY_ATTRS = {"principal": ("principal", "kind"), "door": ("resource", "kind")}
@@ -163,3 +170,48 @@ def export_cedar(source: PolicySource) -> CedarExport:
         blocks.append(text + ";")
     schema_json, schema_text = _schema()
     return CedarExport("\n".join(blocks) + "\n", tuple(ids), schema_json, schema_text)
+
+
+def cedar_entities() -> list[dict[str, Any]]:
+    """One `Principal` per (kind, access permission set) and one `Door` per door kind."""
+    perms = SPACE.dimension("permissions")
+    entities: list[dict[str, Any]] = []
+    for kind in SPACE.dimension("principal").values:
+        for mask in range(perms.size):
+            held = [str(p) for b, p in enumerate(perms.values) if mask >> b & 1]
+            entities.append(
+                {
+                    "uid": {"type": f"{CEDAR_NAMESPACE}::Principal", "id": f"{kind}-{mask}"},
+                    "attrs": {"kind": str(kind), "permissions": held},
+                    "parents": [],
+                }
+            )
+    for door in SPACE.dimension("door").values:
+        entities.append(
+            {
+                "uid": {"type": f"{CEDAR_NAMESPACE}::Door", "id": str(door)},
+                "attrs": {"kind": str(door)},
+                "parents": [],
+            }
+        )
+    return entities
+
+
+def cedar_request(cell: int) -> dict[str, Any]:
+    """The Cedar request for the request at `cell`, against `cedar_entities()`."""
+    values = SPACE.describe(cell)
+    mask = SPACE.decode(cell)[SPACE.position["permissions"]]
+    context = {
+        d.name: (values[d.name] == "true" if d.kind == "bool" else values[d.name])
+        for d in SPACE.dimensions
+        if d.name not in ("principal", "permissions", "door")
+    }
+    return {
+        "principal": {
+            "type": f"{CEDAR_NAMESPACE}::Principal",
+            "id": f"{values['principal']}-{mask}",
+        },
+        "action": {"type": f"{CEDAR_NAMESPACE}::Action", "id": "open"},
+        "resource": {"type": f"{CEDAR_NAMESPACE}::Door", "id": values["door"]},
+        "context": context,
+    }

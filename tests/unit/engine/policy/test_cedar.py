@@ -19,55 +19,9 @@ from engine.policy import (
     load_policy,
     reachability,
 )
+from engine.policy._cedar import cedar_entities, cedar_request
 
 pytestmark = pytest.mark.slow
-
-
-def _entities() -> tuple[list[dict[str, object]], dict[tuple[int, int], str]]:
-    perms = SPACE.dimension("permissions")
-    entities: list[dict[str, object]] = []
-    principal_ids: dict[tuple[int, int], str] = {}
-    for k, kind in enumerate(SPACE.dimension("principal").values):
-        for mask in range(perms.size):
-            uid = f"{kind}-{mask}"
-            principal_ids[(k, mask)] = uid
-            held = [str(p) for b, p in enumerate(perms.values) if mask >> b & 1]
-            entities.append(
-                {
-                    "uid": {"type": "Unitgate::Principal", "id": uid},
-                    "attrs": {"kind": str(kind), "permissions": held},
-                    "parents": [],
-                }
-            )
-    for door in SPACE.dimension("door").values:
-        entities.append(
-            {
-                "uid": {"type": "Unitgate::Door", "id": str(door)},
-                "attrs": {"kind": str(door)},
-                "parents": [],
-            }
-        )
-    return entities, principal_ids
-
-
-def _request(cell: int, principal_ids: dict[tuple[int, int], str]) -> dict[str, object]:
-    idx = SPACE.decode(cell)
-    values = SPACE.describe(cell)
-    pos = SPACE.position
-    context: dict[str, object] = {}
-    for d in SPACE.dimensions:
-        if d.name in ("principal", "permissions", "door"):
-            continue
-        context[d.name] = values[d.name] == "true" if d.kind == "bool" else values[d.name]
-    return {
-        "principal": {
-            "type": "Unitgate::Principal",
-            "id": principal_ids[(idx[pos["principal"]], idx[pos["permissions"]])],
-        },
-        "action": {"type": "Unitgate::Action", "id": "open"},
-        "resource": {"type": "Unitgate::Door", "id": values["door"]},
-        "context": context,
-    }
 
 
 def test_exported_policy_validates_against_the_exported_schema(
@@ -84,15 +38,12 @@ def test_cedar_decides_every_possible_request_like_the_table(
 ) -> None:
     exported = export_cedar(default_policy.source)
     policies = cedarpy.PolicySet.from_str(exported.policies)
-    entity_list, principal_ids = _entities()
-    entities = cedarpy.Entities.from_json_str(json.dumps(entity_list))
+    entities = cedarpy.Entities.from_json_str(json.dumps(cedar_entities()))
     cells = [c for c, f in enumerate(reachability().flags) if f]
     mismatches = []
     for start in range(0, len(cells), 5000):
         chunk = cells[start : start + 5000]
-        results = cedarpy.is_authorized_batch(
-            [_request(c, principal_ids) for c in chunk], policies, entities
-        )
+        results = cedarpy.is_authorized_batch([cedar_request(c) for c in chunk], policies, entities)
         for cell, result in zip(chunk, results, strict=True):
             assert not result.diagnostics.errors, result.diagnostics.errors
             allowed = result.decision == cedarpy.Decision.Allow
