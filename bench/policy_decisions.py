@@ -37,17 +37,6 @@ from tests.support.policy import request_of
 SAMPLE = 2000
 
 
-def _per_call(fn: Callable[[], object], calls: int, repeats: int = 5) -> float:
-    """Best-of-`repeats` seconds per call of `fn` run `calls` times."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - started) / calls)
-    return best
-
-
 def _loop(fn: Callable[[Any], object], items: list[Any], repeats: int = 5) -> float:
     best = float("inf")
     for _ in range(repeats):

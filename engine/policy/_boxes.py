@@ -1,7 +1,7 @@
 """Boxes (one allowed-value bitmask per dimension) and the walk that splits the space.
 
-A rule's `when` and `unless` are boxes. `regions` splits the space into contiguous cell
-ranges on which the set of matching rules is constant, so compiling writes whole slices
+A rule's `when` and `unless` are boxes. `decision_regions` splits the space into contiguous
+cell ranges on which the first matching rule is constant, so compiling writes whole slices
 instead of visiting cells one by one.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from engine.policy._space import SPACE, Space
 
-__all__ = ["Box", "Matcher", "box_cells", "box_has", "decision_regions", "matcher_cells", "regions"]
+__all__ = ["Box", "Matcher", "box_cells", "box_has", "decision_regions", "matcher_cells"]
 
 Box = tuple[int, ...]
 """Per dimension, the bitmask of allowed value indexes."""
@@ -46,51 +46,6 @@ def _full_from(box: Box, space: Space) -> tuple[bool, ...]:
     for d in range(len(box) - 1, -1, -1):
         flags[d] = flags[d + 1] and box[d] == space.dimensions[d].full_mask
     return tuple(flags)
-
-
-def regions(
-    matchers: Sequence[Matcher], space: Space = SPACE
-) -> Iterator[tuple[int, int, tuple[int, ...]]]:
-    """Yield `(start, length, matching)`: cell ranges with a constant set of matching rules.
-
-    `matching` holds indexes into `matchers`, ascending. The ranges cover the space in order.
-    """
-    when_full = [_full_from(m.when, space) for m in matchers]
-    unless_full = [_full_from(m.unless, space) if m.unless else None for m in matchers]
-    depth_count = len(space.sizes)
-
-    def walk(
-        depth: int, start: int, live: list[tuple[int, bool]]
-    ) -> Iterator[tuple[int, int, tuple[int, ...]]]:
-        # `live`: rules whose `when` holds on the prefix, with whether `unless` still may.
-        constant = True
-        kept: list[tuple[int, bool]] = []
-        for r, unless_open in live:
-            if unless_open:
-                uf = unless_full[r]
-                assert uf is not None
-                if uf[depth]:
-                    continue  # INVARIANT: `unless` covers the whole range, the rule is out
-                constant = False
-            elif not when_full[r][depth]:
-                constant = False
-            kept.append((r, unless_open))
-        if constant or depth == depth_count:
-            yield start, space.span(depth), tuple(r for r, _ in kept)
-            return
-        stride = space.strides[depth]
-        for v in range(space.sizes[depth]):
-            bit = 1 << v
-            nxt = []
-            for r, unless_open in kept:
-                if matchers[r].when[depth] & bit:
-                    unless = matchers[r].unless
-                    nxt.append(
-                        (r, unless_open and unless is not None and bool(unless[depth] & bit))
-                    )
-            yield from walk(depth + 1, start + v * stride, nxt)
-
-    yield from walk(0, 0, [(r, m.unless is not None) for r, m in enumerate(matchers)])
 
 
 def decision_regions(

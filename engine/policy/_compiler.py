@@ -8,7 +8,6 @@ permit: forbid wins, deny by default, and the order of rules never changes a dec
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.policy._boxes import box_has, decision_regions, matcher_cells
@@ -110,11 +109,6 @@ class CompiledPolicy:
                 lost = sum(1 for c in cells if table[c] != code)
             stats[rule.id] = (len(cells), lost)
         return stats
-
-    def reachable_cells(self) -> Iterator[int]:
-        """Every reachable cell, ascending."""
-        flags = reachability().flags
-        return (i for i, f in enumerate(flags) if f)
 
 
 def compile_policy(source: PolicySource) -> CompiledPolicy:
