@@ -32,6 +32,7 @@ from engine.policy import (
 )
 from engine.policy._cedar import cedar_entities, cedar_request
 from engine.policy._model import FlagTest, PermissionTest, ValueTest
+from engine.policy._resolve import expand_names
 from tests.support.policy import request_of
 
 SAMPLE = 2000
@@ -79,16 +80,12 @@ def _casbin_expr(policy: CompiledPolicy, conditions: Any) -> str:
     for attr, test in conditions.tests().items():
         field = f"r.sub.{attr}"
         if isinstance(test, ValueTest):
-            groups = dict(SPACE.dimension(attr).groups)
-            names: list[str] = []
-            for value in test.values:
-                held = params[value[1:]] if value.startswith("$") else value
-                for n in held if isinstance(held, list) else [held]:
-                    names.extend(str(x) for x in groups.get(str(n), (str(n),)))
+            names = expand_names(SPACE.dimension(attr), test.values, params)
             inner = " or ".join(f"{field} == '{n}'" for n in names)
             parts.append(f"not ({inner})" if test.negated else f"({inner})")
         elif isinstance(test, PermissionTest):
-            checks = [f"'{p}' in r.sub.permissions" for p in test.values]
+            wanted = expand_names(SPACE.dimension(attr), test.values, params)
+            checks = [f"'{p}' in r.sub.permissions" for p in wanted]
             joined = {"all": " and ", "any": " or ", "none": " or "}[test.mode].join(checks)
             parts.append(f"not ({joined})" if test.mode == "none" else f"({joined})")
         elif isinstance(test, FlagTest):

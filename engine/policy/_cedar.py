@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.policy._model import Conditions, FlagTest, PermissionTest, ValueTest
-from engine.policy._resolve import ParameterValue
+from engine.policy._resolve import ParameterValue, expand_names
 from engine.policy._source import PolicySource
 from engine.policy._space import SPACE
 
@@ -52,24 +52,12 @@ def _quoted(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def _expand(attr: str, values: tuple[str, ...], params: Mapping[str, ParameterValue]) -> list[str]:
-    groups = dict(SPACE.dimension(attr).groups)
-    out: list[str] = []
-    for value in values:
-        held = params[value[1:]] if value.startswith("$") else value
-        for name in held if isinstance(held, list) else [held]:
-            for member in groups.get(str(name), (str(name),)):
-                if str(member) not in out:
-                    out.append(str(member))
-    return out
-
-
 def _clause(conditions: Conditions, params: Mapping[str, ParameterValue]) -> str:
     parts: list[str] = []
     for attr, test in conditions.tests().items():
         expr = cedar_attribute(attr)
         if isinstance(test, ValueTest):
-            names = _expand(attr, test.values, params)
+            names = expand_names(SPACE.dimension(attr), test.values, params)
             inner = (
                 f"{expr} == {json.dumps(names[0])}"
                 if len(names) == 1
@@ -77,7 +65,7 @@ def _clause(conditions: Conditions, params: Mapping[str, ParameterValue]) -> str
             )
             parts.append(f"!({inner})" if test.negated else inner)
         elif isinstance(test, PermissionTest):
-            listed = _quoted(_expand(attr, test.values, params))
+            listed = _quoted(expand_names(SPACE.dimension(attr), test.values, params))
             parts.append(
                 {
                     "all": f"{expr}.containsAll({listed})",

@@ -67,7 +67,7 @@ def _error(code: str, message: str, help: str, index: int | None = None) -> Pyda
 
 def _check_names(dim_name: str, raw: list[Any]) -> tuple[str, ...]:
     dim = SPACE.dimension(dim_name)
-    known = (*dim.values, *(g for g, _ in dim.groups))
+    known = dim.names
     out = []
     for i, value in enumerate(raw):
         if _is_param(value):
@@ -125,7 +125,7 @@ def _enum_schema(dim_name: str) -> WithJsonSchema:
     dim = SPACE.dimension(dim_name)
     names: dict[str, Any] = {
         "anyOf": [
-            {"enum": [*dim.values, *(g for g, _ in dim.groups)]},
+            {"enum": list(dim.names)},
             {"type": "string", "pattern": PARAM_PATTERN},
         ]
     }

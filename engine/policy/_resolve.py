@@ -9,7 +9,7 @@ from engine.policy._errors import PolicyIssue, SourceLocation
 from engine.policy._model import Conditions, FlagTest, PermissionTest, ValueTest
 from engine.policy._space import SPACE, Dimension
 
-__all__ = ["ParameterValue", "ResolveError", "conditions_box"]
+__all__ = ["ParameterValue", "ResolveError", "conditions_box", "expand_names"]
 
 ParameterValue = bool | str | list[str]
 Locate = Callable[[str], SourceLocation]
@@ -51,7 +51,7 @@ def _names(
             continue
         held = _parameter(value, dim.name, params, locate)
         items = held if isinstance(held, list) else [held]
-        known = (*dim.values, *(g for g, _ in dim.groups))
+        known = dim.names
         bad = [v for v in items if not isinstance(v, str) or v not in known]
         if bad:
             raise ResolveError(
@@ -64,11 +64,18 @@ def _names(
                 )
             )
         names.extend(str(v) for v in items)
-    groups = dict(dim.groups)
-    expanded: list[str] = []
-    for name in names:
-        expanded.extend(groups.get(name, (name,)))
-    return expanded
+    return [value for name in names for value in dim.expand(name)]
+
+
+def expand_names(
+    dim: Dimension, values: tuple[str, ...], params: Mapping[str, ParameterValue]
+) -> list[str]:
+    """The values a linked condition lists, groups and `$parameters` expanded, each once."""
+
+    def nowhere(attr: str) -> SourceLocation:
+        return SourceLocation("<linked policy>", 1, 1, attr)
+
+    return list(dict.fromkeys(_names(dim, values, params, nowhere)))
 
 
 def _enum_mask(

@@ -57,6 +57,15 @@ class Dimension:
         """The bitmask of every value index of this dimension."""
         return (1 << self.size) - 1
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a condition may use: the values, then the group names."""
+        return (*self.values, *(g for g, _ in self.groups))
+
+    def expand(self, name: str) -> tuple[str, ...]:
+        """The values a name stands for: a group's members, or the value itself."""
+        return dict(self.groups).get(name, (name,))
+
     def index(self, value: str) -> int:
         """The index of an `enum` or `bool` value name."""
         return self.values.index(value)
