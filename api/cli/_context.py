@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from api.app import build_runtime
 from api.settings import Settings, load_settings
 from engine.errors import UnitgateError
+from engine.policy import PolicyError
 from engine.runtime import Runtime
 
 P = ParamSpec("P")
@@ -37,12 +38,18 @@ def redacted(url: str) -> str:
 
 
 def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn unitgate errors into a one-line message and exit code 2."""
+    """Turn unitgate errors into a message and exit code 2.
+
+    Policy errors print every issue with its file, line, column and help; others one line.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
+        except PolicyError as exc:
+            click.echo(exc.render(), err=True)
+            raise SystemExit(2) from exc
         except UnitgateError as exc:
             click.echo(f"error: {exc}", err=True)
             raise SystemExit(2) from exc

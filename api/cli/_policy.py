@@ -6,24 +6,22 @@ Exit codes: 0 ok, 1 an invariant is violated (or decisions changed with `--fail-
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 import yaml
 
+from api.cli._context import reports_errors
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
-from engine.errors import UnitgateError
 from engine.policy import (
     NO_UNIT,
     AccessRequest,
     CompiledPolicy,
-    PolicyError,
     compile_policy,
     default_invariants_path,
     default_policy_path,
@@ -41,25 +39,7 @@ from engine.policy import (
 )
 from engine.policy._report import html_report
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 _PATH = click.Path(path_type=Path)
-
-
-def _exits_2_on_bad_input(fn: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except PolicyError as exc:
-            click.echo(exc.render(), err=True)
-            raise SystemExit(2) from exc
-        except UnitgateError as exc:
-            click.echo(f"error: {exc}", err=True)
-            raise SystemExit(2) from exc
-
-    return wrapper
 
 
 def _parameters(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -96,7 +76,7 @@ def policy() -> None:
 @click.argument("path", type=_PATH, required=False)
 @_set_option
 @click.option("--strict", is_flag=True, help="treat warnings as errors (exit 2)")
-@_exits_2_on_bad_input
+@reports_errors
 def check(path: Path | None, pairs: tuple[str, ...], strict: bool) -> None:
     """Load, validate and compile the policy at PATH [default: policy/]."""
     started = time.perf_counter()
@@ -153,7 +133,7 @@ def _request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("path", type=_PATH, required=False)
 @_set_option
 @_request_options
-@_exits_2_on_bad_input
+@reports_errors
 def explain(path: Path | None, pairs: tuple[str, ...], **attrs: Any) -> None:
     """Decide one request and show every rule that matched and the one that decided."""
     request = AccessRequest(
@@ -188,7 +168,7 @@ def explain(path: Path | None, pairs: tuple[str, ...], **attrs: Any) -> None:
 @click.argument("path", type=_PATH, required=False)
 @_set_option
 @_invariants_option
-@_exits_2_on_bad_input
+@reports_errors
 def verify(path: Path | None, pairs: tuple[str, ...], invariants: Path | None) -> None:
     """Prove every invariant over every possible request; exit 1 on a violation."""
     started = time.perf_counter()
@@ -219,7 +199,7 @@ def verify(path: Path | None, pairs: tuple[str, ...], invariants: Path | None) -
 @click.argument("new", type=_PATH)
 @_set_option
 @click.option("--fail-on-change", is_flag=True, help="exit 1 when any decision changes")
-@_exits_2_on_bad_input
+@reports_errors
 def diff(old: Path, new: Path, pairs: tuple[str, ...], fail_on_change: bool) -> None:
     """Show every request whose decision differs from OLD to NEW (`--set` applies to NEW)."""
     result = diff_policies(_compiled(old), _compiled(new, pairs))
@@ -243,7 +223,7 @@ def diff(old: Path, new: Path, pairs: tuple[str, ...], fail_on_change: bool) -> 
 @click.option("--against", type=_PATH, default=None, help="an older policy to diff against")
 @_set_option
 @_invariants_option
-@_exits_2_on_bad_input
+@reports_errors
 def report(
     path: Path | None,
     output: Path,
@@ -265,7 +245,7 @@ def report(
 @click.argument("path", type=_PATH, required=False)
 @click.option("-o", "--output", type=_PATH, required=True, help="directory to write into")
 @_set_option
-@_exits_2_on_bad_input
+@reports_errors
 def export_cedar_command(path: Path | None, output: Path, pairs: tuple[str, ...]) -> None:
     """Write policy.cedar, policy.cedarschema and policy.cedarschema.json to OUTPUT."""
     exported = export_cedar(_compiled(path, pairs).source)
