@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,24 +28,37 @@ def _wait_for(
         time.sleep(0.05)
 
 
+def _publish(link: Path, data: dict[str, Any], release: int) -> Path:
+    """Deploy a policy release atomically: write it aside, then swap the symlink.
+
+    Rewriting files in place lets the poller read a half-written directory, which it
+    rightly refuses; that would add rejections this test does not expect.
+    """
+    target = write_policy(link.parent / f"release-{release}", data)
+    staged = link.parent / "policy.staged"
+    staged.symlink_to(target)
+    os.replace(staged, link)
+    return link
+
+
 def test_policy_is_served_and_reloaded_only_when_proven(
     tmp_path: Path, sqlite_url: str, sqlite_runtime: Runtime
 ) -> None:
-    policy_dir = write_policy(tmp_path / "policy", default_policy_data())
+    policy_dir = _publish(tmp_path / "policy", default_policy_data(), 1)
     settings = Settings(database_url=sqlite_url, policy_path=policy_dir, policy_reload_seconds=0.05)
     with TestClient(create_app(settings, sqlite_runtime)) as client:
         first = client.get("/v1/policy").json()
         assert first["version"].startswith("sha256:")
         assert first["parameters"]["delinquency_locks_every_gate"] is True
 
-        write_policy(policy_dir, without_rule(default_policy_data(), "outside-access-hours"))
+        _publish(policy_dir, without_rule(default_policy_data(), "outside-access-hours"), 2)
         body = _wait_for(client, lambda b: b["history"][-1]["outcome"] == "rejected")
         assert body["version"] == first["version"]
         assert "inv-08b-outside-access-hours-denied" in body["history"][-1]["reason"]
 
         data = default_policy_data()
         data["facility.yaml"]["parameters"]["delinquency_locks_every_gate"]["value"] = False
-        write_policy(policy_dir, data)
+        _publish(policy_dir, data, 3)
         body = _wait_for(client, lambda b: b["version"] != first["version"])
         assert body["version"] != first["version"]
         assert body["parameters"]["delinquency_locks_every_gate"] is False
