@@ -13,7 +13,11 @@ from engine.policy._diff import DiffRow, PolicyDiff, diff_policies
 from engine.policy._errors import PolicyError, PolicyIssue, PolicyRejected, SourceLocation
 from engine.policy._loader import load_policy, load_policy_files
 from engine.policy._paths import default_invariants_path, default_policy_path
-from engine.policy._prepare import PreparedPolicy, describe_failure, prepare_policy
+from engine.policy._prepare import (
+    PreparedPolicy,
+    describe_failure,
+    prepare_policy,
+)
 from engine.policy._reach import CONSTRAINTS, reachability
 from engine.policy._reference import ReferenceResult, reference_decide
 from engine.policy._request import AccessRequest, Decision

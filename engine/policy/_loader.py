@@ -17,7 +17,13 @@ from engine.policy._resolve import ParameterValue, ResolveError, conditions_box
 from engine.policy._source import DEFAULT_DENY_REASON, Parameter, PolicySource, Rule
 from engine.policy._yaml import Located, dotted, read_yaml
 
-__all__ = ["load_policy", "load_policy_files", "parse_model", "policy_files"]
+__all__ = [
+    "load_policy",
+    "load_policy_files",
+    "parse_model",
+    "policy_files",
+    "policy_version",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -125,7 +131,8 @@ def parse_model(model: type[M], located: Located) -> M:
         raise PolicyError([_issue_from_error(e, located, ()) for e in exc.errors()]) from exc
 
 
-def _version(files: Mapping[str, str], overrides: Mapping[str, ParameterValue]) -> str:
+def policy_version(files: Mapping[str, str], overrides: Mapping[str, ParameterValue]) -> str:
+    """The content hash identifying a policy: its files (by base name) and parameter values."""
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(Path(name).name.encode() + b"\0" + files[name].encode() + b"\0")
@@ -285,5 +292,5 @@ def load_policy_files(
         rules=tuple(rules),
         parameters=tuple(params.values()),
         deny_reason=" ".join(deny_reason[0].split()) if deny_reason else DEFAULT_DENY_REASON,
-        version=_version(files, overrides),
+        version=policy_version(files, overrides),
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from engine.policy._compiler import CompiledPolicy, compile_policy
 from engine.policy._cover import render_row
 from engine.policy._errors import PolicyError, PolicyIssue, PolicyRejected
-from engine.policy._loader import load_policy
+from engine.policy._loader import load_policy_files
 from engine.policy._resolve import ParameterValue
 from engine.policy._validator import validate_policy
 from engine.policy._verifier import Invariant, InvariantResult, VerifyReport, verify_policy
@@ -43,14 +42,15 @@ def describe_failure(result: InvariantResult) -> str:
 
 
 def prepare_policy(
-    path: Path | str,
+    files: Mapping[str, str],
     invariants: tuple[Invariant, ...],
     *,
+    origin: str,
     parameters: Mapping[str, ParameterValue] | None = None,
 ) -> PreparedPolicy:
-    """The policy at `path`, ready to serve; `PolicyRejected` says why it is not."""
+    """The policy in `files` (`{name: text}`), ready to serve; `PolicyRejected` says why not."""
     try:
-        policy = compile_policy(load_policy(path, parameters=parameters))
+        policy = compile_policy(load_policy_files(files, origin=origin, parameters=parameters))
     except PolicyError as exc:
         raise PolicyRejected(f"invalid policy: {exc.message}", help=exc.help) from exc
     issues = tuple(validate_policy(policy))

@@ -6,7 +6,6 @@ invalid or unproven policy is refused with its reason and the old one keeps serv
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from engine.clock import Clock
 from engine.errors import UnitgateError
 from engine.policy._compiler import CompiledPolicy
 from engine.policy._errors import PolicyRejected
-from engine.policy._loader import policy_files
+from engine.policy._loader import policy_files, policy_version
 from engine.policy._prepare import prepare_policy
 from engine.policy._resolve import ParameterValue
 from engine.policy._verifier import Invariant
@@ -38,13 +37,6 @@ class PolicyEvent:
     reason: str
 
 
-def _fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    for name, text in sorted(policy_files(path).items()):
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return digest.hexdigest()
-
-
 class PolicyStore:
     """Holds the current compiled policy; `reload()` swaps in a new one only if it is proven."""
 
@@ -62,9 +54,10 @@ class PolicyStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._history: list[PolicyEvent] = []
-        self._fingerprint = _fingerprint(path)
-        self._rejected_fingerprint: str | None = None
-        prepared = prepare_policy(path, invariants, parameters=self.parameters)
+        self._rejected_version: str | None = None
+        prepared = prepare_policy(
+            policy_files(path), invariants, origin=str(path), parameters=self.parameters
+        )
         self._current = prepared.policy
         self._record("loaded", prepared.policy.version, f"loaded from {path}")
 
@@ -93,22 +86,25 @@ class PolicyStore:
         """
         with self._lock:
             try:
-                fingerprint = _fingerprint(self.path)
+                files = policy_files(self.path)
             except UnitgateError as exc:
                 self._record("rejected", None, str(exc))
                 raise PolicyRejected(f"cannot read policy: {exc.message}", help=exc.help) from exc
-            if not force and fingerprint in (self._fingerprint, self._rejected_fingerprint):
+            # The version is the content hash, so it tells unchanged files without parsing.
+            version = policy_version(files, self.parameters)
+            if not force and version in (self._current.version, self._rejected_version):
                 return False
             try:
-                prepared = prepare_policy(self.path, self.invariants, parameters=self.parameters)
+                prepared = prepare_policy(
+                    files, self.invariants, origin=str(self.path), parameters=self.parameters
+                )
             except UnitgateError as exc:
-                self._rejected_fingerprint = fingerprint
+                self._rejected_version = version
                 self._record("rejected", None, str(exc))
                 raise
             changed = prepared.policy.version != self._current.version
             self._current = prepared.policy
-            self._fingerprint = fingerprint
-            self._rejected_fingerprint = None
+            self._rejected_version = None
             if changed:
                 self._record("loaded", prepared.policy.version, f"reloaded from {self.path}")
             return changed
