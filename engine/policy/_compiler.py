@@ -8,6 +8,7 @@ permit: forbid wins, deny by default, and the order of rules never changes a dec
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.policy._boxes import box_has, decision_regions, matcher_cells
@@ -92,17 +93,28 @@ class CompiledPolicy:
         """The decision with every rule that matched."""
         return Explanation(request, self.decide(request), self.matching_rules(request.cell))
 
-    def rule_statistics(self) -> dict[str, tuple[int, int]]:
+    def rule_cells(self) -> dict[str, list[int]]:
+        """Per enabled rule, the reachable cells it matches (not kept: it is large)."""
+        flags = reachability().flags
+        return {
+            rule.id: [c for c in matcher_cells(rule.matcher) if flags[c]]
+            for rule in self.active
+            if rule.matcher is not None
+        }
+
+    def rule_statistics(
+        self, rule_cells: Mapping[str, list[int]] | None = None
+    ) -> dict[str, tuple[int, int]]:
         """Per enabled rule: reachable requests it matches, and those where it does not decide.
 
-        For a permit, the second number counts requests a forbid overrides.
+        For a permit, the second number counts requests a forbid overrides. Pass
+        `rule_cells()` when the caller has it already.
         """
-        flags = reachability().flags
+        by_rule = self.rule_cells() if rule_cells is None else rule_cells
         table = self.table
         stats: dict[str, tuple[int, int]] = {}
         for code, rule in enumerate(self.active, start=1):
-            assert rule.matcher is not None
-            cells = [c for c in matcher_cells(rule.matcher) if flags[c]]
+            cells = by_rule[rule.id]
             if rule.effect == "permit":
                 lost = sum(1 for c in cells if not self.allowed_codes[table[c]])
             else:

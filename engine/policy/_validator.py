@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from engine.policy._boxes import matcher_cells
 from engine.policy._compiler import CompiledPolicy
 from engine.policy._errors import PolicyIssue
-from engine.policy._reach import reachability
 from engine.policy._source import PolicySource, Rule
 from engine.policy._space import SPACE
 
@@ -16,12 +15,12 @@ __all__ = ["validate_policy"]
 _PARAM_REF = re.compile(r"\$([a-z][a-z0-9_]*)")
 
 
-def _permit_only_allowed(policy: CompiledPolicy) -> bytearray:
-    """Per cell: 1 where some enabled permit matches (forbids ignored)."""
+def _permit_only_allowed(policy: CompiledPolicy, cells: Mapping[str, list[int]]) -> bytearray:
+    """Per reachable cell: 1 where some enabled permit matches (forbids ignored)."""
     allowed = bytearray(SPACE.cells)
     for rule in policy.active:
-        if rule.effect == "permit" and rule.matcher is not None:
-            for cell in matcher_cells(rule.matcher):
+        if rule.effect == "permit":
+            for cell in cells[rule.id]:
                 allowed[cell] = 1
     return allowed
 
@@ -47,15 +46,11 @@ def _referenced_parameters(source: PolicySource) -> set[str]:
 
 def validate_policy(policy: CompiledPolicy) -> list[PolicyIssue]:
     """Issues of a compiled policy: errors for dead rules, warnings for ineffective ones."""
-    flags = reachability().flags
     issues: list[PolicyIssue] = []
-    stats = policy.rule_statistics()
-    forbids = [
-        (r, [c for c in matcher_cells(r.matcher) if flags[c]])
-        for r in policy.active
-        if r.effect == "forbid" and r.matcher is not None
-    ]
-    permitted = _permit_only_allowed(policy)
+    rule_cells = policy.rule_cells()
+    stats = policy.rule_statistics(rule_cells)
+    forbids = [(r, rule_cells[r.id]) for r in policy.active if r.effect == "forbid"]
+    permitted = _permit_only_allowed(policy, rule_cells)
     counts = _forbid_counts(forbids)
     for rule in policy.active:
         matched, lost = stats[rule.id]
