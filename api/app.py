@@ -9,14 +9,29 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from api.auth import build_jwt_auth
 from api.policy_reload import policy_reloader
+from api.problems import problem_plugin
+from api.routes._deps import caller_of
+from api.routes.access import access_router
+from api.routes.audit import audit_router
+from api.routes.dev_tokens import dev_tokens_router
+from api.routes.facilities import facilities_router
 from api.routes.health import health
-from api.routes.policy import policy_status
+from api.routes.lifecycle import lifecycle_router
+from api.routes.me import me_router
+from api.routes.policy import policy_router
+from api.routes.roles import roles_router
+from api.routes.shares import shares_router
+from api.routes.sync import sync_router
 from api.settings import Settings, load_settings
+from api.telemetry import Telemetry, build_telemetry
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
 
-__all__ = ["build_policy_store", "build_runtime", "create_app"]
+__all__ = ["API_VERSION", "build_policy_store", "build_runtime", "create_app"]
+
+API_VERSION = "1.0.0"
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -37,25 +52,58 @@ def build_policy_store(settings: Settings, runtime: Runtime) -> PolicyStore:
     )
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
-    """The unitgate HTTP API; `runtime` lets tests inject a clock and database."""
+def _value(value: object) -> Provide:
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    telemetry: Telemetry | None = None,
+) -> Litestar:
+    """The unitgate HTTP API; tests inject a runtime (clock, database) and telemetry."""
     settings = settings or load_settings()
     rt = runtime or build_runtime(settings)
     policies = build_policy_store(settings, rt)
+    tel = telemetry or build_telemetry(settings)
+    routers = [
+        facilities_router,
+        lifecycle_router,
+        roles_router,
+        audit_router,
+        policy_router,
+        sync_router,
+        me_router,
+        shares_router,
+        access_router,
+    ]
+    if settings.dev_tokens:
+        routers.append(dev_tokens_router)
+    auth = build_jwt_auth(settings.jwt_secret_value(), settings.jwt_issuer)
     return Litestar(
-        route_handlers=[health, policy_status],
+        route_handlers=[health, *routers],
         lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
         dependencies={
-            "policies": Provide(lambda: policies, use_cache=True, sync_to_thread=False),
-            "runtime": Provide(lambda: rt, use_cache=True, sync_to_thread=False),
-            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "policies": _value(policies),
+            "runtime": _value(rt),
+            "settings": _value(settings),
+            "telemetry": _value(tel),
+            "caller": Provide(caller_of, sync_to_thread=False),
         },
+        on_app_init=[auth.on_app_init],
+        plugins=[problem_plugin(), tel.plugin()],
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="unitgate",
-            version="0.1.0",
-            description="Access control and unit lifecycle for self-storage facilities.",
+            version=API_VERSION,
+            description=(
+                "Access control and unit lifecycle for self-storage facilities. "
+                "Portal routes need an employee token with the permission each names; "
+                "app routes take tenant, shared-user or auction-winner tokens. "
+                "Errors are RFC 9457 problem details."
+            ),
             path="/docs",
             render_plugins=[ScalarRenderPlugin(path="/")],
         ),
-        on_shutdown=[rt.db.dispose],
+        on_shutdown=[rt.db.dispose, tel.shutdown],
     )

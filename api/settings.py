@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,6 +34,22 @@ class Settings(BaseModel):
     """The access policy (a directory of YAML files); the shipped `policy/` when unset."""
     policy_reload_seconds: float = Field(default=5.0, ge=0, le=3600)
     """How often the service looks for changed policy files (0: never)."""
+    jwt_secret: str | None = Field(default=None, min_length=32)
+    """Secret that signs and checks bearer tokens (HS256); when unset, `jwt_secret_file`."""
+    jwt_secret_file: Path = Path("var/jwt.key")
+    """Where the token secret is kept when `jwt_secret` is unset (created on first use, 0600)."""
+    jwt_issuer: str = "unitgate"
+    """The `iss` every accepted token must carry."""
+    token_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    """Lifetime of tokens this deployment issues."""
+    dev_tokens: bool = False
+    """Serve `POST /v1/dev/tokens`, which issues a token for any person: demos only."""
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10_000_000)
+    """Request bodies larger than this are refused with 413."""
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    """Where traces and metrics go: nowhere, the console, or an OTLP/HTTP collector."""
+    otel_endpoint: str | None = None
+    """The OTLP/HTTP collector's base URL (default: the exporter's own, localhost:4318)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)
@@ -40,15 +57,25 @@ class Settings(BaseModel):
 
     def audit_key_bytes(self) -> bytes:
         """The audit key, creating and storing a random one on first use when unset."""
-        if self.audit_key:
-            return self.audit_key.encode()
-        path = self.audit_key_file
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        return _secret(self.audit_key, self.audit_key_file).encode()
+
+    def jwt_secret_value(self) -> str:
+        """The token secret, creating and storing a random one on first use when unset."""
+        return _secret(self.jwt_secret, self.jwt_secret_file)
+
+
+def _secret(value: str | None, path: Path) -> str:
+    if value:
+        return value
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return path.read_text().strip().encode()
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

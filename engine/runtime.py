@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from engine.access import AccessPoint
 from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
@@ -16,12 +17,13 @@ __all__ = ["Runtime"]
 
 @dataclass
 class Runtime:
-    """What domain operations need: the database, the clock, the audit log, the lifecycle."""
+    """What domain operations need: database, clock, audit log, lifecycle, access point."""
 
     db: Database
     clock: Clock
     audit: AuditLog
     lifecycle: LifecycleService
+    access: AccessPoint
 
     @classmethod
     def create(
@@ -36,4 +38,4 @@ class Runtime:
         clock = clock or SystemClock()
         audit = AuditLog(audit_key)
         service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
-        return cls(Database(database_url), clock, audit, service)
+        return cls(Database(database_url), clock, audit, service, AccessPoint(audit, clock))

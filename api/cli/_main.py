@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli._api import api
 from api.cli._audit import audit
 from api.cli._db import db
 from api.cli._demo import demo
@@ -17,6 +18,7 @@ def cli() -> None:
     """unitgate: access control and unit lifecycle for self-storage facilities."""
 
 
+cli.add_command(api)
 cli.add_command(audit)
 cli.add_command(db)
 cli.add_command(demo)

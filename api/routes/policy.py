@@ -1,16 +1,26 @@
-"""`GET /v1/policy`: the access policy serving now, and this process's load history."""
+"""Portal: the access policy serving now, its reviewer report, and this process's load history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import get
+from litestar import MediaType, Response, Router, get
 from litestar.di import NamedDependency
 from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
-from engine.policy import PolicyStore
+from api.problems import problems
+from engine.access import Caller, permissions_at
+from engine.domain import Permission
+from engine.errors import PermissionDeniedError
+from engine.persistence.tables import Facility
+from engine.policy import PolicyStore, verify_policy
+from engine.policy._report import html_report
+from engine.runtime import Runtime
 
-__all__ = ["PolicyStatus", "policy_status"]
+__all__ = ["PolicyStatus", "policy_router"]
+
+_READERS = (Permission.POLICY_MANAGE, Permission.AUDIT_READ)
 
 
 class PolicyLoad(BaseModel):
@@ -35,9 +45,31 @@ class PolicyStatus(BaseModel):
     """Loads and refused reloads in this process, oldest first."""
 
 
-@get("/v1/policy", tags=["policy"], sync_to_thread=False)
-def policy_status(policies: NamedDependency[PolicyStore]) -> PolicyStatus:
+def _require_reader(session: Session, caller: Caller) -> None:
+    """Policy readers hold `policy.manage` or `audit.read` at some facility of the company."""
+    if caller.is_employee:
+        facilities = session.exec(
+            select(Facility)
+            .where(Facility.company_id == caller.company_id)
+            .order_by(col(Facility.id))
+        ).all()
+        if any(permissions_at(session, caller.person_id, f) & set(_READERS) for f in facilities):
+            return
+    raise PermissionDeniedError(
+        "`policy.manage` or `audit.read` is needed to read the policy",
+        help="ask a manager to give your role one of them",
+    )
+
+
+@get("/policy", responses=problems(403), sync_to_thread=True)
+def policy_status(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    caller: NamedDependency[Caller],
+) -> PolicyStatus:
     """The policy version serving now, where it came from, and refused reloads with reasons."""
+    with runtime.db.read() as s:
+        _require_reader(s, caller)
     current = policies.current
     return PolicyStatus(
         version=current.version,
@@ -50,3 +82,22 @@ def policy_status(policies: NamedDependency[PolicyStore]) -> PolicyStatus:
             for e in policies.history
         ],
     )
+
+
+@get("/policy/report", responses=problems(403), media_type=MediaType.HTML, sync_to_thread=True)
+def policy_report(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    caller: NamedDependency[Caller],
+) -> Response[str]:
+    """The reviewer report of the serving policy (decision matrix, invariants and proofs, rules)."""
+    with runtime.db.read() as s:
+        _require_reader(s, caller)
+    current = policies.current
+    proof = verify_policy(current, policies.invariants)
+    return Response(html_report(current, proof, runtime.clock.now()), media_type=MediaType.HTML)
+
+
+policy_router = Router(
+    "/v1", route_handlers=[policy_status, policy_report], tags=["portal: policy"]
+)

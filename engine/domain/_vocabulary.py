@@ -116,30 +116,45 @@ class Permission(StrEnum):
     """What a role may do. Employees hold permissions through roles."""
 
     ENTRY_OPEN = "entry.open"
-    """Pass the facility's entry points (gates, doors, elevators)."""
     UNITS_OPEN_AVAILABLE = "units.open_available"
-    """Open units that are available (not rented)."""
     UNITS_AUCTION_ACCESS = "units.auction_access"
-    """Open units in pending_auction and auction (the auction permission)."""
     UNITS_REMOTE_UNLOCK = "units.remote_unlock"
-    """Unlock a door remotely through its gateway."""
     LIEN_MARK_PENDING_AUCTION = "lien.mark_pending_auction"
-    """Move a delinquent unit to pending_auction."""
     LIEN_EMERGENCY = "lien.emergency"
-    """Move an occupied unit to a logged, auto-expiring emergency pending_auction."""
     LIEN_RESTORE = "lien.restore"
-    """Return a pending_auction unit to its PMS status."""
     AUCTION_RECORD_SALE = "auction.record_sale"
-    """Record an auction sale with its winner and access window."""
     AUCTION_ASSIGN_CLEANOUT = "auction.assign_cleanout"
-    """Give an employee a clean-out access window on a pending_auction unit."""
     AUDIT_READ = "audit.read"
-    """Read and verify the audit log and explain decisions."""
     ROLES_MANAGE = "roles.manage"
-    """Create roles and assign them."""
     POLICY_MANAGE = "policy.manage"
-    """Load a new access policy."""
     SYNC_MANAGE = "sync.manage"
-    """See and operate PMS sync."""
     FACILITY_VIEW = "facility.view"
-    """See facilities, units, doors and locks."""
+
+    @property
+    def description(self) -> str:
+        """What the permission allows, for people choosing a role's permissions."""
+        return _PERMISSION_TEXT[self]
+
+
+_PERMISSION_TEXT: dict[Permission, str] = {
+    Permission.ENTRY_OPEN: "Pass the facility's entry points (gates, doors, elevators).",
+    Permission.UNITS_OPEN_AVAILABLE: "Open units that are available (not rented).",
+    Permission.UNITS_AUCTION_ACCESS: (
+        "Open units in pending_auction and auction (the auction permission)."
+    ),
+    Permission.UNITS_REMOTE_UNLOCK: "Unlock a door remotely through its gateway.",
+    Permission.LIEN_MARK_PENDING_AUCTION: "Move a delinquent unit to pending_auction.",
+    Permission.LIEN_EMERGENCY: (
+        "Move an occupied unit to a logged, auto-expiring emergency pending_auction."
+    ),
+    Permission.LIEN_RESTORE: "Return a pending_auction unit to its PMS status.",
+    Permission.AUCTION_RECORD_SALE: "Record an auction sale with its winner and access window.",
+    Permission.AUCTION_ASSIGN_CLEANOUT: (
+        "Give an employee a clean-out access window on a pending_auction unit."
+    ),
+    Permission.AUDIT_READ: "Read and verify the audit log and explain decisions.",
+    Permission.ROLES_MANAGE: "Create roles and assign them.",
+    Permission.POLICY_MANAGE: "Load a new access policy.",
+    Permission.SYNC_MANAGE: "See and operate PMS sync.",
+    Permission.FACILITY_VIEW: "See facilities, units, doors and locks.",
+}

@@ -53,6 +53,8 @@ class AccessDecisionRecord(SQLModel, table=True):
     deciding_rule: str | None = Field(default=None, max_length=100)
     reason: str = Field(max_length=500)
     policy_version: str = Field(max_length=80)
+    note: str | None = Field(default=None, max_length=300)
+    """Why an employee unlocked remotely; shown in the tenant's activity feed."""
     at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 

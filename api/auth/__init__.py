@@ -1,0 +1,6 @@
+"""Authentication: bearer tokens carrying a person, a company and a role."""
+
+from api.auth._jwt import PUBLIC_PATHS, build_jwt_auth
+from api.auth._tokens import ALGORITHM, APP_ROLES, ROLES, issue_token
+
+__all__ = ["ALGORITHM", "APP_ROLES", "PUBLIC_PATHS", "ROLES", "build_jwt_auth", "issue_token"]

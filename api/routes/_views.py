@@ -1,0 +1,68 @@
+"""Stored rows as API bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.schemas import DoorOut, FacilityOut, TransitionOut, UnitOut
+from engine.domain import DoorKind, UnitState
+from engine.persistence.tables import Door, Facility, TransitionRecord, Unit
+from engine.units import effective_state
+
+__all__ = ["door_out", "facility_out", "transition_out", "unit_out"]
+
+
+def facility_out(f: Facility) -> FacilityOut:
+    """A facility row as its API body."""
+    return FacilityOut(
+        id=f.id,
+        company_id=f.company_id,
+        name=f.name,
+        timezone=f.timezone,
+        access_opens=f.access_opens,
+        access_closes=f.access_closes,
+    )
+
+
+def unit_out(u: Unit, now: datetime) -> UnitOut:
+    """A unit row as its API body, with the state decisions use at `now`."""
+    return UnitOut(
+        id=u.id,
+        facility_id=u.facility_id,
+        number=u.number,
+        state=UnitState(u.state),
+        effective_state=effective_state(u, now),
+        pms_status=UnitState(u.pms_status),
+        lien_reason=u.lien_reason,
+        emergency_until=u.emergency_until,
+        access_until=u.access_until,
+        version=u.version,
+        last_pms_seq=u.last_pms_seq,
+    )
+
+
+def door_out(d: Door) -> DoorOut:
+    """A door row as its API body."""
+    return DoorOut(
+        id=d.id,
+        facility_id=d.facility_id,
+        name=d.name,
+        kind=DoorKind(d.kind),
+        unit_id=d.unit_id,
+        lock_ref=d.lock_ref,
+    )
+
+
+def transition_out(t: TransitionRecord) -> TransitionOut:
+    """A transition row as its API body."""
+    return TransitionOut(
+        event=t.event,
+        source=t.source,
+        actor=t.actor,
+        reason=t.reason,
+        from_state=t.from_state,
+        to_state=t.to_state,
+        pms_status=t.pms_status,
+        pms_seq=t.pms_seq,
+        at=t.at,
+    )

@@ -1,0 +1,171 @@
+"""Doors: access requests by anyone, remote unlock by employees, explanations for auditors."""
+
+from __future__ import annotations
+
+from litestar import Router, post
+from litestar.di import NamedDependency
+from sqlmodel import Session
+
+from api.problems import problems
+from api.schemas import (
+    AccessRequestIn,
+    AccessResult,
+    EvaluatedRequest,
+    ExplainIn,
+    ExplainOut,
+    RemoteUnlockIn,
+    UnlockAuthorization,
+)
+from api.telemetry import Telemetry
+from engine.access import (
+    AccessOutcome,
+    Caller,
+    choose,
+    company_door,
+    person_in_company,
+    request_attributes,
+    require_permission,
+)
+from engine.domain import Channel, Permission
+from engine.errors import NotFoundError, PermissionDeniedError
+from engine.persistence.tables import Person
+from engine.policy import PolicyStore
+from engine.runtime import Runtime
+
+__all__ = ["access_router"]
+
+
+def _decide(
+    runtime: Runtime,
+    policies: PolicyStore,
+    telemetry: Telemetry,
+    caller: Caller,
+    door_id: str,
+    channel: Channel,
+    note: str | None = None,
+) -> AccessResult:
+    with telemetry.decision_span(door_id, channel.value) as span:
+        with runtime.db.transaction() as s:
+            outcome = runtime.access.decide(
+                s, caller, door_id, channel, policies.current, note=note
+            )
+        telemetry.record_decision(span, outcome)
+    return _result(outcome, channel)
+
+
+def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
+    decision = outcome.decision
+    # INVARIANT: decide() always records, so the outcome has a record id.
+    assert outcome.record_id is not None
+    expires = outcome.unlock_expires_at
+    authorization = (
+        UnlockAuthorization(
+            decision_id=outcome.record_id,
+            door_id=outcome.door.id,
+            lock_ref=outcome.door.lock_ref,
+            channel=channel,
+            expires_at=expires,
+        )
+        if expires is not None
+        else None
+    )
+    return AccessResult(
+        decision_id=outcome.record_id,
+        allowed=decision.allowed,
+        reason=decision.reason,
+        rule=decision.rule,
+        policy_version=decision.policy_version,
+        at=outcome.at,
+        authorization=authorization,
+    )
+
+
+@post("/doors/{door_id:str}/access-requests", responses=problems(404), sync_to_thread=True)
+def request_access(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    door_id: str,
+    data: AccessRequestIn,
+) -> AccessResult:
+    """Ask to open a door now. Every request is decided by the policy and logged.
+
+    Allowed: an unlock authorisation valid for 30 s that the lock layer signs for the
+    lock's challenge. Denied: `allowed: false` with a reason the person can act on.
+    """
+    return _decide(runtime, policies, telemetry, caller, door_id, Channel(data.channel))
+
+
+@post("/doors/{door_id:str}/remote-unlocks", responses=problems(403, 404), sync_to_thread=True)
+def remote_unlock(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    door_id: str,
+    data: RemoteUnlockIn,
+) -> AccessResult:
+    """An employee unlocks a door through its gateway (seed 001: a phone locked in a unit).
+
+    Decided by the policy like any request (channel `remote`); the reason goes to the log
+    and to the tenant's activity feed.
+    """
+    if not caller.is_employee:
+        raise PermissionDeniedError(
+            "remote unlock is an employee action", help="use the app to open doors"
+        )
+    return _decide(runtime, policies, telemetry, caller, door_id, Channel.REMOTE, data.reason)
+
+
+@post("/doors/{door_id:str}/explain", responses=problems(403, 404), sync_to_thread=True)
+def explain(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    caller: NamedDependency[Caller],
+    door_id: str,
+    data: ExplainIn,
+) -> ExplainOut:
+    """Why a person would be let in or not at this door now, with every matching rule."""
+    policy = policies.current
+    with runtime.db.read() as s:
+        door, facility = company_door(s, caller, door_id)
+        require_permission(s, caller, facility, Permission.AUDIT_READ)
+        _person(s, data.person_id, caller.company_id)
+        subject = Caller(data.person_id, caller.company_id, data.role)
+        now = runtime.clock.now()
+        evaluations = runtime.access.evaluate(s, subject, door, facility, data.channel, policy, now)
+    chosen = choose(list(evaluations))
+    explanations = runtime.access.explain(policy, evaluations)
+    return ExplainOut(
+        allowed=chosen.decision.allowed,
+        rule=chosen.decision.rule,
+        reason=chosen.decision.reason,
+        policy_version=policy.version,
+        at=now,
+        requests=[
+            EvaluatedRequest(
+                via=ev.candidate.via,
+                unit_id=ev.candidate.unit_id,
+                request=request_attributes(ev.candidate),
+                allowed=ev.decision.allowed,
+                rule=ev.decision.rule,
+                reason=ev.decision.reason,
+                matched=[r.id for r in ex.matched],
+            )
+            for ev, ex in zip(evaluations, explanations, strict=True)
+        ],
+    )
+
+
+def _person(session: Session, person_id: str, company_id: str) -> Person:
+    """The person, if they belong to the company (another company's people do not exist)."""
+    person = session.get(Person, person_id)
+    if person is None or not person_in_company(session, person_id, company_id):
+        raise NotFoundError(f"no person `{person_id}`")
+    return person
+
+
+access_router = Router(
+    "/v1", route_handlers=[request_access, remote_unlock, explain], tags=["access"]
+)

@@ -1,0 +1,130 @@
+"""Portal: facilities, units (state, PMS status, lien overlay, history), doors and locks."""
+
+from __future__ import annotations
+
+from litestar import Router, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from sqlmodel import col, select
+
+from api.problems import problems
+from api.routes._deps import employee_facility, employee_unit
+from api.routes._views import door_out, facility_out, transition_out, unit_out
+from api.schemas import ConflictOut, DoorOut, FacilityOut, GrantOut, UnitDetail, UnitOut
+from engine.access import Caller, permissions_at
+from engine.domain import Permission, UnitState
+from engine.errors import PermissionDeniedError
+from engine.persistence.tables import (
+    AuctionGrant,
+    Door,
+    Facility,
+    SyncConflict,
+    TransitionRecord,
+    Unit,
+)
+from engine.runtime import Runtime
+
+__all__ = ["facilities_router"]
+
+_VIEW = Permission.FACILITY_VIEW
+
+
+@get("/facilities", responses=problems(403), sync_to_thread=True)
+def list_facilities(
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]
+) -> list[FacilityOut]:
+    """Facilities of the caller's company where they hold `facility.view`."""
+    if not caller.is_employee:
+        raise PermissionDeniedError("the portal is for employees", help="use an employee token")
+    with runtime.db.read() as s:
+        rows = s.exec(
+            select(Facility)
+            .where(Facility.company_id == caller.company_id)
+            .order_by(col(Facility.name))
+        ).all()
+        return [facility_out(f) for f in rows if _VIEW in permissions_at(s, caller.person_id, f)]
+
+
+@get("/facilities/{facility_id:str}", responses=problems(403, 404), sync_to_thread=True)
+def get_facility(
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+) -> FacilityOut:
+    """One facility."""
+    with runtime.db.read() as s:
+        return facility_out(employee_facility(s, caller, facility_id, _VIEW))
+
+
+@get("/facilities/{facility_id:str}/units", responses=problems(403, 404), sync_to_thread=True)
+def list_units(
+    runtime: NamedDependency[Runtime],
+    caller: NamedDependency[Caller],
+    facility_id: str,
+    unit_state: UnitState | None = Parameter(
+        query="state", default=None, description="only units in this state"
+    ),
+    limit: int = Parameter(default=200, ge=1, le=1000, description="at most this many units"),
+    offset: int = Parameter(default=0, ge=0, le=1_000_000, description="skip this many units"),
+) -> list[UnitOut]:
+    """The facility's units by number: lifecycle state, PMS status and lien overlay."""
+    now = runtime.clock.now()
+    with runtime.db.read() as s:
+        employee_facility(s, caller, facility_id, _VIEW)
+        query = select(Unit).where(Unit.facility_id == facility_id)
+        if unit_state is not None:
+            query = query.where(Unit.state == unit_state.value)
+        rows = s.exec(query.order_by(col(Unit.number)).offset(offset).limit(limit)).all()
+        return [unit_out(u, now) for u in rows]
+
+
+@get("/units/{unit_id:str}", responses=problems(403, 404), sync_to_thread=True)
+def get_unit(
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: str
+) -> UnitDetail:
+    """A unit with its transitions (newest first), auction grants and sync conflicts."""
+    now = runtime.clock.now()
+    with runtime.db.read() as s:
+        unit, _, _ = employee_unit(s, caller, unit_id, _VIEW)
+        history = s.exec(
+            select(TransitionRecord)
+            .where(TransitionRecord.unit_id == unit_id)
+            .order_by(col(TransitionRecord.id).desc())
+            .limit(200)
+        ).all()
+        grants = s.exec(
+            select(AuctionGrant)
+            .where(AuctionGrant.unit_id == unit_id)
+            .order_by(col(AuctionGrant.created_at))
+        ).all()
+        conflicts = s.exec(
+            select(SyncConflict)
+            .where(SyncConflict.unit_id == unit_id)
+            .order_by(col(SyncConflict.id))
+        ).all()
+        return UnitDetail(
+            **unit_out(unit, now).model_dump(),
+            history=[transition_out(t) for t in history],
+            grants=[GrantOut.model_validate(g, from_attributes=True) for g in grants],
+            conflicts=[ConflictOut.model_validate(c, from_attributes=True) for c in conflicts],
+        )
+
+
+@get("/facilities/{facility_id:str}/doors", responses=problems(403, 404), sync_to_thread=True)
+def list_doors(
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+) -> list[DoorOut]:
+    """The facility's entry points and unit locks, with each lock's hardware id."""
+    with runtime.db.read() as s:
+        employee_facility(s, caller, facility_id, _VIEW)
+        rows = s.exec(
+            select(Door)
+            .where(Door.facility_id == facility_id)
+            .order_by(col(Door.kind), col(Door.name))
+        ).all()
+        return [door_out(d) for d in rows]
+
+
+facilities_router = Router(
+    "/v1",
+    route_handlers=[list_facilities, get_facility, list_units, get_unit, list_doors],
+    tags=["portal: facilities"],
+)

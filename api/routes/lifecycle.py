@@ -1,0 +1,216 @@
+"""Portal lien actions: pending auction, emergency, auction sale, clean-out, restore."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Router, post
+from litestar.di import NamedDependency
+from sqlmodel import Session, col, func, select
+
+from api.problems import problems
+from api.routes._deps import employee_unit
+from api.routes._views import transition_out, unit_out
+from api.schemas import CleanoutIn, EmergencyIn, LienIn, SaleIn, TransitionResult, WinnerIn
+from api.telemetry import Telemetry
+from engine.access import Caller
+from engine.domain import LifecycleEvent, Permission
+from engine.errors import InvalidInputError
+from engine.persistence.tables import Person, Role, RoleAssignment, TransitionRecord
+from engine.runtime import Runtime
+from engine.sites import add_person
+
+__all__ = ["lifecycle_router"]
+
+_ERRORS = problems(403, 404, 409)
+
+
+def _act(
+    runtime: Runtime,
+    telemetry: Telemetry,
+    caller: Caller,
+    unit_id: str,
+    event: LifecycleEvent,
+    permission: Permission,
+    body: LienIn,
+    **details: Any,
+) -> TransitionResult:
+    """Apply one portal event to the unit in one transaction and return what it recorded."""
+    svc = runtime.lifecycle
+    with telemetry.transition_span(unit_id, event.value) as span, runtime.db.transaction() as s:
+        unit, _, held = employee_unit(s, caller, unit_id, permission)
+        resolved = {k: (v(s) if callable(v) else v) for k, v in details.items()}
+        request = svc.request(
+            event, actor=caller.actor, permissions=held, reason=body.reason, **resolved
+        )
+        applied = svc.apply(s, unit.id, request, expected_version=body.expected_version)
+        s.flush()
+        record = s.exec(
+            select(TransitionRecord)
+            .where(TransitionRecord.unit_id == unit.id)
+            .order_by(col(TransitionRecord.id).desc())
+        ).first()
+        assert record is not None
+        outcome = applied.outcome
+        telemetry.record_transition(
+            span,
+            {"event": event.value, "from": outcome.from_state.value, "to": outcome.to_state.value},
+        )
+        return TransitionResult(
+            unit=unit_out(svc.load(s, unit.id), request.now), transition=transition_out(record)
+        )
+
+
+@post("/units/{unit_id:str}/pending-auction", responses=_ERRORS, sync_to_thread=True)
+def mark_pending_auction(
+    runtime: NamedDependency[Runtime],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    unit_id: str,
+    data: LienIn,
+) -> TransitionResult:
+    """Move a gatelocked or overlocked unit to pending auction (tenant locked out, seed 001)."""
+    return _act(
+        runtime,
+        telemetry,
+        caller,
+        unit_id,
+        LifecycleEvent.MARK_PENDING_AUCTION,
+        Permission.LIEN_MARK_PENDING_AUCTION,
+        data,
+    )
+
+
+@post("/units/{unit_id:str}/emergency", responses=_ERRORS, sync_to_thread=True)
+def emergency_pending_auction(
+    runtime: NamedDependency[Runtime],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    unit_id: str,
+    data: EmergencyIn,
+) -> TransitionResult:
+    """An occupied unit to a logged pending auction that ends by itself (seed 001 emergency)."""
+    reason = f"{data.reason} (identity verified: {data.identity_verification})"
+    return _act(
+        runtime,
+        telemetry,
+        caller,
+        unit_id,
+        LifecycleEvent.MARK_PENDING_AUCTION,
+        Permission.LIEN_EMERGENCY,
+        data.model_copy(update={"reason": reason[:500]}),
+        expires_at=runtime.clock.now() + timedelta(minutes=data.minutes),
+    )
+
+
+@post("/units/{unit_id:str}/auction-sale", responses=_ERRORS, sync_to_thread=True)
+def record_auction_sale(
+    runtime: NamedDependency[Runtime],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    unit_id: str,
+    data: SaleIn,
+) -> TransitionResult:
+    """Record the sale: the winner may open the unit inside the window (auction state)."""
+    now = runtime.clock.now()
+    return _act(
+        runtime,
+        telemetry,
+        caller,
+        unit_id,
+        LifecycleEvent.RECORD_AUCTION_SALE,
+        Permission.AUCTION_RECORD_SALE,
+        data,
+        grantee=lambda s: _winner(s, data.winner, now),
+        window_start=data.window_start,
+        window_end=data.window_end,
+    )
+
+
+@post("/units/{unit_id:str}/cleanout", responses=_ERRORS, sync_to_thread=True)
+def assign_cleanout_access(
+    runtime: NamedDependency[Runtime],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    unit_id: str,
+    data: CleanoutIn,
+) -> TransitionResult:
+    """Give an employee of the company clean-out access inside a window (auction state)."""
+    return _act(
+        runtime,
+        telemetry,
+        caller,
+        unit_id,
+        LifecycleEvent.ASSIGN_CLEANOUT_ACCESS,
+        Permission.AUCTION_ASSIGN_CLEANOUT,
+        data,
+        grantee=lambda s: _employee(s, caller.company_id, data.employee_id),
+        window_start=data.window_start,
+        window_end=data.window_end,
+    )
+
+
+@post("/units/{unit_id:str}/restore", responses=_ERRORS, sync_to_thread=True)
+def restore(
+    runtime: NamedDependency[Runtime],
+    telemetry: NamedDependency[Telemetry],
+    caller: NamedDependency[Caller],
+    unit_id: str,
+    data: LienIn,
+) -> TransitionResult:
+    """Return a pending-auction unit to its PMS status (the tenant paid, or it was a mistake)."""
+    return _act(
+        runtime,
+        telemetry,
+        caller,
+        unit_id,
+        LifecycleEvent.RESTORE,
+        Permission.LIEN_RESTORE,
+        data,
+    )
+
+
+def _winner(session: Session, winner: WinnerIn, now: datetime) -> str:
+    if winner.person_id is not None:
+        if session.get(Person, winner.person_id) is None:
+            raise InvalidInputError(
+                f"no person `{winner.person_id}`",
+                help="omit `person_id` to create the winner's account",
+            )
+        return winner.person_id
+    if winner.email:
+        found = session.exec(
+            select(Person).where(func.lower(Person.email) == winner.email.lower())
+        ).first()
+        if found is not None:
+            return found.id
+    assert winner.name is not None  # INVARIANT: WinnerIn requires a person_id or a name.
+    return add_person(session, winner.name, now, email=winner.email, mobile=winner.mobile).id
+
+
+def _employee(session: Session, company_id: str, person_id: str) -> str:
+    holds = session.exec(
+        select(RoleAssignment.id)
+        .join(Role, col(Role.id) == col(RoleAssignment.role_id))
+        .where(RoleAssignment.person_id == person_id, Role.company_id == company_id)
+    ).first()
+    if holds is None:
+        raise InvalidInputError(
+            f"`{person_id}` is not an employee of this company",
+            help="clean-out access goes to a person holding a role in the company",
+        )
+    return person_id
+
+
+lifecycle_router = Router(
+    "/v1",
+    route_handlers=[
+        mark_pending_auction,
+        emergency_pending_auction,
+        record_auction_sale,
+        assign_cleanout_access,
+        restore,
+    ],
+    tags=["portal: lifecycle"],
+)

@@ -1,0 +1,302 @@
+"""The tenant app: my facilities across companies, my units and doors, my activity feed."""
+
+from __future__ import annotations
+
+from litestar import Router, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from sqlmodel import Session, col, select
+
+from api.problems import problems
+from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
+from engine.access import Caller, person_facilities
+from engine.domain import Channel, UnitState
+from engine.errors import NotFoundError
+from engine.persistence.tables import (
+    AccessDecisionRecord,
+    AuctionGrant,
+    Company,
+    Door,
+    Facility,
+    KeyShare,
+    Person,
+    Rental,
+    TransitionRecord,
+    Unit,
+)
+from engine.policy import PolicyStore
+from engine.runtime import Runtime
+from engine.units import effective_state
+
+__all__ = ["me_router"]
+
+
+@get("/me", responses=problems(404), sync_to_thread=True)
+def me(runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]) -> MeOut:
+    """My account and every facility I can switch to, in any company (seed 000 step 7)."""
+    with runtime.db.read() as s:
+        person = _me(s, caller)
+        relations = person_facilities(s, person.id)
+        facilities = []
+        if relations:
+            rows = s.exec(
+                select(Facility, Company)
+                .join(Company, col(Company.id) == col(Facility.company_id))
+                .where(col(Facility.id).in_(list(relations)))
+                .order_by(col(Company.name), col(Facility.name))
+            ).all()
+            facilities = [
+                MyFacility(
+                    company_id=c.id,
+                    company_name=c.name,
+                    facility_id=f.id,
+                    facility_name=f.name,
+                    relations=sorted(relations[f.id]),
+                )
+                for f, c in rows
+            ]
+    return MeOut(
+        id=person.id,
+        name=person.name,
+        email=person.email,
+        mobile=person.mobile,
+        company_id=caller.company_id,
+        facilities=facilities,
+    )
+
+
+@get("/me/units", responses=problems(404), sync_to_thread=True)
+def my_units(
+    runtime: NamedDependency[Runtime],
+    policies: NamedDependency[PolicyStore],
+    caller: NamedDependency[Caller],
+) -> list[MyUnit]:
+    """Units I rent, hold a key to or won in this company, and which doors open for me now.
+
+    Each door says why not when it would not open (nothing is logged: this is a preview).
+    """
+    policy = policies.current
+    with runtime.db.read() as s:
+        _me(s, caller)
+        out = []
+        for unit, facility, relation in _my_units(s, caller):
+            doors = s.exec(
+                select(Door)
+                .where(
+                    Door.facility_id == facility.id,
+                    (col(Door.unit_id) == unit.id) | col(Door.unit_id).is_(None),
+                )
+                .order_by(col(Door.kind), col(Door.name))
+            ).all()
+            access = []
+            for door in doors:
+                preview = runtime.access.preview(
+                    s, caller, door, facility, Channel.PHONE_RELAY, policy
+                )
+                d = preview.decision
+                access.append(
+                    DoorAccess(
+                        door_id=door.id,
+                        name=door.name,
+                        kind=door.kind,
+                        allowed=d.allowed,
+                        reason=d.reason,
+                        rule=d.rule,
+                    )
+                )
+            out.append(
+                MyUnit(
+                    unit_id=unit.id,
+                    facility_id=facility.id,
+                    facility_name=facility.name,
+                    number=unit.number,
+                    relation=relation,  # type: ignore[arg-type]
+                    state=effective_state(unit, runtime.clock.now()),
+                    doors=access,
+                )
+            )
+        return out
+
+
+@get("/me/activity", responses=problems(404), sync_to_thread=True)
+def my_activity(
+    runtime: NamedDependency[Runtime],
+    caller: NamedDependency[Caller],
+    limit: int = Parameter(default=100, ge=1, le=1000, description="newest items first"),
+) -> list[ActivityItem]:
+    """Everything that happened at units I rent, during my rental: every access attempt by
+    anyone (employees included, invariant 10), lifecycle changes, and shares."""
+    with runtime.db.read() as s:
+        _me(s, caller)
+        items: list[ActivityItem] = []
+        rentals = s.exec(
+            select(Rental)
+            .join(Unit, col(Unit.id) == col(Rental.unit_id))
+            .join(Facility, col(Facility.id) == col(Unit.facility_id))
+            .where(Rental.person_id == caller.person_id, Facility.company_id == caller.company_id)
+        ).all()
+        names = _NameCache(s)
+        for rental in rentals:
+            items += _accesses(s, rental, names, limit)
+            items += _transitions(s, rental, limit)
+            items += _shares(s, rental, names)
+    items.sort(key=lambda i: i.at, reverse=True)
+    return items[:limit]
+
+
+def _me(session: Session, caller: Caller) -> Person:
+    person = session.get(Person, caller.person_id)
+    if person is None:
+        raise NotFoundError("no account for this token", help="ask for a new token")
+    return person
+
+
+def _my_units(session: Session, caller: Caller) -> list[tuple[Unit, Facility, str]]:
+    """(unit, facility, relation) in the caller's company, by facility and unit number."""
+    found: dict[str, str] = {}
+    for unit_id in session.exec(
+        select(Rental.unit_id).where(
+            Rental.person_id == caller.person_id, col(Rental.ended_at).is_(None)
+        )
+    ).all():
+        found.setdefault(unit_id, "tenant")
+    for unit_id in session.exec(
+        select(KeyShare.unit_id)
+        .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
+        .where(
+            KeyShare.grantee_id == caller.person_id,
+            col(KeyShare.revoked_at).is_(None),
+            col(Rental.ended_at).is_(None),
+        )
+    ).all():
+        found.setdefault(unit_id, "shared")
+    for unit_id, kind in session.exec(
+        select(AuctionGrant.unit_id, AuctionGrant.kind).where(
+            AuctionGrant.person_id == caller.person_id, col(AuctionGrant.revoked_at).is_(None)
+        )
+    ).all():
+        found.setdefault(unit_id, kind)
+    if not found:
+        return []
+    rows = session.exec(
+        select(Unit, Facility)
+        .join(Facility, col(Facility.id) == col(Unit.facility_id))
+        .where(col(Unit.id).in_(list(found)), Facility.company_id == caller.company_id)
+        .order_by(col(Facility.name), col(Unit.number))
+    ).all()
+    return [(u, f, found[u.id]) for u, f in rows]
+
+
+class _NameCache:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._names: dict[str, str | None] = {}
+
+    def person(self, person_id: str | None) -> str | None:
+        if person_id is None:
+            return None
+        if person_id not in self._names:
+            person = self._session.get(Person, person_id)
+            self._names[person_id] = person.name if person else None
+        return self._names[person_id]
+
+    def door(self, door_id: str) -> str | None:
+        key = f"door:{door_id}"
+        if key not in self._names:
+            door = self._session.get(Door, door_id)
+            self._names[key] = door.name if door else None
+        return self._names[key]
+
+
+def _window(query, model, rental: Rental):  # type: ignore[no-untyped-def]
+    query = query.where(col(model.at) >= rental.started_at)
+    if rental.ended_at is not None:
+        query = query.where(col(model.at) <= rental.ended_at)
+    return query
+
+
+def _accesses(
+    session: Session, rental: Rental, names: _NameCache, limit: int
+) -> list[ActivityItem]:
+    query = select(AccessDecisionRecord).where(AccessDecisionRecord.unit_id == rental.unit_id)
+    rows = session.exec(
+        _window(query, AccessDecisionRecord, rental)
+        .order_by(col(AccessDecisionRecord.id).desc())
+        .limit(limit)
+    ).all()
+    out = []
+    for r in rows:
+        who = names.person(r.person_id) or "someone"
+        verb = "opened" if r.allowed else "was refused at"
+        door = names.door(r.door_id)
+        note = f" ({r.note})" if r.note else ""
+        out.append(
+            ActivityItem(
+                at=r.at,
+                kind="access",
+                unit_id=rental.unit_id,
+                actor_id=r.person_id,
+                actor_name=names.person(r.person_id),
+                actor_kind=r.principal_kind,
+                summary=f"{who} ({r.principal_kind}) {verb} {door} via {r.channel}{note}",
+                allowed=r.allowed,
+                door_name=door,
+            )
+        )
+    return out
+
+
+def _transitions(session: Session, rental: Rental, limit: int) -> list[ActivityItem]:
+    query = select(TransitionRecord).where(TransitionRecord.unit_id == rental.unit_id)
+    rows = session.exec(
+        _window(query, TransitionRecord, rental)
+        .order_by(col(TransitionRecord.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        ActivityItem(
+            at=t.at,
+            kind="transition",
+            unit_id=rental.unit_id,
+            actor_id=t.actor.removeprefix("person:") if t.actor.startswith("person:") else None,
+            actor_name=None,
+            actor_kind="employee" if t.source == "portal" else t.source,
+            summary=f"{UnitState(t.from_state).value} → {UnitState(t.to_state).value} ({t.event})"
+            + (f": {t.reason}" if t.reason else ""),
+        )
+        for t in rows
+    ]
+
+
+def _shares(session: Session, rental: Rental, names: _NameCache) -> list[ActivityItem]:
+    rows = session.exec(select(KeyShare).where(KeyShare.rental_id == rental.id)).all()
+    out = []
+    for share in rows:
+        grantee = names.person(share.grantee_id) or "someone"
+        out.append(
+            ActivityItem(
+                at=share.created_at,
+                kind="share_created",
+                unit_id=rental.unit_id,
+                actor_id=rental.person_id,
+                actor_name=names.person(rental.person_id),
+                actor_kind="tenant",
+                summary=f"key shared with {grantee}",
+            )
+        )
+        if share.revoked_at is not None:
+            out.append(
+                ActivityItem(
+                    at=share.revoked_at,
+                    kind="share_revoked",
+                    unit_id=rental.unit_id,
+                    actor_id=None,
+                    actor_name=None,
+                    actor_kind="tenant",
+                    summary=f"key of {grantee} revoked ({share.revoked_reason})",
+                )
+            )
+    return out
+
+
+me_router = Router("/v1", route_handlers=[me, my_units, my_activity], tags=["app: me"])

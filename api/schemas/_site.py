@@ -1,0 +1,105 @@
+"""Facilities, units, doors and their history as the portal sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from pydantic import BaseModel
+
+from engine.domain import DoorKind, UnitState
+
+__all__ = [
+    "ConflictOut",
+    "DoorOut",
+    "FacilityOut",
+    "GrantOut",
+    "TransitionOut",
+    "UnitDetail",
+    "UnitOut",
+]
+
+
+class FacilityOut(BaseModel):
+    """A facility and its default access hours (local time)."""
+
+    id: str
+    company_id: str
+    name: str
+    timezone: str
+    access_opens: time
+    access_closes: time
+
+
+class UnitOut(BaseModel):
+    """A unit: lifecycle state, the PMS's status and the lien overlay."""
+
+    id: str
+    facility_id: str
+    number: str
+    state: UnitState
+    """The stored lifecycle state."""
+    effective_state: UnitState
+    """The state decisions use now (a lien past its stated end is already over)."""
+    pms_status: UnitState
+    lien_reason: str | None
+    emergency_until: datetime | None
+    access_until: datetime | None
+    version: int
+    """Send it back as `expected_version` to refuse acting on a changed unit."""
+    last_pms_seq: int
+
+
+class DoorOut(BaseModel):
+    """A door: an entry point or a unit's lock, with its lock hardware id."""
+
+    id: str
+    facility_id: str
+    name: str
+    kind: DoorKind
+    unit_id: str | None
+    lock_ref: str | None
+
+
+class TransitionOut(BaseModel):
+    """One lifecycle transition: who, why, source and PMS sequence number."""
+
+    event: str
+    source: str
+    actor: str
+    reason: str | None
+    from_state: str
+    to_state: str
+    pms_status: str
+    pms_seq: int | None
+    at: datetime
+
+
+class GrantOut(BaseModel):
+    """An auction winner's or clean-out employee's access window."""
+
+    id: str
+    kind: str
+    person_id: str
+    window_start: datetime
+    window_end: datetime
+    revoked_at: datetime | None
+
+
+class ConflictOut(BaseModel):
+    """A PMS event recorded for a person to resolve instead of being applied."""
+
+    id: int
+    unit_id: str
+    event: str
+    pms_seq: int | None
+    detail: str
+    at: datetime
+    resolved_at: datetime | None
+
+
+class UnitDetail(UnitOut):
+    """A unit with its history, grants and open sync conflicts."""
+
+    history: list[TransitionOut]
+    grants: list[GrantOut]
+    conflicts: list[ConflictOut]

@@ -1,0 +1,159 @@
+"""OpenTelemetry: Litestar's plugin for request spans, ours for decisions and transitions.
+
+The exporter is chosen by `UNITGATE_OTEL_EXPORTER` (none, console, otlp). Providers are
+built per app rather than installed globally, so tests can read spans from memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from opentelemetry.metrics import Counter, Histogram, Meter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
+from opentelemetry.trace import Span, Tracer
+
+from api.settings import Settings
+from engine.access import AccessOutcome, request_attributes
+
+__all__ = ["Telemetry", "build_telemetry"]
+
+
+@dataclass
+class Telemetry:
+    """Tracer and instruments of one app; `plugin()` adds request spans."""
+
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    tracer: Tracer = field(init=False)
+    meter: Meter = field(init=False)
+    decisions: Counter = field(init=False)
+    decision_seconds: Histogram = field(init=False)
+    transitions: Counter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracer = self.tracer_provider.get_tracer("unitgate")
+        self.meter = self.meter_provider.get_meter("unitgate")
+        self.decisions = self.meter.create_counter(
+            "unitgate.access.decisions", description="access decisions by outcome"
+        )
+        self.decision_seconds = self.meter.create_histogram(
+            "unitgate.access.decision.duration",
+            unit="s",
+            description="time to decide and record one access request",
+        )
+        self.transitions = self.meter.create_counter(
+            "unitgate.lifecycle.transitions", description="accepted lifecycle events"
+        )
+
+    def plugin(self) -> OpenTelemetryPlugin:
+        """Litestar's own OpenTelemetry plugin on this telemetry's providers."""
+        return OpenTelemetryPlugin(
+            OpenTelemetryConfig(
+                tracer_provider=self.tracer_provider,
+                meter_provider=self.meter_provider,
+                exclude=["/health"],
+            )
+        )
+
+    @contextmanager
+    def decision_span(self, door_id: str, channel: str) -> Iterator[Span]:
+        """A span around one access decision; `record_decision` fills in the outcome."""
+        start = perf_counter()
+        with self.tracer.start_as_current_span(
+            "access.decision", attributes={"unitgate.door.id": door_id, "unitgate.channel": channel}
+        ) as span:
+            yield span
+        self.decision_seconds.record(perf_counter() - start, {"unitgate.channel": channel})
+
+    def record_decision(self, span: Span, outcome: AccessOutcome) -> None:
+        """Put the decision's policy version, rule and outcome on `span` and count it."""
+        decision = outcome.decision
+        request = request_attributes(outcome.chosen.candidate)
+        label = "allowed" if decision.allowed else "denied"
+        span.set_attributes(
+            {
+                "unitgate.decision.outcome": label,
+                "unitgate.decision.rule": decision.rule or "default-deny",
+                "unitgate.policy.version": decision.policy_version,
+                "unitgate.principal.kind": str(request["principal"]),
+                "unitgate.door.kind": str(request["door"]),
+                "unitgate.unit.state": str(request["unit_state"]),
+                "unitgate.facility.id": outcome.facility.id,
+            }
+        )
+        self.decisions.add(
+            1,
+            {
+                "outcome": label,
+                "principal": str(request["principal"]),
+                "channel": str(request["channel"]),
+            },
+        )
+
+    @contextmanager
+    def transition_span(self, unit_id: str, event: str) -> Iterator[Span]:
+        """A span around one lifecycle event applied through the API."""
+        with self.tracer.start_as_current_span(
+            "lifecycle.transition",
+            attributes={"unitgate.unit.id": unit_id, "unitgate.event": event},
+        ) as span:
+            yield span
+
+    def record_transition(self, span: Span, attributes: dict[str, Any]) -> None:
+        """Put a transition's from/to states on `span` and count it."""
+        span.set_attributes({f"unitgate.{k}": v for k, v in attributes.items()})
+        self.transitions.add(1, {"event": str(attributes.get("event", ""))})
+
+    def shutdown(self) -> None:
+        """Flush and stop exporters."""
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+
+
+def build_telemetry(
+    settings: Settings,
+    *,
+    span_exporter: SpanExporter | None = None,
+    metric_reader: MetricReader | None = None,
+) -> Telemetry:
+    """Providers with the configured exporter (or the given ones, for tests)."""
+    resource = Resource.create({"service.name": "unitgate"})
+    tracer_provider = TracerProvider(resource=resource)
+    readers: list[MetricReader] = [metric_reader] if metric_reader is not None else []
+    exporter = span_exporter
+    if exporter is None and settings.otel_exporter != "none":
+        exporter, metric_exporter = _exporters(settings)
+        readers.append(PeriodicExportingMetricReader(metric_exporter))
+    if exporter is not None:
+        tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+    return Telemetry(tracer_provider, MeterProvider(resource=resource, metric_readers=readers))
+
+
+def _exporters(settings: Settings) -> tuple[SpanExporter, Any]:
+    if settings.otel_exporter == "console":
+        return ConsoleSpanExporter(), ConsoleMetricExporter()
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    base = (settings.otel_endpoint or "http://localhost:4318").rstrip("/")
+    return (
+        OTLPSpanExporter(endpoint=f"{base}/v1/traces"),
+        OTLPMetricExporter(endpoint=f"{base}/v1/metrics"),
+    )

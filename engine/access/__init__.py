@@ -1,0 +1,42 @@
+"""The access decision point: who may open which door now, decided by the policy and logged."""
+
+from engine.access._hours import local_date, within_hours
+from engine.access._membership import person_facilities, person_in_company
+from engine.access._point import (
+    UNLOCK_VALIDITY,
+    AccessOutcome,
+    AccessPoint,
+    Evaluation,
+    choose,
+    request_attributes,
+)
+from engine.access._relations import Candidate, candidates
+from engine.access._scope import (
+    Caller,
+    company_door,
+    company_facility,
+    company_unit,
+    permissions_at,
+    require_permission,
+)
+
+__all__ = [
+    "UNLOCK_VALIDITY",
+    "AccessOutcome",
+    "AccessPoint",
+    "Caller",
+    "Candidate",
+    "Evaluation",
+    "candidates",
+    "choose",
+    "company_door",
+    "company_facility",
+    "company_unit",
+    "local_date",
+    "permissions_at",
+    "person_facilities",
+    "person_in_company",
+    "request_attributes",
+    "require_permission",
+    "within_hours",
+]

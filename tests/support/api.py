@@ -1,0 +1,45 @@
+"""An app over a test runtime, and tokens for any person."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Litestar
+
+from api.app import create_app
+from api.auth import issue_token
+from api.settings import Settings
+from api.telemetry import Telemetry
+from engine.runtime import Runtime
+
+JWT_SECRET = "test-jwt-secret-not-secret-32-bytes-long"
+ISSUER = "unitgate"
+
+
+def app_for(runtime: Runtime, telemetry: Telemetry | None = None, **settings: object) -> Litestar:
+    """The real app on `runtime` (its clock and database), without reload polling."""
+    values: dict[str, object] = {
+        "database_url": runtime.db.url,
+        "audit_key": "k",
+        "jwt_secret": JWT_SECRET,
+        "policy_reload_seconds": 0,
+    }
+    values.update(settings)
+    return create_app(Settings.model_validate(values), runtime, telemetry)
+
+
+def token(person_id: str, company_id: str, role: str = "tenant", **kwargs: object) -> str:
+    """A valid token (wall-clock expiry in an hour)."""
+    return issue_token(
+        str(kwargs.get("secret", JWT_SECRET)),
+        person_id=person_id,
+        company_id=company_id,
+        role=role,
+        issuer=str(kwargs.get("issuer", ISSUER)),
+        lifetime=kwargs.get("lifetime", timedelta(hours=1)),  # type: ignore[arg-type]
+    )
+
+
+def bearer(person_id: str, company_id: str, role: str = "tenant") -> dict[str, str]:
+    """The Authorization header for a valid token."""
+    return {"Authorization": f"Bearer {token(person_id, company_id, role)}"}
