@@ -44,7 +44,9 @@ def spec_command(output: Path, check: bool) -> None:
 @click.option("--email", required=True, help="the person's email")
 @click.option("--company", "company_id", required=True, help="the company id to act in")
 @click.option("--role", type=click.Choice(ROLES), default="tenant", show_default=True)
-@click.option("--minutes", type=int, default=None, help="lifetime (default: UNITGATE_TOKEN_MINUTES)")
+@click.option(
+    "--minutes", type=int, default=None, help="lifetime (default: UNITGATE_TOKEN_MINUTES)"
+)
 @reports_errors
 def token_command(email: str, company_id: str, role: str, minutes: int | None) -> None:
     """Print a bearer token for a person of a company (operators; signed with the JWT secret)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlmodel import Session
 
 from api.problems import problems
@@ -86,8 +87,8 @@ def request_access(
     policies: NamedDependency[PolicyStore],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    door_id: str,
-    data: AccessRequestIn,
+    door_id: FromPath[str],
+    data: JSONBody[AccessRequestIn],
 ) -> AccessResult:
     """Ask to open a door now. Every request is decided by the policy and logged.
 
@@ -103,8 +104,8 @@ def remote_unlock(
     policies: NamedDependency[PolicyStore],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    door_id: str,
-    data: RemoteUnlockIn,
+    door_id: FromPath[str],
+    data: JSONBody[RemoteUnlockIn],
 ) -> AccessResult:
     """An employee unlocks a door through its gateway (seed 001: a phone locked in a unit).
 
@@ -123,8 +124,8 @@ def explain(
     runtime: NamedDependency[Runtime],
     policies: NamedDependency[PolicyStore],
     caller: NamedDependency[Caller],
-    door_id: str,
-    data: ExplainIn,
+    door_id: FromPath[str],
+    data: JSONBody[ExplainIn],
 ) -> ExplainOut:
     """Why a person would be let in or not at this door now, with every matching rule."""
     policy = policies.current

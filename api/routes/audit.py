@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Router, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel
 from sqlmodel import col, select
 
@@ -48,17 +48,19 @@ class AuditVerifyOut(BaseModel):
 def query_audit(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    facility_id: str,
-    kind: str | None = Parameter(
-        default=None, max_length=40, description="only entries of this kind"
-    ),
-    subject: str | None = Parameter(
-        default=None, max_length=100, description="only about this unit or door"
-    ),
-    after_seq: int = Parameter(default=0, ge=0, description="entries after this sequence number"),
-    limit: int = Parameter(
-        default=100, ge=1, le=1000, description="at most this many, oldest first"
-    ),
+    facility_id: FromPath[str],
+    kind: Annotated[
+        str | None, QueryParameter(max_length=40, description="only entries of this kind")
+    ] = None,
+    subject: Annotated[
+        str | None, QueryParameter(max_length=100, description="only about this unit or door")
+    ] = None,
+    after_seq: Annotated[
+        int, QueryParameter(ge=0, description="entries after this sequence number")
+    ] = 0,
+    limit: Annotated[
+        int, QueryParameter(ge=1, le=1000, description="at most this many, oldest first")
+    ] = 100,
 ) -> list[AuditEntryOut]:
     """Entries in sequence order; page with `after_seq` = the last `seq` you received."""
     with runtime.db.read() as s:
@@ -90,7 +92,7 @@ def query_audit(
     "/facilities/{facility_id:str}/audit/verify", responses=problems(403, 404), sync_to_thread=True
 )
 def verify_audit(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> AuditVerifyOut:
     """Recompute every hash and MAC of the facility's chain."""
     with runtime.db.read() as s:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from litestar import Router, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 from sqlmodel import func, select
 
@@ -38,7 +39,9 @@ class DevTokenOut(BaseModel):
 
 @post("/dev/tokens", responses=problems(404), sync_to_thread=True, exclude_from_auth=True)
 def dev_token(
-    runtime: NamedDependency[Runtime], settings: NamedDependency[Settings], data: DevTokenIn
+    runtime: NamedDependency[Runtime],
+    settings: NamedDependency[Settings],
+    data: JSONBody[DevTokenIn],
 ) -> DevTokenOut:
     """Issue a token for a demo person by email (only when `UNITGATE_DEV_TOKENS=true`)."""
     with runtime.db.read() as s:

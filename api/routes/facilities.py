@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Router, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from sqlmodel import col, select
 
 from api.problems import problems
@@ -47,7 +49,7 @@ def list_facilities(
 
 @get("/facilities/{facility_id:str}", responses=problems(403, 404), sync_to_thread=True)
 def get_facility(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> FacilityOut:
     """One facility."""
     with runtime.db.read() as s:
@@ -58,12 +60,16 @@ def get_facility(
 def list_units(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    facility_id: str,
-    unit_state: UnitState | None = Parameter(
-        query="state", default=None, description="only units in this state"
-    ),
-    limit: int = Parameter(default=200, ge=1, le=1000, description="at most this many units"),
-    offset: int = Parameter(default=0, ge=0, le=1_000_000, description="skip this many units"),
+    facility_id: FromPath[str],
+    unit_state: Annotated[
+        UnitState | None, QueryParameter(name="state", description="only units in this state")
+    ] = None,
+    limit: Annotated[
+        int, QueryParameter(ge=1, le=1000, description="at most this many units")
+    ] = 200,
+    offset: Annotated[
+        int, QueryParameter(ge=0, le=1_000_000, description="skip this many units")
+    ] = 0,
 ) -> list[UnitOut]:
     """The facility's units by number: lifecycle state, PMS status and lien overlay."""
     now = runtime.clock.now()
@@ -78,7 +84,7 @@ def list_units(
 
 @get("/units/{unit_id:str}", responses=problems(403, 404), sync_to_thread=True)
 def get_unit(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: FromPath[str]
 ) -> UnitDetail:
     """A unit with its transitions (newest first), auction grants and sync conflicts."""
     now = runtime.clock.now()
@@ -110,7 +116,7 @@ def get_unit(
 
 @get("/facilities/{facility_id:str}/doors", responses=problems(403, 404), sync_to_thread=True)
 def list_doors(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> list[DoorOut]:
     """The facility's entry points and unit locks, with each lock's hardware id."""
     with runtime.db.read() as s:

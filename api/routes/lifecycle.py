@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Router, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlmodel import Session, col, func, select
 
 from api.problems import problems
@@ -67,8 +68,8 @@ def mark_pending_auction(
     runtime: NamedDependency[Runtime],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    unit_id: str,
-    data: LienIn,
+    unit_id: FromPath[str],
+    data: JSONBody[LienIn],
 ) -> TransitionResult:
     """Move a gatelocked or overlocked unit to pending auction (tenant locked out, seed 001)."""
     return _act(
@@ -87,8 +88,8 @@ def emergency_pending_auction(
     runtime: NamedDependency[Runtime],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    unit_id: str,
-    data: EmergencyIn,
+    unit_id: FromPath[str],
+    data: JSONBody[EmergencyIn],
 ) -> TransitionResult:
     """An occupied unit to a logged pending auction that ends by itself (seed 001 emergency)."""
     reason = f"{data.reason} (identity verified: {data.identity_verification})"
@@ -109,8 +110,8 @@ def record_auction_sale(
     runtime: NamedDependency[Runtime],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    unit_id: str,
-    data: SaleIn,
+    unit_id: FromPath[str],
+    data: JSONBody[SaleIn],
 ) -> TransitionResult:
     """Record the sale: the winner may open the unit inside the window (auction state)."""
     now = runtime.clock.now()
@@ -133,8 +134,8 @@ def assign_cleanout_access(
     runtime: NamedDependency[Runtime],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    unit_id: str,
-    data: CleanoutIn,
+    unit_id: FromPath[str],
+    data: JSONBody[CleanoutIn],
 ) -> TransitionResult:
     """Give an employee of the company clean-out access inside a window (auction state)."""
     return _act(
@@ -156,8 +157,8 @@ def restore(
     runtime: NamedDependency[Runtime],
     telemetry: NamedDependency[Telemetry],
     caller: NamedDependency[Caller],
-    unit_id: str,
-    data: LienIn,
+    unit_id: FromPath[str],
+    data: JSONBody[LienIn],
 ) -> TransitionResult:
     """Return a pending-auction unit to its PMS status (the tenant paid, or it was a mistake)."""
     return _act(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Router, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlmodel import Session, col, select
 
 from api.problems import problems
@@ -122,7 +124,7 @@ def my_units(
 def my_activity(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    limit: int = Parameter(default=100, ge=1, le=1000, description="newest items first"),
+    limit: Annotated[int, QueryParameter(ge=1, le=1000, description="newest items first")] = 100,
 ) -> list[ActivityItem]:
     """Everything that happened at units I rent, during my rental: every access attempt by
     anyone (employees included, invariant 10), lifecycle changes, and shares."""

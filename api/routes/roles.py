@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlmodel import Session, col, select
 
 from api.problems import problems
@@ -61,7 +62,7 @@ def list_roles(runtime: NamedDependency[Runtime], caller: NamedDependency[Caller
 
 @post("/roles", responses=problems(403, 409), sync_to_thread=True)
 def add_role(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], data: RoleIn
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], data: JSONBody[RoleIn]
 ) -> RoleOut:
     """Create a role of the company."""
     with runtime.db.transaction() as s:
@@ -78,8 +79,8 @@ def add_role(
 def add_assignment(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    role_id: str,
-    data: AssignmentIn,
+    role_id: FromPath[str],
+    data: JSONBody[AssignmentIn],
 ) -> AssignmentOut:
     """Give a person the role at one facility, or at all of them."""
     with runtime.db.transaction() as s:

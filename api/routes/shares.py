@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router, delete, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlmodel import Session, col, func, select
 
 from api.problems import problems
@@ -50,7 +51,10 @@ def _active(share: KeyShare, runtime: Runtime) -> bool:
 
 @post("/units/{unit_id:str}/shares", responses=problems(403, 404, 409), sync_to_thread=True)
 def create_share(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: str, data: ShareIn
+    runtime: NamedDependency[Runtime],
+    caller: NamedDependency[Caller],
+    unit_id: FromPath[str],
+    data: JSONBody[ShareIn],
 ) -> ShareOut:
     """Share a key to my unit with someone (an account is made for them if they have none)."""
     now = runtime.clock.now()
@@ -73,7 +77,7 @@ def create_share(
 
 @get("/units/{unit_id:str}/shares", responses=problems(403, 404), sync_to_thread=True)
 def list_shares(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: FromPath[str]
 ) -> list[ShareOut]:
     """The keys I shared to my unit during my rental, newest first."""
     with runtime.db.read() as s:
@@ -93,7 +97,7 @@ def list_shares(
     sync_to_thread=True,
 )
 def delete_share(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], share_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], share_id: FromPath[str]
 ) -> ShareOut:
     """Revoke a key I shared; it stops working at once (revoking twice changes nothing)."""
     with runtime.db.transaction() as s:
@@ -112,7 +116,7 @@ def delete_share(
         return _share_out(s, share, _active(share, runtime))
 
 
-def _find_person(session: Session, data: ShareIn) -> Person | None:
+def _find_person(session: Session, data: JSONBody[ShareIn]) -> Person | None:
     if data.email:
         found = session.exec(
             select(Person).where(func.lower(Person.email) == data.email.lower())

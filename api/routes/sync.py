@@ -6,6 +6,7 @@ from datetime import datetime
 
 from litestar import Router, get
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
@@ -33,7 +34,7 @@ class SyncStatus(BaseModel):
 
 @get("/facilities/{facility_id:str}/sync", responses=problems(403, 404), sync_to_thread=True)
 def sync_status(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: str
+    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> SyncStatus:
     """How far PMS events have been applied, and the conflicts waiting for a person."""
     with runtime.db.read() as s:

@@ -43,3 +43,23 @@ def token(person_id: str, company_id: str, role: str = "tenant", **kwargs: objec
 def bearer(person_id: str, company_id: str, role: str = "tenant") -> dict[str, str]:
     """The Authorization header for a valid token."""
     return {"Authorization": f"Bearer {token(person_id, company_id, role)}"}
+
+
+def tenant_of(rt: Runtime, unit_id: str) -> str:
+    """The person id of the unit's current tenant."""
+    from engine.units import active_rental
+
+    with rt.db.read() as s:
+        rental = active_rental(s, unit_id)
+        assert rental is not None, f"unit {unit_id} has no tenant"
+        return rental.person_id
+
+
+def door_of(rt: Runtime, unit_id: str) -> str:
+    """The id of the unit's lock door."""
+    from sqlmodel import select
+
+    from engine.persistence.tables import Door
+
+    with rt.db.read() as s:
+        return s.exec(select(Door.id).where(Door.unit_id == unit_id)).one()

@@ -11,10 +11,10 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.settings import Settings
 from engine.runtime import Runtime
+from tests.support.api import app_for, bearer
 from tests.support.policy import default_policy_data, without_rule, write_policy
+from tests.support.world import build_world
 
 
 def _wait_for(
@@ -42,11 +42,13 @@ def _publish(link: Path, data: dict[str, Any], release: int) -> Path:
 
 
 def test_policy_is_served_and_reloaded_only_when_proven(
-    tmp_path: Path, sqlite_url: str, sqlite_runtime: Runtime
+    tmp_path: Path, sqlite_runtime: Runtime
 ) -> None:
     policy_dir = _publish(tmp_path / "policy", default_policy_data(), 1)
-    settings = Settings(database_url=sqlite_url, policy_path=policy_dir, policy_reload_seconds=0.05)
-    with TestClient(create_app(settings, sqlite_runtime)) as client:
+    world = build_world(sqlite_runtime)
+    app = app_for(sqlite_runtime, policy_path=policy_dir, policy_reload_seconds=0.05)
+    with TestClient(app) as client:
+        client.headers.update(bearer(world.manager_id, world.company_id, "employee"))
         first = client.get("/v1/policy").json()
         assert first["version"].startswith("sha256:")
         assert first["parameters"]["delinquency_locks_every_gate"] is True
