@@ -19,8 +19,8 @@ def facility_out(f: Facility) -> FacilityOut:
         company_id=f.company_id,
         name=f.name,
         timezone=f.timezone,
-        access_opens=f.access_opens,
-        access_closes=f.access_closes,
+        access_opens=f.access_opens.strftime("%H:%M"),
+        access_closes=f.access_closes.strftime("%H:%M"),
     )
 
 

@@ -56,7 +56,8 @@ def query_audit(
         str | None, QueryParameter(max_length=100, description="only about this unit or door")
     ] = None,
     after_seq: Annotated[
-        int, QueryParameter(ge=0, description="entries after this sequence number")
+        int,
+        QueryParameter(ge=0, le=2_147_483_647, description="entries after this sequence number"),
     ] = 0,
     limit: Annotated[
         int, QueryParameter(ge=1, le=1000, description="at most this many, oldest first")

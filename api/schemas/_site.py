@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.domain import DoorKind, UnitState
 
@@ -26,8 +26,10 @@ class FacilityOut(BaseModel):
     company_id: str
     name: str
     timezone: str
-    access_opens: time
-    access_closes: time
+    access_opens: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    """Local opening time, `HH:MM`."""
+    access_closes: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    """Local closing time, `HH:MM` (before opening: the hours span midnight)."""
 
 
 class UnitOut(BaseModel):

@@ -155,7 +155,9 @@ def test_remote_unlock_is_refused_to_app_tokens(client: Client, companies: Compa
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_every_decision_is_in_the_verified_audit_chain(client: Client, companies: Companies) -> None:
+def test_every_decision_is_in_the_verified_audit_chain(
+    client: Client, companies: Companies
+) -> None:
     a = companies.a
     ids = [
         _ask(client, door, companies.headers(a, who))["decision_id"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.settings import Settings
 from engine.persistence import head_revision
 from engine.runtime import Runtime
+from tests.support.api import app_for
 
 
 def test_health_reports_current_schema(runtime: Runtime) -> None:
-    app = create_app(Settings(database_url=runtime.db.url, audit_key="k"), runtime)
+    app = app_for(runtime)
     with TestClient(app) as client:
         body = client.get("/health").json()
     assert body == {
@@ -23,7 +22,7 @@ def test_health_reports_current_schema(runtime: Runtime) -> None:
 
 
 def test_docs_page_and_openapi_are_served(sqlite_runtime: Runtime) -> None:
-    app = create_app(Settings(database_url=sqlite_runtime.db.url, audit_key="k"), sqlite_runtime)
+    app = app_for(sqlite_runtime)
     with TestClient(app) as client:
         page = client.get("/docs")
         spec = client.get("/docs/openapi.json")

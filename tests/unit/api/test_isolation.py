@@ -1,0 +1,103 @@
+"""Company isolation: callers of company A get 404 or 403 on every route for company B's objects.
+
+Routes come from the app's own OpenAPI document, so a new route is covered (or fails here
+for want of a body) without editing this test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from engine.persistence.tables import Role
+from tests.unit.api.conftest import Companies
+
+Client = TestClient[Litestar]
+
+_WINDOW = {
+    "window_start": datetime(2026, 1, 1, 13).isoformat() + "Z",
+    "window_end": (datetime(2026, 1, 1, 13) + timedelta(days=2)).isoformat() + "Z",
+}
+_BODIES: dict[str, dict[str, object]] = {
+    "/v1/units/{unit_id}/pending-auction": {"reason": "three months unpaid"},
+    "/v1/units/{unit_id}/emergency": {
+        "reason": "phone locked in",
+        "identity_verification": "licence checked",
+    },
+    "/v1/units/{unit_id}/auction-sale": {"reason": "sold", "winner": {"name": "W"}, **_WINDOW},
+    "/v1/units/{unit_id}/cleanout": {"reason": "clean", "employee_id": "x", **_WINDOW},
+    "/v1/units/{unit_id}/restore": {"reason": "paid in full"},
+    "/v1/units/{unit_id}/shares": {"email": "someone@mail.example"},
+    "/v1/doors/{door_id}/access-requests": {"channel": "phone_relay"},
+    "/v1/doors/{door_id}/remote-unlocks": {"reason": "tenant asked"},
+    "/v1/doors/{door_id}/explain": {"person_id": "x"},
+    "/v1/roles/{role_id}/assignments": {"person_id": "x"},
+}
+
+
+def _operations(client: Client) -> list[tuple[str, str]]:
+    spec = client.get("/docs/openapi.json").json()
+    return [
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        if "{" in path
+        for method in item
+        if method in {"get", "post", "delete", "put", "patch"}
+    ]
+
+
+def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
+    b = companies.b
+    share = client.post(
+        f"/v1/units/{b.units[0]}/shares",
+        json={"email": "b-friend@mail.example"},
+        headers=companies.headers(b, "tenant"),
+    )
+    assert share.status_code == 201
+    with b.rt.db.read() as s:
+        role = s.exec(select(Role.id).where(Role.company_id == b.company_id)).first()
+    assert role is not None
+    return {
+        "facility_id": b.facility_id,
+        "unit_id": b.units[0],
+        "door_id": companies.lock(b),
+        "share_id": share.json()["id"],
+        "role_id": role,
+    }
+
+
+@pytest.mark.parametrize("who", ["manager", "tenant"])
+def test_company_a_never_reaches_company_b(client: Client, companies: Companies, who: str) -> None:
+    objects = _b_objects(client, companies)
+    headers = companies.headers(companies.a, who)
+    operations = _operations(client)
+    assert len(operations) >= 19
+    for method, path in operations:
+        url = path.format(**objects)
+        body = _BODIES.get(path) if method == "POST" else None
+        assert method != "POST" or body is not None, f"no test body for {path}"
+        response = client.request(method, url, json=body, headers=headers)
+        assert response.status_code in (403, 404), (method, path, who, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        # Nothing of B leaks into the message.
+        for value in objects.values():
+            if response.status_code == 403:
+                assert value not in response.text, (method, path)
+
+
+def test_b_objects_are_reachable_by_b(client: Client, companies: Companies) -> None:
+    """The same requests succeed for B's own manager, so the 404s above are real isolation."""
+    objects = _b_objects(client, companies)
+    headers = companies.headers(companies.b, "manager")
+    for path in ("/v1/facilities/{facility_id}", "/v1/units/{unit_id}"):
+        assert client.get(path.format(**objects), headers=headers).status_code == 200
+    allowed = client.post(
+        f"/v1/doors/{objects['door_id']}/explain",
+        json={"person_id": companies.tenant(companies.b)},
+        headers=headers,
+    )
+    assert allowed.status_code == 201
