@@ -132,6 +132,8 @@ class AccessPoint:
         )
         session.add(record)
         session.flush()
+        assert record.id is not None  # INVARIANT: the flush assigned the row id.
+        record_id = record.id
         self.audit.append(
             session,
             facility_id=facility.id,
@@ -140,7 +142,7 @@ class AccessPoint:
             actor=caller.actor,
             subject=chosen.candidate.unit_id or door.id,
             payload={
-                "decision_id": record.id,
+                "decision_id": record_id,
                 "door_id": door.id,
                 "unit_id": chosen.candidate.unit_id,
                 "allowed": decision.allowed,
@@ -152,7 +154,7 @@ class AccessPoint:
                 "note": note,
             },
         )
-        return AccessOutcome(door, facility, preview.at, chosen, preview.evaluations, record.id)
+        return AccessOutcome(door, facility, preview.at, chosen, preview.evaluations, record_id)
 
     @staticmethod
     def explain(policy: CompiledPolicy, evaluations: tuple[Evaluation, ...]) -> list[Explanation]:

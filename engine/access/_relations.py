@@ -197,7 +197,9 @@ def _for_unit(ctx: _Context, unit: Unit) -> Iterable[Candidate]:
                 unit.id,
                 f"share:{share.id}",
             )
-    for grant in _live_grants(session, unit.id, person):
+    # Grants exist only around auctions: vacate and the end of a window revoke them.
+    grants = _live_grants(session, unit.id, person) if UnitState(unit.state).is_lien else []
+    for grant in grants:
         relation = Relation.WINNER if grant.kind == "winner" else Relation.CLEANOUT
         if (relation is Relation.CLEANOUT) != ctx.caller.is_employee:
             continue  # clean-out access is an employee's; a winner uses the app

@@ -60,12 +60,20 @@ def company_unit(session: Session, caller: Caller, unit_id: str) -> tuple[Unit, 
 
 
 def company_door(session: Session, caller: Caller, door_id: str) -> tuple[Door, Facility]:
-    """The door and its facility, if in the caller's company."""
-    door = session.get(Door, door_id)
-    facility = session.get(Facility, door.facility_id) if door is not None else None
-    if door is None or facility is None or facility.company_id != caller.company_id:
+    """The door and its facility, if in the caller's company.
+
+    One query; it also loads a unit lock's unit into the session, so reading the unit
+    next costs no round trip (the access-request hot path).
+    """
+    row = session.exec(
+        select(Door, Facility, Unit)
+        .join(Facility, col(Facility.id) == col(Door.facility_id))
+        .outerjoin(Unit, col(Unit.id) == col(Door.unit_id))
+        .where(Door.id == door_id)
+    ).first()
+    if row is None or row[1].company_id != caller.company_id:
         raise NotFoundError(f"no door `{door_id}`")
-    return door, facility
+    return row[0], row[1]
 
 
 def permissions_at(session: Session, person_id: str, facility: Facility) -> frozenset[Permission]:

@@ -51,7 +51,7 @@ BAD_TOKENS = {
     "no expiry": lambda c: jwt.encode(_claims(c, exp=None), JWT_SECRET),
     "unknown role": lambda c: jwt.encode(_claims(c, role="admin"), JWT_SECRET),
     "other issuer": lambda c: jwt.encode(_claims(c, iss="someone-else"), JWT_SECRET),
-    "garbage": lambda c: "not.a.token",
+    "garbage": lambda _: "not.a.token",
 }
 
 

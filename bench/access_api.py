@@ -1,0 +1,156 @@
+"""The access-request endpoint against a bare Litestar endpoint, both under uvicorn.
+
+One uvicorn process serves the real app with an extra bare route; a second process loads it
+over loopback with a bounded number of requests. Each access request is decided by the
+policy, written to `access_decision` and appended to the facility's hash chain (one
+transaction). Run on SQLite and on PostgreSQL (skipped when unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from api.auth import issue_token
+from api.demo import load_demo
+from api.demo._load import DEMO_COMPANY_ID
+from bench._access_server import JWT_SECRET
+from engine.persistence import upgrade
+from engine.persistence.tables import Door, Rental
+from engine.runtime import Runtime
+
+REQUESTS = 3000
+CONCURRENCY = 16
+PG_URL = os.environ.get("UNITGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(url: str) -> tuple[str, str]:
+    """Migrate, load the demo, and pick an occupied unit's tenant and lock."""
+    rt = Runtime.create(url, b"bench")
+    upgrade(rt.db)
+    load_demo(rt)
+    with rt.db.read() as s:
+        rental = s.exec(select(Rental).where(Rental.pms_status == "occupied")).first()
+        assert rental is not None
+        door = s.exec(select(Door.id).where(Door.unit_id == rental.unit_id)).one()
+    rt.db.dispose()
+    token = issue_token(
+        JWT_SECRET,
+        person_id=rental.person_id,
+        company_id=DEMO_COMPANY_ID,
+        role="tenant",
+        issuer="unitgate",
+        lifetime=timedelta(hours=1),
+    )
+    return door, token
+
+
+def _load(url: str, method: str, token: str | None = None) -> dict[str, Any]:
+    args = [sys.executable, "-m", "bench._load", url, method, str(REQUESTS), str(CONCURRENCY)]
+    out = subprocess.run(
+        [*args, *([token] if token else [])], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def _serve_and_measure(db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    door, token = _prepare(db_url)
+    port = _free_port()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench._access_server", db_url, str(port)], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        bare = _load(f"{base}/bench/bare", "GET")
+        access = _load(f"{base}/v1/doors/{door}/access-requests", "POST", token)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert set(access["statuses"]) == {"201"}, access["statuses"]
+    return bare, access
+
+
+def _pg_database() -> str | None:
+    base = make_url(PG_URL)
+    name = f"unitgate_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no server: report and skip
+        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping the PostgreSQL run")
+        return None
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _line(label: str, r: dict[str, Any]) -> str:
+    return (
+        f"{label:<34} {r['per_second']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
+        f"p99 {r['p99_ms']:6.1f} ms"
+    )
+
+
+def run(argv: list[str]) -> None:
+    """Print throughput and latency of both endpoints and their ratio, per database."""
+    del argv
+    print(
+        f"uvicorn (1 worker), {REQUESTS} requests per endpoint, {CONCURRENCY} concurrent, loopback"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        runs = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
+        pg = _pg_database()
+        if pg is not None:
+            runs.append(("PostgreSQL", pg))
+        try:
+            for name, url in runs:
+                bare, access = _serve_and_measure(url)
+                print(_line(f"[{name}] bare Litestar endpoint", bare))
+                print(_line(f"[{name}] POST access-requests", access))
+                ratio = access["per_second"] / bare["per_second"]
+                print(
+                    f"[{name}] access/bare throughput ratio {ratio:.2f} (goal >= 0.5); "
+                    f"decisions/s {access['per_second']:.0f}"
+                )
+        finally:
+            if pg is not None:
+                _drop(pg)
