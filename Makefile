@@ -19,7 +19,7 @@ env: $(UV)
 run: env
 	$(UV) run --frozen unitgate db upgrade
 	$(UV) run --frozen unitgate demo load
-	$(UV) run --frozen unitgate serve --host $(HOST) --port $(PORT)
+	UNITGATE_DEV_TOKENS=$${UNITGATE_DEV_TOKENS:-true} $(UV) run --frozen unitgate serve --host $(HOST) --port $(PORT)
 
 test: env
 	$(UV) run --frozen pytest

@@ -24,13 +24,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    env = {
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "UNITGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'unitgate.db'}",
         "UNITGATE_AUDIT_KEY_FILE": str(tmp_path / "audit.key"),
+        "UNITGATE_JWT_SECRET_FILE": str(tmp_path / "jwt.key"),
     }
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = _env(tmp_path)
     for step in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([*UNITGATE, *step], env=env, check=True, capture_output=True)
     port = free_port()
@@ -65,3 +70,37 @@ def test_served_health_and_docs(server: str) -> None:
     assert "text/html" in docs.headers["content-type"]
     spec = httpx.get(f"{server}/docs/openapi.json").json()
     assert spec["info"]["title"] == "unitgate"
+
+
+def test_operator_token_opens_a_gate_over_real_http(server: str, tmp_path: Path) -> None:
+    """`unitgate api token` signs with the server's secret; the decision comes back logged."""
+    from api.demo._load import DEMO_COMPANY_ID
+
+    issued = subprocess.run(
+        [
+            *UNITGATE,
+            "api",
+            "token",
+            "--email",
+            "maria@acme-storage.example",
+            "--company",
+            DEMO_COMPANY_ID,
+            "--role",
+            "employee",
+        ],
+        env=_env(tmp_path),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    headers = {"Authorization": f"Bearer {issued.stdout.strip()}"}
+    facilities = httpx.get(f"{server}/v1/facilities", headers=headers).json()
+    doors = httpx.get(f"{server}/v1/facilities/{facilities[0]['id']}/doors", headers=headers).json()
+    gate = next(d for d in doors if d["kind"] == "gate")
+    decision = httpx.post(
+        f"{server}/v1/doors/{gate['id']}/access-requests", json={}, headers=headers
+    )
+    assert decision.status_code == 201
+    assert decision.json()["rule"] in ("staff-pass-entry-points", "outside-access-hours")
+    unauthenticated = httpx.get(f"{server}/v1/facilities")
+    assert unauthenticated.status_code == 401
