@@ -167,36 +167,14 @@ def _for_unit(ctx: _Context, unit: Unit) -> Iterable[Candidate]:
         select(Rental).where(Rental.unit_id == unit.id, col(Rental.ended_at).is_(None))
     ).first()
     if rental is not None and rental.person_id == person and not ctx.caller.is_employee:
-        yield Candidate(
-            ctx.request(
-                unit,
-                Relation.TENANT,
-                lease_started=ctx.lease_started(rental),
-                hours=ctx.hours(rental),
-                grant_active=True,
-                other_delinquent=_other_unit_delinquent(ctx, rental),
-            ),
-            unit.id,
-            f"rental:{rental.id}",
-        )
+        yield _through_rental(ctx, unit, rental, Relation.TENANT, True, f"rental:{rental.id}")
     if rental is not None:
         share = _latest_share(session, rental.id, person)
         if share is not None:
             live = share.revoked_at is None and (
                 share.expires_at is None or share.expires_at > ctx.now
             )
-            yield Candidate(
-                ctx.request(
-                    unit,
-                    Relation.SHARED,
-                    lease_started=ctx.lease_started(rental),
-                    hours=ctx.hours(rental),
-                    grant_active=live,
-                    other_delinquent=_other_unit_delinquent(ctx, rental),
-                ),
-                unit.id,
-                f"share:{share.id}",
-            )
+            yield _through_rental(ctx, unit, rental, Relation.SHARED, live, f"share:{share.id}")
     # Grants exist only around auctions: vacate and the end of a window revoke them.
     grants = _live_grants(session, unit.id, person) if UnitState(unit.state).is_lien else []
     for grant in grants:
@@ -207,6 +185,21 @@ def _for_unit(ctx: _Context, unit: Unit) -> Iterable[Candidate]:
         yield Candidate(
             ctx.request(unit, relation, grant_active=active), unit.id, f"grant:{grant.id}"
         )
+
+
+def _through_rental(
+    ctx: _Context, unit: Unit, rental: Rental, relation: Relation, active: bool, via: str
+) -> Candidate:
+    """The request of the rental's tenant, or of someone holding a key the tenant shared."""
+    request = ctx.request(
+        unit,
+        relation,
+        lease_started=ctx.lease_started(rental),
+        hours=ctx.hours(rental),
+        grant_active=active,
+        other_delinquent=_other_unit_delinquent(ctx, rental),
+    )
+    return Candidate(request, unit.id, via)
 
 
 def _latest_share(session: Session, rental_id: str, person: str) -> KeyShare | None:

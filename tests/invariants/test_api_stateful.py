@@ -415,17 +415,21 @@ def _sqlite_urls(directory: Path) -> Any:
     return make
 
 
-def test_api_invariants_on_sqlite() -> None:
-    AccessApi.url_factory = _sqlite_urls(Path(tempfile.mkdtemp(prefix="unitgate-api-")))
+def _run(max_examples: int, steps: int) -> None:
     run_state_machine_as_test(
         AccessApi,
         settings=settings(
-            max_examples=25,
-            stateful_step_count=30,
+            max_examples=max_examples,
+            stateful_step_count=steps,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_api_invariants_on_sqlite() -> None:
+    AccessApi.url_factory = _sqlite_urls(Path(tempfile.mkdtemp(prefix="unitgate-api-")))
+    _run(max_examples=25, steps=30)
 
 
 @pytest.mark.pg
@@ -441,12 +445,4 @@ def test_api_invariants_on_postgresql(pg_url: str) -> None:
         return pg_url
 
     AccessApi.url_factory = make
-    run_state_machine_as_test(
-        AccessApi,
-        settings=settings(
-            max_examples=8,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
+    _run(max_examples=8, steps=25)
