@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
-from sqlmodel import func, select
 
-from api.auth import ROLES, issue_token
+from api.auth import ROLES, token_for_member
 from api.cli._context import reports_errors, runtime, settings
 from api.openapi_spec import SPEC_PATH, openapi_document
-from engine.access import person_in_company
-from engine.errors import NotFoundError
-from engine.persistence.tables import Person
 
 
 @click.group()
@@ -50,19 +45,9 @@ def spec_command(output: Path, check: bool) -> None:
 @reports_errors
 def token_command(email: str, company_id: str, role: str, minutes: int | None) -> None:
     """Print a bearer token for a person of a company (operators; signed with the JWT secret)."""
-    config = settings()
     rt = runtime()
     with rt.db.read() as s:
-        person = s.exec(select(Person).where(func.lower(Person.email) == email.lower())).first()
-        if person is None or not person_in_company(s, person.id, company_id):
-            raise NotFoundError(f"no person `{email}` in company `{company_id}`")
-    click.echo(
-        issue_token(
-            config.jwt_secret_value(),
-            person_id=person.id,
-            company_id=company_id,
-            role=role,
-            issuer=config.jwt_issuer,
-            lifetime=timedelta(minutes=minutes or config.token_minutes),
+        issued = token_for_member(
+            s, settings(), email=email, company_id=company_id, role=role, minutes=minutes
         )
-    )
+    click.echo(issued.token)

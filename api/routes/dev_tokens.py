@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from litestar import Router, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from pydantic import BaseModel, Field
-from sqlmodel import func, select
 
-from api.auth import issue_token
+from api.auth import token_for_member
 from api.problems import problems
 from api.settings import Settings
-from engine.access import person_in_company
-from engine.errors import NotFoundError
-from engine.persistence.tables import Company, Person
 from engine.runtime import Runtime
 
 __all__ = ["dev_tokens_router"]
@@ -45,25 +41,10 @@ def dev_token(
 ) -> DevTokenOut:
     """Issue a token for a demo person by email (only when `UNITGATE_DEV_TOKENS=true`)."""
     with runtime.db.read() as s:
-        person = s.exec(
-            select(Person).where(func.lower(Person.email) == data.email.lower())
-        ).first()
-        if person is None or s.get(Company, data.company_id) is None:
-            raise NotFoundError(f"no person `{data.email}` in company `{data.company_id}`")
-        if not person_in_company(s, person.id, data.company_id):
-            raise NotFoundError(f"no person `{data.email}` in company `{data.company_id}`")
-    lifetime = timedelta(minutes=settings.token_minutes)
-    token = issue_token(
-        settings.jwt_secret_value(),
-        person_id=person.id,
-        company_id=data.company_id,
-        role=data.role,
-        issuer=settings.jwt_issuer,
-        lifetime=lifetime,
-    )
-    from datetime import UTC
-
-    return DevTokenOut(token=token, person_id=person.id, expires_at=datetime.now(UTC) + lifetime)
+        issued = token_for_member(
+            s, settings, email=data.email, company_id=data.company_id, role=data.role
+        )
+    return DevTokenOut(token=issued.token, person_id=issued.person_id, expires_at=issued.expires_at)
 
 
 dev_tokens_router = Router("/v1", route_handlers=[dev_token], tags=["dev"])

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Router, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.routes._deps import employee_unit
@@ -20,7 +20,7 @@ from engine.domain import LifecycleEvent, Permission
 from engine.errors import InvalidInputError
 from engine.persistence.tables import Person, Role, RoleAssignment, TransitionRecord
 from engine.runtime import Runtime
-from engine.sites import add_person
+from engine.sites import add_person, find_person
 
 __all__ = ["lifecycle_router"]
 
@@ -180,12 +180,9 @@ def _winner(session: Session, winner: WinnerIn, now: datetime) -> str:
                 help="omit `person_id` to create the winner's account",
             )
         return winner.person_id
-    if winner.email:
-        found = session.exec(
-            select(Person).where(func.lower(Person.email) == winner.email.lower())
-        ).first()
-        if found is not None:
-            return found.id
+    found = find_person(session, email=winner.email)
+    if found is not None:
+        return found.id
     assert winner.name is not None  # INVARIANT: WinnerIn requires a person_id or a name.
     return add_person(session, winner.name, now, email=winner.email, mobile=winner.mobile).id
 

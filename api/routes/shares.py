@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.schemas import ShareIn, ShareOut
@@ -13,7 +13,7 @@ from engine.access import Caller, company_unit
 from engine.errors import NotFoundError, PermissionDeniedError
 from engine.persistence.tables import KeyShare, Person, Rental, Unit
 from engine.runtime import Runtime
-from engine.sites import add_person
+from engine.sites import add_person, find_person
 from engine.units import active_rental, revoke_share, share_key
 
 __all__ = ["shares_router"]
@@ -60,7 +60,7 @@ def create_share(
     now = runtime.clock.now()
     with runtime.db.transaction() as s:
         rental = _my_rental(s, caller, unit_id)
-        grantee = _find_person(s, data)
+        grantee = find_person(s, email=data.email, mobile=data.mobile)
         if grantee is None:
             label = data.name or data.email or data.mobile or "invited user"
             grantee = add_person(s, label, now, email=data.email, mobile=data.mobile)
@@ -114,18 +114,6 @@ def delete_share(
             s, runtime.audit, share_id=share.id, actor=caller.actor, now=runtime.clock.now()
         )
         return _share_out(s, share, _active(share, runtime))
-
-
-def _find_person(session: Session, data: JSONBody[ShareIn]) -> Person | None:
-    if data.email:
-        found = session.exec(
-            select(Person).where(func.lower(Person.email) == data.email.lower())
-        ).first()
-        if found is not None:
-            return found
-    if data.mobile:
-        return session.exec(select(Person).where(Person.mobile == data.mobile)).first()
-    return None
 
 
 shares_router = Router(

@@ -8,6 +8,7 @@ from engine.sites._provision import (
     create_company,
     create_facility,
     create_role,
+    find_person,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "create_company",
     "create_facility",
     "create_role",
+    "find_person",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from engine.domain import DoorKind, Permission
 from engine.errors import InvalidInputError
@@ -28,6 +29,7 @@ __all__ = [
     "create_company",
     "create_facility",
     "create_role",
+    "find_person",
 ]
 
 
@@ -124,6 +126,21 @@ def add_door(
     session.add(door)
     session.flush()
     return door
+
+
+def find_person(
+    session: Session, *, email: str | None = None, mobile: str | None = None
+) -> Person | None:
+    """The account with this email (any case), else with this mobile number, if any."""
+    if email:
+        found = session.exec(
+            select(Person).where(func.lower(Person.email) == email.lower())
+        ).first()
+        if found is not None:
+            return found
+    if mobile:
+        return session.exec(select(Person).where(Person.mobile == mobile)).first()
+    return None
 
 
 def add_person(

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from engine.domain import EventSource, LifecycleEvent, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import PMS_STATUS_AFTER, Outcome
 from engine.persistence.tables import Person, Rental
+from engine.sites import find_person
 from engine.units._service import LifecycleService
 
 __all__ = ["PmsEvent", "PmsOutcome", "PmsResult", "PmsTenant", "active_rental", "apply_pms_event"]
@@ -158,13 +158,7 @@ def _find_or_create_person(
     session: Session, service: LifecycleService, tenant: PmsTenant
 ) -> Person:
     """Seed 000 step 7: a tenant who already has an account keeps it."""
-    person = None
-    if tenant.email:
-        person = session.exec(
-            select(Person).where(func.lower(Person.email) == tenant.email.lower())
-        ).first()
-    if person is None and tenant.mobile:
-        person = session.exec(select(Person).where(Person.mobile == tenant.mobile)).first()
+    person = find_person(session, email=tenant.email, mobile=tenant.mobile)
     if person is None:
         person = Person(
             name=tenant.name,
