@@ -7,13 +7,12 @@ from datetime import datetime
 from litestar import MediaType, Response, Router, get
 from litestar.di import NamedDependency
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.problems import problems
-from engine.access import Caller, permissions_at
+from engine.access import Caller, permissions_anywhere
 from engine.domain import Permission
 from engine.errors import PermissionDeniedError
-from engine.persistence.tables import Facility
 from engine.policy import PolicyStore, verify_policy
 from engine.policy._report import html_report
 from engine.runtime import Runtime
@@ -46,15 +45,10 @@ class PolicyStatus(BaseModel):
 
 
 def _require_reader(session: Session, caller: Caller) -> None:
-    """Policy readers hold `policy.manage` or `audit.read` at some facility of the company."""
-    if caller.is_employee:
-        facilities = session.exec(
-            select(Facility)
-            .where(Facility.company_id == caller.company_id)
-            .order_by(col(Facility.id))
-        ).all()
-        if any(permissions_at(session, caller.person_id, f) & set(_READERS) for f in facilities):
-            return
+    """Policy readers hold `policy.manage` or `audit.read` through a role of the company."""
+    held = permissions_anywhere(session, caller.person_id, caller.company_id)
+    if caller.is_employee and held & set(_READERS):
+        return
     raise PermissionDeniedError(
         "`policy.manage` or `audit.read` is needed to read the policy",
         help="ask a manager to give your role one of them",

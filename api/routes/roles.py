@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.schemas import AssignmentIn, AssignmentOut, PermissionOut, RoleIn, RoleOut
-from engine.access import Caller, company_facility
+from engine.access import Caller, company_facility, company_wide_permissions
 from engine.domain import Permission
 from engine.errors import NotFoundError, PermissionDeniedError, RefusedError
 from engine.persistence.tables import Person, Role, RoleAssignment
@@ -21,16 +21,8 @@ __all__ = ["roles_router"]
 
 def _require_company_permission(session: Session, caller: Caller, permission: Permission) -> None:
     """Company-wide actions need the permission through a company-wide role assignment."""
-    rows = session.exec(
-        select(Role.permissions)
-        .join(RoleAssignment, col(RoleAssignment.role_id) == col(Role.id))
-        .where(
-            RoleAssignment.person_id == caller.person_id,
-            Role.company_id == caller.company_id,
-            col(RoleAssignment.facility_id).is_(None),
-        )
-    ).all()
-    if not caller.is_employee or not any(permission.value in perms for perms in rows):
+    held = company_wide_permissions(session, caller.person_id, caller.company_id)
+    if not caller.is_employee or permission not in held:
         raise PermissionDeniedError(
             f"`{permission.value}` is needed for the whole company",
             help="ask a manager with a company-wide role",

@@ -16,6 +16,8 @@ from engine.access._scope import (
     company_door,
     company_facility,
     company_unit,
+    company_wide_permissions,
+    permissions_anywhere,
     permissions_at,
     require_permission,
 )
@@ -32,7 +34,9 @@ __all__ = [
     "company_door",
     "company_facility",
     "company_unit",
+    "company_wide_permissions",
     "local_date",
+    "permissions_anywhere",
     "permissions_at",
     "person_facilities",
     "person_in_company",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -15,6 +16,8 @@ __all__ = [
     "company_door",
     "company_facility",
     "company_unit",
+    "company_wide_permissions",
+    "permissions_anywhere",
     "permissions_at",
     "require_permission",
 ]
@@ -76,19 +79,35 @@ def company_door(session: Session, caller: Caller, door_id: str) -> tuple[Door, 
     return row[0], row[1]
 
 
-def permissions_at(session: Session, person_id: str, facility: Facility) -> frozenset[Permission]:
-    """Every permission `person_id` holds at `facility` through roles of its company."""
+def _held(session: Session, person_id: str, company_id: str, *where: Any) -> frozenset[Permission]:
     rows = session.exec(
         select(Role.permissions)
         .join(RoleAssignment, col(RoleAssignment.role_id) == col(Role.id))
-        .where(
-            RoleAssignment.person_id == person_id,
-            Role.company_id == facility.company_id,
-            (col(RoleAssignment.facility_id).is_(None))
-            | (col(RoleAssignment.facility_id) == facility.id),
-        )
+        .where(RoleAssignment.person_id == person_id, Role.company_id == company_id, *where)
     ).all()
     return frozenset(Permission(p) for perms in rows for p in perms if p in _KNOWN)
+
+
+def permissions_at(session: Session, person_id: str, facility: Facility) -> frozenset[Permission]:
+    """Every permission `person_id` holds at `facility` through roles of its company."""
+    assigned_here = col(RoleAssignment.facility_id).is_(None) | (
+        col(RoleAssignment.facility_id) == facility.id
+    )
+    return _held(session, person_id, facility.company_id, assigned_here)
+
+
+def company_wide_permissions(
+    session: Session, person_id: str, company_id: str
+) -> frozenset[Permission]:
+    """Permissions held at every facility of the company (roles assigned without a facility)."""
+    return _held(session, person_id, company_id, col(RoleAssignment.facility_id).is_(None))
+
+
+def permissions_anywhere(
+    session: Session, person_id: str, company_id: str
+) -> frozenset[Permission]:
+    """Permissions held at one facility of the company or more."""
+    return _held(session, person_id, company_id)
 
 
 def require_permission(
