@@ -11,12 +11,11 @@ from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
-from engine.access import Caller, person_facilities
+from engine.access import RELATION_ORDER, Caller, person_facilities, related_units
 from engine.domain import Channel, UnitState
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
     AccessDecisionRecord,
-    AuctionGrant,
     Company,
     Door,
     Facility,
@@ -155,29 +154,8 @@ def _me(session: Session, caller: Caller) -> Person:
 
 def _my_units(session: Session, caller: Caller) -> list[tuple[Unit, Facility, str]]:
     """(unit, facility, relation) in the caller's company, by facility and unit number."""
-    found: dict[str, str] = {}
-    for unit_id in session.exec(
-        select(Rental.unit_id).where(
-            Rental.person_id == caller.person_id, col(Rental.ended_at).is_(None)
-        )
-    ).all():
-        found.setdefault(unit_id, "tenant")
-    for unit_id in session.exec(
-        select(KeyShare.unit_id)
-        .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
-        .where(
-            KeyShare.grantee_id == caller.person_id,
-            col(KeyShare.revoked_at).is_(None),
-            col(Rental.ended_at).is_(None),
-        )
-    ).all():
-        found.setdefault(unit_id, "shared")
-    for unit_id, kind in session.exec(
-        select(AuctionGrant.unit_id, AuctionGrant.kind).where(
-            AuctionGrant.person_id == caller.person_id, col(AuctionGrant.revoked_at).is_(None)
-        )
-    ).all():
-        found.setdefault(unit_id, kind)
+    related = related_units(session, caller.person_id)
+    found = {u: next(r for r in RELATION_ORDER if r in rs) for u, rs in related.items()}
     if not found:
         return []
     rows = session.exec(

@@ -1,7 +1,12 @@
 """The access decision point: who may open which door now, decided by the policy and logged."""
 
 from engine.access._hours import local_date, within_hours
-from engine.access._membership import person_facilities, person_in_company
+from engine.access._membership import (
+    RELATION_ORDER,
+    person_facilities,
+    person_in_company,
+    related_units,
+)
 from engine.access._point import (
     UNLOCK_VALIDITY,
     AccessOutcome,
@@ -23,6 +28,7 @@ from engine.access._scope import (
 )
 
 __all__ = [
+    "RELATION_ORDER",
     "UNLOCK_VALIDITY",
     "AccessOutcome",
     "AccessPoint",
@@ -40,6 +46,7 @@ __all__ = [
     "permissions_at",
     "person_facilities",
     "person_in_company",
+    "related_units",
     "request_attributes",
     "require_permission",
     "within_hours",

@@ -16,34 +16,55 @@ from engine.persistence.tables import (
     Unit,
 )
 
-__all__ = ["person_facilities", "person_in_company"]
+__all__ = ["RELATION_ORDER", "person_facilities", "person_in_company", "related_units"]
+
+
+RELATION_ORDER = ("tenant", "shared", "winner", "cleanout")
+"""How a person relates to a unit, most direct first."""
+
+
+def related_units(
+    session: Session, person_id: str, *, revoked_shares: bool = False
+) -> dict[str, set[str]]:
+    """Unit id → how the person relates to it: `tenant` (an active rental), `shared` (a key
+    to an active rental; revoked keys too when `revoked_shares`, so a decision can say why
+    the key no longer works), `winner` or `cleanout` (an unrevoked auction grant)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    rentals = session.exec(
+        select(Rental.unit_id).where(Rental.person_id == person_id, col(Rental.ended_at).is_(None))
+    ).all()
+    for unit_id in rentals:
+        out[unit_id].add("tenant")
+    shares = (
+        select(KeyShare.unit_id)
+        .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
+        .where(KeyShare.grantee_id == person_id, col(Rental.ended_at).is_(None))
+    )
+    if not revoked_shares:
+        shares = shares.where(col(KeyShare.revoked_at).is_(None))
+    for unit_id in session.exec(shares).all():
+        out[unit_id].add("shared")
+    grants = session.exec(
+        select(AuctionGrant.unit_id, AuctionGrant.kind).where(
+            AuctionGrant.person_id == person_id, col(AuctionGrant.revoked_at).is_(None)
+        )
+    ).all()
+    for unit_id, kind in grants:
+        out[unit_id].add(kind)
+    return dict(out)
 
 
 def person_facilities(session: Session, person_id: str) -> dict[str, set[str]]:
     """Facility id → the person's relations there (`tenant`, `shared`, `winner`,
     `cleanout`, `employee`), across every company."""
     out: dict[str, set[str]] = defaultdict(set)
-    rentals = session.exec(
-        select(Unit.facility_id)
-        .join(Rental, col(Rental.unit_id) == col(Unit.id))
-        .where(Rental.person_id == person_id, col(Rental.ended_at).is_(None))
-    ).all()
-    for fid in rentals:
-        out[fid].add("tenant")
-    shares = session.exec(
-        select(Unit.facility_id)
-        .join(KeyShare, col(KeyShare.unit_id) == col(Unit.id))
-        .where(KeyShare.grantee_id == person_id, col(KeyShare.revoked_at).is_(None))
-    ).all()
-    for fid in shares:
-        out[fid].add("shared")
-    grants = session.exec(
-        select(Unit.facility_id, AuctionGrant.kind)
-        .join(AuctionGrant, col(AuctionGrant.unit_id) == col(Unit.id))
-        .where(AuctionGrant.person_id == person_id, col(AuctionGrant.revoked_at).is_(None))
-    ).all()
-    for fid, kind in grants:
-        out[fid].add(kind)
+    units = related_units(session, person_id)
+    if units:
+        located = session.exec(
+            select(Unit.id, Unit.facility_id).where(col(Unit.id).in_(list(units)))
+        ).all()
+        for unit_id, unit_facility in located:
+            out[unit_facility] |= units[unit_id]
     roles = session.exec(
         select(Role.company_id, RoleAssignment.facility_id)
         .join(RoleAssignment, col(RoleAssignment.role_id) == col(Role.id))

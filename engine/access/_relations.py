@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from engine.access._hours import local_date, within_hours
+from engine.access._membership import related_units
 from engine.access._scope import Caller
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
 from engine.persistence.tables import (
@@ -130,32 +131,13 @@ def _units_in_question(session: Session, door: Door, facility: Facility, person:
         unit = session.get(Unit, door.unit_id)
         return [unit] if unit is not None else []
     # An entry point: every unit of the facility the person relates to.
-    ids: set[str] = set()
-    ids.update(
-        session.exec(
-            select(Rental.unit_id).where(Rental.person_id == person, col(Rental.ended_at).is_(None))
-        ).all()
-    )
-    ids.update(
-        session.exec(
-            select(KeyShare.unit_id)
-            .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
-            .where(KeyShare.grantee_id == person, col(Rental.ended_at).is_(None))
-        ).all()
-    )
-    ids.update(
-        session.exec(
-            select(AuctionGrant.unit_id).where(
-                AuctionGrant.person_id == person, col(AuctionGrant.revoked_at).is_(None)
-            )
-        ).all()
-    )
+    ids = related_units(session, person, revoked_shares=True)
     if not ids:
         return []
     return list(
         session.exec(
             select(Unit)
-            .where(col(Unit.id).in_(ids), Unit.facility_id == facility.id)
+            .where(col(Unit.id).in_(list(ids)), Unit.facility_id == facility.id)
             .order_by(col(Unit.number))
         ).all()
     )
