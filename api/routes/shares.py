@@ -11,7 +11,7 @@ from api.problems import problems
 from api.schemas import ShareIn, ShareOut
 from engine.access import Caller, company_unit
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.persistence.tables import KeyShare, Person, Rental, Unit
+from engine.persistence.tables import KeyShare, Person, Rental
 from engine.runtime import Runtime
 from engine.sites import add_person, find_person
 from engine.units import active_rental, revoke_share, share_key
@@ -104,9 +104,7 @@ def delete_share(
         share = s.get(KeyShare, share_id)
         if share is None:
             raise NotFoundError(f"no key share `{share_id}`")
-        unit = s.get(Unit, share.unit_id)
-        assert unit is not None
-        company_unit(s, caller, unit.id)  # 404 for another company's share
+        company_unit(s, caller, share.unit_id)  # 404 for another company's share
         rental = s.get(Rental, share.rental_id)
         if rental is None or rental.person_id != caller.person_id:
             raise PermissionDeniedError("only the tenant who shared a key revokes it")

@@ -11,7 +11,7 @@ from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door, permissions_at
 from engine.audit import AuditLog
 from engine.clock import Clock
-from engine.domain import Channel
+from engine.domain import Channel, Permission
 from engine.persistence.tables import AccessDecisionRecord, Door, Facility
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
 
@@ -82,8 +82,12 @@ class AccessPoint:
         now: datetime,
     ) -> tuple[Evaluation, ...]:
         """Every request for `caller` at `door` with its decision (nothing recorded)."""
-        held = permissions_at(session, caller.person_id, facility) if caller.is_employee else None
-        found = candidates(session, caller, door, facility, channel, now, held or frozenset())
+        held = (
+            permissions_at(session, caller.person_id, facility)
+            if caller.is_employee
+            else frozenset()
+        )
+        found = candidates(session, caller, door, facility, channel, now, held)
         return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
 
     def preview(

@@ -223,19 +223,9 @@ def test_my_units_show_which_doors_open_and_why_not(client: Client, companies: C
 def test_me_lists_facilities_across_companies(client: Client, companies: Companies) -> None:
     """Seed 000 step 7: one account, several companies; the app lets the tenant switch."""
     a, b = companies.a, companies.b
-    person = companies.tenant(a)
-    b.people["x"] = person
-    with b.rt.db.transaction() as s:
-        from engine.persistence.tables import Person
-
-        email = s.get(Person, person).email  # type: ignore[union-attr]
-    from engine.units import PmsTenant
-
-    tenant = PmsTenant("T-x", "Tenant x", b.tenant("x").lease_start, email=email)
-    from engine.units import PmsEvent, apply_pms_event
-
-    with b.rt.db.transaction() as s:
-        apply_pms_event(s, b.rt.lifecycle, PmsEvent(b.units[2], 1, LifecycleEvent.MOVE_IN, tenant))
+    # The PMS of company B moves in the same person (same email) as company A's tenant a1.
+    b.pms(b.units[2], LifecycleEvent.MOVE_IN, "a1")
+    assert companies.tenant(b, 2) == companies.tenant(a)
     me = client.get("/v1/me", headers=companies.headers(a, "tenant")).json()
     assert {f["company_id"] for f in me["facilities"]} == {a.company_id, b.company_id}
     assert me["company_id"] == a.company_id
