@@ -11,7 +11,7 @@ from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door, permissions_at
 from engine.audit import AuditLog
 from engine.clock import Clock
-from engine.domain import Channel, Permission
+from engine.domain import Channel
 from engine.persistence.tables import AccessDecisionRecord, Door, Facility
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
 
