@@ -18,7 +18,7 @@ from api.telemetry import Telemetry
 from engine.access import Caller
 from engine.domain import LifecycleEvent, Permission
 from engine.errors import InvalidInputError
-from engine.persistence.tables import Person, Role, RoleAssignment, TransitionRecord
+from engine.persistence.tables import Person, Role, RoleAssignment
 from engine.runtime import Runtime
 from engine.sites import add_person, find_person
 
@@ -46,20 +46,16 @@ def _act(
             event, actor=caller.actor, permissions=held, reason=body.reason, **resolved
         )
         applied = svc.apply(s, unit.id, request, expected_version=body.expected_version)
-        s.flush()
-        record = s.exec(
-            select(TransitionRecord)
-            .where(TransitionRecord.unit_id == unit.id)
-            .order_by(col(TransitionRecord.id).desc())
-        ).first()
-        assert record is not None
+        # INVARIANT: portal events never become sync conflicts, so a transition was recorded.
+        assert applied.transition is not None
         outcome = applied.outcome
         telemetry.record_transition(
             span,
             {"event": event.value, "from": outcome.from_state.value, "to": outcome.to_state.value},
         )
         return TransitionResult(
-            unit=unit_out(svc.load(s, unit.id), request.now), transition=transition_out(record)
+            unit=unit_out(svc.load(s, unit.id), request.now),
+            transition=transition_out(applied.transition),
         )
 
 

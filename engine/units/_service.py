@@ -30,6 +30,8 @@ class Applied:
     outcome: Outcome
     version: int
     effects: dict[str, int] = field(default_factory=dict)
+    transition: TransitionRecord | None = None
+    """What was recorded; None for a PMS event recorded as a sync conflict instead."""
 
 
 @dataclass
@@ -102,8 +104,8 @@ class LifecycleService:
             self._record_conflict(session, unit, outcome, request)
             return Applied(outcome, new_version)
         effects = self._effects(session, unit, outcome, request)
-        self._record(session, unit, outcome, request, new_version, effects)
-        return Applied(outcome, new_version, effects)
+        record = self._record(session, unit, outcome, request, new_version, effects)
+        return Applied(outcome, new_version, effects, record)
 
     @staticmethod
     def compare_and_set(session: Session, unit: Unit, values: dict[str, Any], event: str) -> None:
@@ -146,7 +148,7 @@ class LifecycleService:
         request: EventRequest,
         version: int,
         effects: dict[str, int],
-    ) -> None:
+    ) -> TransitionRecord:
         record = TransitionRecord(
             unit_id=unit.id,
             facility_id=unit.facility_id,
@@ -184,6 +186,7 @@ class LifecycleService:
             subject=unit.id,
             payload=payload,
         )
+        return record
 
     def _record_conflict(
         self, session: Session, unit: Unit, outcome: Outcome, request: EventRequest
