@@ -318,7 +318,9 @@ class AccessApi(RuleBasedStateMachine):
                     and r.unit_id != unit_id
                     and r.unit_id in units
                 ]
-                if any(st_ in (S.GATELOCK, S.OVERLOCK) for st_ in others):  # invariant 2b
+                # Invariant 2b: another delinquent unit closes the entry points, not this lock.
+                at_entry = door.unit_id is None
+                if at_entry and any(st_ in (S.GATELOCK, S.OVERLOCK) for st_ in others):
                     return False
                 return units[unit_id][1] is S.OCCUPIED  # invariants 1–3
 
