@@ -95,7 +95,7 @@ class Telemetry:
                 "unitgate.principal.kind": str(request["principal"]),
                 "unitgate.door.kind": str(request["door"]),
                 "unitgate.unit.state": str(request["unit_state"]),
-                "unitgate.facility.id": outcome.facility.id,
+                "unitgate.facility.id": outcome.site.facility_id,
             }
         )
         self.decisions.add(

@@ -23,6 +23,7 @@ from engine.access import (
     Caller,
     choose,
     company_door,
+    company_facility,
     person_in_company,
     request_attributes,
     require_permission,
@@ -62,8 +63,8 @@ def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
     authorization = (
         UnlockAuthorization(
             decision_id=outcome.record_id,
-            door_id=outcome.door.id,
-            lock_ref=outcome.door.lock_ref,
+            door_id=outcome.site.id,
+            lock_ref=outcome.site.lock_ref,
             channel=channel,
             expires_at=expires,
         )
@@ -130,12 +131,13 @@ def explain(
     """Why a person would be let in or not at this door now, with every matching rule."""
     policy = policies.current
     with runtime.db.read() as s:
-        door, facility = company_door(s, caller, door_id)
+        site = company_door(s, caller, door_id)
+        facility = company_facility(s, caller, site.facility_id)
         require_permission(s, caller, facility, Permission.AUDIT_READ)
         _person(s, data.person_id, caller.company_id)
         subject = Caller(data.person_id, caller.company_id, data.role)
         now = runtime.clock.now()
-        evaluations = runtime.access.evaluate(s, subject, door, facility, data.channel, policy, now)
+        evaluations = runtime.access.evaluate(s, subject, site, data.channel, policy, now)
     chosen = choose(list(evaluations))
     explanations = runtime.access.explain(policy, evaluations)
     return ExplainOut(

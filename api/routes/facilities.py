@@ -44,7 +44,11 @@ def list_facilities(
             .where(Facility.company_id == caller.company_id)
             .order_by(col(Facility.name))
         ).all()
-        return [facility_out(f) for f in rows if _VIEW in permissions_at(s, caller.person_id, f)]
+        return [
+            facility_out(f)
+            for f in rows
+            if _VIEW in permissions_at(s, caller.person_id, f.id, f.company_id)
+        ]
 
 
 @get("/facilities/{facility_id:str}", responses=problems(403, 404), sync_to_thread=True)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
-from engine.access import RELATION_ORDER, Caller, person_facilities, related_units
+from engine.access import RELATION_ORDER, Caller, SiteFacts, person_facilities, related_units
 from engine.domain import Channel, UnitState
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
@@ -91,9 +91,8 @@ def my_units(
             ).all()
             access = []
             for door in doors:
-                preview = runtime.access.preview(
-                    s, caller, door, facility, Channel.PHONE_RELAY, policy
-                )
+                site = SiteFacts.of(door, facility)
+                preview = runtime.access.preview(s, caller, site, Channel.PHONE_RELAY, policy)
                 d = preview.decision
                 access.append(
                     DoorAccess(

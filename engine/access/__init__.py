@@ -1,5 +1,6 @@
 """The access decision point: who may open which door now, decided by the policy and logged."""
 
+from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import (
     RELATION_ORDER,
@@ -35,6 +36,8 @@ __all__ = [
     "Caller",
     "Candidate",
     "Evaluation",
+    "SiteFacts",
+    "UnitFacts",
     "candidates",
     "choose",
     "company_door",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
 from engine.persistence.tables import (
@@ -23,33 +24,33 @@ RELATION_ORDER = ("tenant", "shared", "winner", "cleanout")
 """How a person relates to a unit, most direct first."""
 
 
+_RENTED = select(Rental.unit_id).where(
+    Rental.person_id == bindparam("person"), col(Rental.ended_at).is_(None)
+)
+_SHARED_ALL = (
+    select(KeyShare.unit_id)
+    .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
+    .where(KeyShare.grantee_id == bindparam("person"), col(Rental.ended_at).is_(None))
+)
+_SHARED_LIVE = _SHARED_ALL.where(col(KeyShare.revoked_at).is_(None))
+_GRANTED = select(AuctionGrant.unit_id, AuctionGrant.kind).where(
+    AuctionGrant.person_id == bindparam("person"), col(AuctionGrant.revoked_at).is_(None)
+)
+
+
 def related_units(
-    session: Session, person_id: str, *, revoked_shares: bool = False
+    db: Session | Connection, person_id: str, *, revoked_shares: bool = False
 ) -> dict[str, set[str]]:
     """Unit id → how the person relates to it: `tenant` (an active rental), `shared` (a key
     to an active rental; revoked keys too when `revoked_shares`, so a decision can say why
     the key no longer works), `winner` or `cleanout` (an unrevoked auction grant)."""
     out: dict[str, set[str]] = defaultdict(set)
-    rentals = session.exec(
-        select(Rental.unit_id).where(Rental.person_id == person_id, col(Rental.ended_at).is_(None))
-    ).all()
-    for unit_id in rentals:
+    who = {"person": person_id}
+    for (unit_id,) in db.execute(_RENTED, who):
         out[unit_id].add("tenant")
-    shares = (
-        select(KeyShare.unit_id)
-        .join(Rental, col(Rental.id) == col(KeyShare.rental_id))
-        .where(KeyShare.grantee_id == person_id, col(Rental.ended_at).is_(None))
-    )
-    if not revoked_shares:
-        shares = shares.where(col(KeyShare.revoked_at).is_(None))
-    for unit_id in session.exec(shares).all():
+    for (unit_id,) in db.execute(_SHARED_ALL if revoked_shares else _SHARED_LIVE, who):
         out[unit_id].add("shared")
-    grants = session.exec(
-        select(AuctionGrant.unit_id, AuctionGrant.kind).where(
-            AuctionGrant.person_id == person_id, col(AuctionGrant.revoked_at).is_(None)
-        )
-    ).all()
-    for unit_id, kind in grants:
+    for unit_id, kind in db.execute(_GRANTED, who):
         out[unit_id].add(kind)
     return dict(out)
 

@@ -5,20 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection, insert
 from sqlmodel import Session
 
+from engine.access._facts import SiteFacts
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door, permissions_at
 from engine.audit import AuditLog
 from engine.clock import Clock
 from engine.domain import Channel
-from engine.persistence.tables import AccessDecisionRecord, Door, Facility
+from engine.persistence import table_of
+from engine.persistence.tables import AccessDecisionRecord
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
 
 __all__ = ["AccessOutcome", "AccessPoint", "Evaluation"]
 
 UNLOCK_VALIDITY = timedelta(seconds=30)
 """How long an unlock authorisation may wait before the lock command is issued."""
+
+
+_decisions = table_of(AccessDecisionRecord)
+_INSERT_DECISION = insert(_decisions).returning(_decisions.c.id)
 
 
 @dataclass(frozen=True)
@@ -33,8 +40,8 @@ class Evaluation:
 class AccessOutcome:
     """The decision at a door, the evaluation that made it, and where it was recorded."""
 
-    door: Door
-    facility: Facility
+    site: SiteFacts
+    """The door and its facility."""
     at: datetime
     chosen: Evaluation
     evaluations: tuple[Evaluation, ...]
@@ -73,36 +80,36 @@ class AccessPoint:
 
     def evaluate(
         self,
-        session: Session,
+        db: Session | Connection,
         caller: Caller,
-        door: Door,
-        facility: Facility,
+        site: SiteFacts,
         channel: Channel,
         policy: CompiledPolicy,
         now: datetime,
     ) -> tuple[Evaluation, ...]:
-        """Every request for `caller` at `door` with its decision (nothing recorded)."""
+        """Every request for `caller` at the door of `site` with its decision (nothing
+        recorded)."""
+        conn = db.connection() if isinstance(db, Session) else db
         held = (
-            permissions_at(session, caller.person_id, facility)
+            permissions_at(conn, caller.person_id, site.facility_id, site.company_id)
             if caller.is_employee
             else frozenset()
         )
-        found = candidates(session, caller, door, facility, channel, now, held)
+        found = candidates(conn, caller, site, channel, now, held)
         return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
 
     def preview(
         self,
-        session: Session,
+        db: Session | Connection,
         caller: Caller,
-        door: Door,
-        facility: Facility,
+        site: SiteFacts,
         channel: Channel,
         policy: CompiledPolicy,
     ) -> AccessOutcome:
-        """The decision `caller` would get at `door` now, without recording it."""
+        """The decision `caller` would get at the door of `site` now, without recording it."""
         now = self.clock.now()
-        evaluations = self.evaluate(session, caller, door, facility, channel, policy, now)
-        return AccessOutcome(door, facility, now, choose(list(evaluations)), evaluations, None)
+        evaluations = self.evaluate(db, caller, site, channel, policy, now)
+        return AccessOutcome(site, now, choose(list(evaluations)), evaluations, None)
 
     def decide(
         self,
@@ -115,40 +122,41 @@ class AccessPoint:
         note: str | None = None,
     ) -> AccessOutcome:
         """Decide `caller`'s request at `door_id` and record it in the caller's transaction."""
-        door, facility = company_door(session, caller, door_id)
-        preview = self.preview(session, caller, door, facility, channel, policy)
+        conn = session.connection()
+        site = company_door(conn, caller, door_id)
+        preview = self.preview(conn, caller, site, channel, policy)
         chosen = preview.chosen
         decision = chosen.decision
         request = chosen.candidate.request
-        record = AccessDecisionRecord(
-            facility_id=facility.id,
-            door_id=door.id,
-            unit_id=chosen.candidate.unit_id,
-            person_id=caller.person_id,
-            principal_kind=request.principal.value,
-            channel=channel.value,
-            allowed=decision.allowed,
-            deciding_rule=decision.rule,
-            reason=decision.reason[:500],
-            policy_version=decision.policy_version,
-            note=note[:300] if note else None,
-            at=preview.at,
-        )
-        session.add(record)
-        session.flush()
-        assert record.id is not None  # INVARIANT: the flush assigned the row id.
-        record_id = record.id
+        unit_id = chosen.candidate.unit_id
+        record_id: int = conn.execute(
+            _INSERT_DECISION,
+            {
+                "facility_id": site.facility_id,
+                "door_id": site.id,
+                "unit_id": unit_id,
+                "person_id": caller.person_id,
+                "principal_kind": request.principal.value,
+                "channel": channel.value,
+                "allowed": decision.allowed,
+                "deciding_rule": decision.rule,
+                "reason": decision.reason[:500],
+                "policy_version": decision.policy_version,
+                "note": note[:300] if note else None,
+                "at": preview.at,
+            },
+        ).scalar_one()
         self.audit.append(
-            session,
-            facility_id=facility.id,
+            conn,
+            facility_id=site.facility_id,
             at=preview.at,
             kind="access_decision",
             actor=caller.actor,
-            subject=chosen.candidate.unit_id or door.id,
+            subject=unit_id or site.id,
             payload={
                 "decision_id": record_id,
-                "door_id": door.id,
-                "unit_id": chosen.candidate.unit_id,
+                "door_id": site.id,
+                "unit_id": unit_id,
                 "allowed": decision.allowed,
                 "rule": decision.rule,
                 "reason": decision.reason,
@@ -158,7 +166,7 @@ class AccessPoint:
                 "note": note,
             },
         )
-        return AccessOutcome(door, facility, preview.at, chosen, preview.evaluations, record_id)
+        return AccessOutcome(site, preview.at, chosen, preview.evaluations, record_id)
 
     @staticmethod
     def explain(policy: CompiledPolicy, evaluations: tuple[Evaluation, ...]) -> list[Explanation]:

@@ -8,24 +8,23 @@ employee is always also asked with relation `none` (specs/policy-language.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection
 
+from engine.access._facts import (
+    RentalFacts,
+    SiteFacts,
+    UnitFacts,
+    live_grants,
+    tenant_units,
+    units_for,
+)
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import related_units
 from engine.access._scope import Caller
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
-from engine.persistence.tables import (
-    AccessGroup,
-    AuctionGrant,
-    Door,
-    Facility,
-    KeyShare,
-    Rental,
-    Unit,
-)
 from engine.policy import AccessRequest
 from engine.units import effective_state
 
@@ -42,6 +41,7 @@ _ROLE_PRINCIPAL = {
     "auction_winner": PrincipalKind.AUCTION_WINNER,
     "employee": PrincipalKind.EMPLOYEE,
 }
+_DELINQUENT = (UnitState.GATELOCK, UnitState.OVERLOCK)
 
 
 @dataclass(frozen=True)
@@ -56,24 +56,23 @@ class Candidate:
 
 @dataclass
 class _Context:
-    session: Session
+    conn: Connection
     caller: Caller
-    door: Door
-    facility: Facility
+    site: SiteFacts
     channel: Channel
     now: datetime
     permissions: frozenset[Permission]
+    delinquent_units: dict[str, set[str]] = field(default_factory=dict)
+    """Tenant → their units at the facility in gatelock or overlock (for invariant 2b)."""
 
-    def hours(self, rental: Rental | None = None) -> bool:
-        opens, closes = self.facility.access_opens, self.facility.access_closes
-        if rental is not None and rental.access_group_id is not None:
-            group = self.session.get(AccessGroup, rental.access_group_id)
-            if group is not None:
-                opens, closes = group.opens, group.closes
-        return within_hours(self.now, self.facility.timezone, opens, closes)
+    def hours(self, rental: RentalFacts | None = None) -> bool:
+        opens, closes = self.site.access_opens, self.site.access_closes
+        if rental is not None and rental.opens is not None and rental.closes is not None:
+            opens, closes = rental.opens, rental.closes
+        return within_hours(self.now, self.site.timezone, opens, closes)
 
-    def lease_started(self, rental: Rental) -> bool:
-        return rental.lease_start <= local_date(self.now, self.facility.timezone)
+    def lease_started(self, rental: RentalFacts) -> bool:
+        return rental.lease_start <= local_date(self.now, self.site.timezone)
 
     def principal(self, relation: Relation) -> PrincipalKind:
         if self.caller.is_employee:
@@ -82,7 +81,7 @@ class _Context:
 
     def request(
         self,
-        unit: Unit | None,
+        unit: UnitFacts | None,
         relation: Relation,
         *,
         lease_started: bool = False,
@@ -93,7 +92,7 @@ class _Context:
         principal = self.principal(relation)
         return AccessRequest(
             principal=principal,
-            door=DoorKind(self.door.kind),
+            door=DoorKind(self.site.kind),
             unit_state=effective_state(unit, self.now) if unit is not None else None,
             relation=relation,
             permissions=self.permissions if principal is PrincipalKind.EMPLOYEE else frozenset(),
@@ -106,59 +105,60 @@ class _Context:
 
 
 def candidates(
-    session: Session,
+    conn: Connection,
     caller: Caller,
-    door: Door,
-    facility: Facility,
+    site: SiteFacts,
     channel: Channel,
     now: datetime,
     permissions: frozenset[Permission],
 ) -> list[Candidate]:
-    """Every request to ask for `caller` at `door`, the door's own unit first."""
-    ctx = _Context(session, caller, door, facility, channel, now, permissions)
-    units = _units_in_question(session, door, facility, caller.person_id)
+    """Every request to ask for `caller` at the door of `site`, the door's own unit first."""
+    ctx = _Context(conn, caller, site, channel, now, permissions)
+    units = _units_in_question(conn, site, caller.person_id)
+    ctx.delinquent_units = _delinquent_units(ctx, units)
     out: list[Candidate] = []
     for unit in units:
         out.extend(_for_unit(ctx, unit))
     if caller.is_employee or not out:
-        door_unit = units[0] if door.unit_id is not None and units else None
-        out.append(Candidate(ctx.request(door_unit, Relation.NONE), door.unit_id, "role"))
+        door_unit = units[0] if site.unit_id is not None and units else None
+        out.append(Candidate(ctx.request(door_unit, Relation.NONE), site.unit_id, "role"))
     return out
 
 
-def _units_in_question(session: Session, door: Door, facility: Facility, person: str) -> list[Unit]:
-    if door.unit_id is not None:
-        unit = session.get(Unit, door.unit_id)
-        return [unit] if unit is not None else []
+def _units_in_question(conn: Connection, site: SiteFacts, person: str) -> list[UnitFacts]:
+    if site.unit_id is not None:
+        return units_for(conn, [site.unit_id], site.facility_id, person)
     # An entry point: every unit of the facility the person relates to.
-    ids = related_units(session, person, revoked_shares=True)
-    if not ids:
-        return []
-    return list(
-        session.exec(
-            select(Unit)
-            .where(col(Unit.id).in_(list(ids)), Unit.facility_id == facility.id)
-            .order_by(col(Unit.number))
-        ).all()
-    )
+    related = related_units(conn, person, revoked_shares=True)
+    return units_for(conn, related, site.facility_id, person)
 
 
-def _for_unit(ctx: _Context, unit: Unit) -> Iterable[Candidate]:
-    session, person = ctx.session, ctx.caller.person_id
-    rental = session.exec(
-        select(Rental).where(Rental.unit_id == unit.id, col(Rental.ended_at).is_(None))
-    ).first()
+def _delinquent_units(ctx: _Context, units: list[UnitFacts]) -> dict[str, set[str]]:
+    """The gatelocked or overlocked units at the facility of every tenant the caller reaches
+    through a rental of `units` (as tenant or key holder), in one query."""
+    person = ctx.caller.person_id
+    reached = {
+        u.rental.person_id
+        for u in units
+        if u.rental is not None and (u.rental.person_id == person or u.share is not None)
+    }
+    out: dict[str, set[str]] = {}
+    for t in tenant_units(ctx.conn, reached, ctx.site.facility_id):
+        if effective_state(t, ctx.now) in _DELINQUENT:
+            out.setdefault(t.person_id, set()).add(t.id)
+    return out
+
+
+def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:
+    rental, person = unit.rental, ctx.caller.person_id
     if rental is not None and rental.person_id == person and not ctx.caller.is_employee:
         yield _through_rental(ctx, unit, rental, Relation.TENANT, True, f"rental:{rental.id}")
-    if rental is not None:
-        share = _latest_share(session, rental.id, person)
-        if share is not None:
-            live = share.revoked_at is None and (
-                share.expires_at is None or share.expires_at > ctx.now
-            )
-            yield _through_rental(ctx, unit, rental, Relation.SHARED, live, f"share:{share.id}")
+    share = unit.share
+    if rental is not None and share is not None:
+        live = share.revoked_at is None and (share.expires_at is None or share.expires_at > ctx.now)
+        yield _through_rental(ctx, unit, rental, Relation.SHARED, live, f"share:{share.id}")
     # Grants exist only around auctions: vacate and the end of a window revoke them.
-    grants = _live_grants(session, unit.id, person) if UnitState(unit.state).is_lien else []
+    grants = live_grants(ctx.conn, unit.id, person) if UnitState(unit.state).is_lien else []
     for grant in grants:
         relation = Relation.WINNER if grant.kind == "winner" else Relation.CLEANOUT
         if (relation is Relation.CLEANOUT) != ctx.caller.is_employee:
@@ -170,7 +170,7 @@ def _for_unit(ctx: _Context, unit: Unit) -> Iterable[Candidate]:
 
 
 def _through_rental(
-    ctx: _Context, unit: Unit, rental: Rental, relation: Relation, active: bool, via: str
+    ctx: _Context, unit: UnitFacts, rental: RentalFacts, relation: Relation, active: bool, via: str
 ) -> Candidate:
     """The request of the rental's tenant, or of someone holding a key the tenant shared."""
     request = ctx.request(
@@ -179,44 +179,6 @@ def _through_rental(
         lease_started=ctx.lease_started(rental),
         hours=ctx.hours(rental),
         grant_active=active,
-        other_delinquent=_other_unit_delinquent(ctx, rental),
+        other_delinquent=bool(ctx.delinquent_units.get(rental.person_id, set()) - {unit.id}),
     )
     return Candidate(request, unit.id, via)
-
-
-def _latest_share(session: Session, rental_id: str, person: str) -> KeyShare | None:
-    return session.exec(
-        select(KeyShare)
-        .where(KeyShare.rental_id == rental_id, KeyShare.grantee_id == person)
-        .order_by(col(KeyShare.created_at).desc(), col(KeyShare.id))
-    ).first()
-
-
-def _live_grants(session: Session, unit_id: str, person: str) -> list[AuctionGrant]:
-    return list(
-        session.exec(
-            select(AuctionGrant).where(
-                AuctionGrant.unit_id == unit_id,
-                AuctionGrant.person_id == person,
-                col(AuctionGrant.revoked_at).is_(None),
-            )
-        ).all()
-    )
-
-
-def _other_unit_delinquent(ctx: _Context, rental: Rental) -> bool:
-    """Whether the rental's tenant has another unit at the facility in gatelock or overlock."""
-    others = ctx.session.exec(
-        select(Unit)
-        .join(Rental, col(Rental.unit_id) == col(Unit.id))
-        .where(
-            Rental.person_id == rental.person_id,
-            col(Rental.ended_at).is_(None),
-            Unit.facility_id == ctx.facility.id,
-            Unit.id != rental.unit_id,
-        )
-    ).all()
-    return any(effective_state(u, ctx.now) in _DELINQUENT for u in others)
-
-
-_DELINQUENT = (UnitState.GATELOCK, UnitState.OVERLOCK)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
+from engine.access._facts import SiteFacts, door_site
 from engine.domain import Permission
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.persistence.tables import Door, Facility, Role, RoleAssignment, Unit
+from engine.persistence.tables import Facility, Role, RoleAssignment, Unit
 
 __all__ = [
     "Caller",
@@ -62,52 +64,51 @@ def company_unit(session: Session, caller: Caller, unit_id: str) -> tuple[Unit, 
     return unit, facility
 
 
-def company_door(session: Session, caller: Caller, door_id: str) -> tuple[Door, Facility]:
-    """The door and its facility, if in the caller's company.
-
-    One query; it also loads a unit lock's unit into the session, so reading the unit
-    next costs no round trip (the access-request hot path).
-    """
-    row = session.exec(
-        select(Door, Facility, Unit)
-        .join(Facility, col(Facility.id) == col(Door.facility_id))
-        .outerjoin(Unit, col(Unit.id) == col(Door.unit_id))
-        .where(Door.id == door_id)
-    ).first()
-    if row is None or row[1].company_id != caller.company_id:
+def company_door(db: Session | Connection, caller: Caller, door_id: str) -> SiteFacts:
+    """The door and its facility, if in the caller's company (one query, no ORM objects)."""
+    conn = db.connection() if isinstance(db, Session) else db
+    site = door_site(conn, door_id)
+    if site is None or site.company_id != caller.company_id:
         raise NotFoundError(f"no door `{door_id}`")
-    return row[0], row[1]
+    return site
 
 
-def _held(session: Session, person_id: str, company_id: str, *where: Any) -> frozenset[Permission]:
-    rows = session.exec(
-        select(Role.permissions)
-        .join(RoleAssignment, col(RoleAssignment.role_id) == col(Role.id))
-        .where(RoleAssignment.person_id == person_id, Role.company_id == company_id, *where)
-    ).all()
-    return frozenset(Permission(p) for perms in rows for p in perms if p in _KNOWN)
+_ROLE_PERMISSIONS = (
+    select(Role.permissions, RoleAssignment.facility_id)
+    .join(RoleAssignment, col(RoleAssignment.role_id) == col(Role.id))
+    .where(RoleAssignment.person_id == bindparam("person"), Role.company_id == bindparam("company"))
+)
 
 
-def permissions_at(session: Session, person_id: str, facility: Facility) -> frozenset[Permission]:
-    """Every permission `person_id` holds at `facility` through roles of its company."""
-    assigned_here = col(RoleAssignment.facility_id).is_(None) | (
-        col(RoleAssignment.facility_id) == facility.id
+def _held(
+    db: Session | Connection, person_id: str, company_id: str, where: Callable[[str | None], bool]
+) -> frozenset[Permission]:
+    """Permissions of the person's roles in the company whose assignment `where` accepts."""
+    rows = db.execute(_ROLE_PERMISSIONS, {"person": person_id, "company": company_id})
+    return frozenset(
+        Permission(p) for perms, facility in rows if where(facility) for p in perms if p in _KNOWN
     )
-    return _held(session, person_id, facility.company_id, assigned_here)
+
+
+def permissions_at(
+    db: Session | Connection, person_id: str, facility_id: str, company_id: str
+) -> frozenset[Permission]:
+    """Every permission `person_id` holds at the facility through roles of its company."""
+    return _held(db, person_id, company_id, lambda f: f is None or f == facility_id)
 
 
 def company_wide_permissions(
     session: Session, person_id: str, company_id: str
 ) -> frozenset[Permission]:
     """Permissions held at every facility of the company (roles assigned without a facility)."""
-    return _held(session, person_id, company_id, col(RoleAssignment.facility_id).is_(None))
+    return _held(session, person_id, company_id, lambda f: f is None)
 
 
 def permissions_anywhere(
     session: Session, person_id: str, company_id: str
 ) -> frozenset[Permission]:
     """Permissions held at one facility of the company or more."""
-    return _held(session, person_id, company_id)
+    return _held(session, person_id, company_id, lambda _facility: True)
 
 
 def require_permission(
@@ -115,7 +116,9 @@ def require_permission(
 ) -> frozenset[Permission]:
     """The caller's permissions at `facility`; refuses (403) unless `permission` is among them."""
     held = (
-        permissions_at(session, caller.person_id, facility) if caller.is_employee else frozenset()
+        permissions_at(session, caller.person_id, facility.id, facility.company_id)
+        if caller.is_employee
+        else frozenset()
     )
     if permission not in held:
         raise PermissionDeniedError(

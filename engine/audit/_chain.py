@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlmodel import Session
 
 from engine.audit._canonical import canonical_json
+from engine.persistence import table_of
 from engine.persistence.tables import AuditEntry, AuditHead
 
 __all__ = ["GENESIS_HASH", "AuditLog", "entry_hash"]
@@ -56,7 +58,7 @@ class AuditLog:
 
     def append(
         self,
-        session: Session,
+        db: Session | Connection,
         *,
         facility_id: str,
         at: datetime,
@@ -64,34 +66,52 @@ class AuditLog:
         actor: str,
         subject: str,
         payload: dict[str, Any],
-    ) -> AuditEntry:
-        """Add an entry after the facility's last one, in `session`'s transaction.
+    ) -> int:
+        """Add an entry after the facility's last one, in `db`'s transaction; its `seq`.
 
         The facility's head row is locked (`FOR UPDATE`; SQLite's write lock does the same)
-        so concurrent appends to one facility queue instead of forking the chain.
+        so concurrent appends to one facility queue instead of forking the chain. Written
+        with prebuilt Core statements: every access decision appends one entry.
         """
-        head = session.exec(
-            select(AuditHead).where(AuditHead.facility_id == facility_id).with_for_update()
-        ).one_or_none()
-        if head is None:
-            head = AuditHead(facility_id=facility_id, seq=0, hash=GENESIS_HASH)
-        seq = head.seq + 1
+        conn = db.connection() if isinstance(db, Session) else db
+        head = conn.execute(_READ_HEAD, {"fid": facility_id}).first()
+        prev_seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+        seq = prev_seq + 1
         text = canonical_json(payload)
-        digest = entry_hash(head.hash, facility_id, seq, at, kind, actor, subject, text)
-        entry = AuditEntry(
-            facility_id=facility_id,
-            seq=seq,
-            at=at,
-            kind=kind,
-            actor=actor,
-            subject=subject,
-            payload=text,
-            prev_hash=head.hash,
-            hash=digest,
-            mac=self.mac(digest),
+        digest = entry_hash(prev_hash, facility_id, seq, at, kind, actor, subject, text)
+        conn.execute(
+            _INSERT_ENTRY,
+            {
+                "facility_id": facility_id,
+                "seq": seq,
+                "at": at,
+                "kind": kind,
+                "actor": actor,
+                "subject": subject,
+                "payload": text,
+                "prev_hash": prev_hash,
+                "hash": digest,
+                "mac": self.mac(digest),
+            },
         )
-        head.seq = seq
-        head.hash = digest
-        session.add(head)
-        session.add(entry)
-        return entry
+        if head is None:
+            conn.execute(_INSERT_HEAD, {"facility_id": facility_id, "seq": seq, "hash": digest})
+        else:
+            conn.execute(_UPDATE_HEAD, {"fid": facility_id, "new_seq": seq, "new_hash": digest})
+        return seq
+
+
+_heads = table_of(AuditHead)
+_entries = table_of(AuditEntry)
+_READ_HEAD = (
+    select(_heads.c.seq, _heads.c.hash)
+    .where(_heads.c.facility_id == bindparam("fid"))
+    .with_for_update()
+)
+_INSERT_ENTRY = insert(_entries)
+_INSERT_HEAD = insert(_heads)
+_UPDATE_HEAD = (
+    update(_heads)
+    .where(_heads.c.facility_id == bindparam("fid"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)

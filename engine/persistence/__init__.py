@@ -2,7 +2,7 @@
 
 from engine.persistence._database import Database
 from engine.persistence._migrate import current_revision, head_revision, upgrade
-from engine.persistence._types import UTCDateTime, new_id, stable_id
+from engine.persistence._types import UTCDateTime, new_id, stable_id, table_of
 
 __all__ = [
     "Database",
@@ -11,5 +11,6 @@ __all__ = [
     "head_revision",
     "new_id",
     "stable_id",
+    "table_of",
     "upgrade",
 ]

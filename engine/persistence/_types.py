@@ -6,11 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "new_id", "stable_id"]
+__all__ = ["UTCDateTime", "new_id", "stable_id", "table_of"]
 
 _NAMESPACE = uuid.UUID("6f1f5a52-54a1-4f8e-9a47-3b0c5b4f2e11")
 
@@ -45,3 +45,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of a sqlmodel table class, for prebuilt statements on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)  # INVARIANT: table=True models are mapped to a Table.
+    return table

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from engine.domain import UnitState
 from engine.lifecycle import UnitSnapshot
 from engine.persistence.tables import Unit
 
-__all__ = ["effective_state", "snapshot"]
+__all__ = ["LienFields", "effective_state", "snapshot"]
+
+
+class LienFields(Protocol):
+    """What `effective_state` reads: `Unit` rows and the access path's plain rows alike."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def pms_status(self) -> str: ...
+    @property
+    def emergency_until(self) -> datetime | None: ...
+    @property
+    def access_until(self) -> datetime | None: ...
 
 
 def snapshot(unit: Unit) -> UnitSnapshot:
@@ -22,7 +36,7 @@ def snapshot(unit: Unit) -> UnitSnapshot:
     )
 
 
-def effective_state(unit: Unit, now: datetime) -> UnitState:
+def effective_state(unit: LienFields, now: datetime) -> UnitState:
     """The state access decisions use at `now`.
 
     A lien that reached its stated end is over at that instant even before the expiry

@@ -12,10 +12,9 @@ from tests.support.world import build_world
 
 def _asked(rt: Runtime, caller: Caller, door_id: str) -> list[tuple[PrincipalKind, Relation]]:
     with rt.db.read() as s:
-        door, facility = company_door(s, caller, door_id)
-        found = candidates(
-            s, caller, door, facility, Channel.PHONE_RELAY, rt.clock.now(), frozenset()
-        )
+        conn = s.connection()
+        site = company_door(conn, caller, door_id)
+        found = candidates(conn, caller, site, Channel.PHONE_RELAY, rt.clock.now(), frozenset())
     return [(c.request.principal, c.request.relation) for c in found]
 
 

@@ -1,0 +1,260 @@
+"""What an access decision reads, as plain rows: few statements, built once, no ORM objects.
+
+Deciding is the hot path of the API (every door opening), so its reads are prebuilt Core
+statements with bound parameters, run on the caller's connection: a unit lock costs three
+statements (door, unit with rental and share, the tenant's other units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import Connection, and_, bindparam, select
+
+from engine.persistence import table_of
+from engine.persistence.tables import (
+    AccessGroup,
+    AuctionGrant,
+    Door,
+    Facility,
+    KeyShare,
+    Rental,
+    Unit,
+)
+
+__all__ = [
+    "GrantFacts",
+    "RentalFacts",
+    "ShareFacts",
+    "SiteFacts",
+    "TenantUnit",
+    "UnitFacts",
+    "door_site",
+    "live_grants",
+    "tenant_units",
+    "units_for",
+]
+
+
+_door, _facility, _unit = table_of(Door), table_of(Facility), table_of(Unit)
+_rental, _group, _share, _grant = (
+    table_of(Rental),
+    table_of(AccessGroup),
+    table_of(KeyShare),
+    table_of(AuctionGrant),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFacts:
+    """A door and the facility it belongs to (field names as on `Door` and `Facility`)."""
+
+    id: str
+    name: str
+    kind: str
+    unit_id: str | None
+    lock_ref: str | None
+    facility_id: str
+    company_id: str
+    facility_name: str
+    timezone: str
+    access_opens: time
+    access_closes: time
+
+    @classmethod
+    def of(cls, door: Door, facility: Facility) -> SiteFacts:
+        """The facts of ORM rows already loaded."""
+        return cls(
+            door.id,
+            door.name,
+            door.kind,
+            door.unit_id,
+            door.lock_ref,
+            facility.id,
+            facility.company_id,
+            facility.name,
+            facility.timezone,
+            facility.access_opens,
+            facility.access_closes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RentalFacts:
+    """A unit's active rental with the access hours of its group (None: the facility's)."""
+
+    id: str
+    person_id: str
+    lease_start: date
+    opens: time | None
+    closes: time | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShareFacts:
+    """The newest key the rental's tenant shared with the asking person."""
+
+    id: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GrantFacts:
+    """An unrevoked auction grant (winner or clean-out) of the asking person."""
+
+    id: str
+    kind: str
+    window_start: datetime
+    window_end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """A unit's lifecycle fields (as on `Unit`, so `effective_state` reads them) and who
+    relates to it through its active rental."""
+
+    id: str
+    number: str
+    state: str
+    pms_status: str
+    emergency_until: datetime | None
+    access_until: datetime | None
+    rental: RentalFacts | None
+    share: ShareFacts | None
+
+
+_SITE = (
+    select(
+        _door.c.id,
+        _door.c.name,
+        _door.c.kind,
+        _door.c.unit_id,
+        _door.c.lock_ref,
+        _facility.c.id,
+        _facility.c.company_id,
+        _facility.c.name,
+        _facility.c.timezone,
+        _facility.c.access_opens,
+        _facility.c.access_closes,
+    )
+    .select_from(_door.join(_facility, _facility.c.id == _door.c.facility_id))
+    .where(_door.c.id == bindparam("door_id"))
+)
+
+_latest_share_id = (
+    select(_share.c.id)
+    .where(_share.c.rental_id == _rental.c.id, _share.c.grantee_id == bindparam("person"))
+    .order_by(_share.c.created_at.desc(), _share.c.id)
+    .limit(1)
+    .correlate(_rental)
+    .scalar_subquery()
+)
+
+_UNITS = (
+    select(
+        _unit.c.id,
+        _unit.c.number,
+        _unit.c.state,
+        _unit.c.pms_status,
+        _unit.c.emergency_until,
+        _unit.c.access_until,
+        _rental.c.id,
+        _rental.c.person_id,
+        _rental.c.lease_start,
+        _group.c.opens,
+        _group.c.closes,
+        _share.c.id,
+        _share.c.expires_at,
+        _share.c.revoked_at,
+    )
+    .select_from(
+        _unit.outerjoin(
+            _rental, and_(_rental.c.unit_id == _unit.c.id, _rental.c.ended_at.is_(None))
+        )
+        .outerjoin(_group, _group.c.id == _rental.c.access_group_id)
+        .outerjoin(_share, _share.c.id == _latest_share_id)
+    )
+    .where(
+        _unit.c.id.in_(bindparam("unit_ids", expanding=True)),
+        _unit.c.facility_id == bindparam("facility_id"),
+    )
+    .order_by(_unit.c.number, _unit.c.id)
+)
+
+_TENANT_UNITS = (
+    select(
+        _unit.c.id,
+        _unit.c.state,
+        _unit.c.pms_status,
+        _unit.c.emergency_until,
+        _unit.c.access_until,
+        _rental.c.person_id,
+    )
+    .select_from(_rental.join(_unit, _unit.c.id == _rental.c.unit_id))
+    .where(
+        _rental.c.person_id.in_(bindparam("people", expanding=True)),
+        _rental.c.ended_at.is_(None),
+        _unit.c.facility_id == bindparam("facility_id"),
+    )
+)
+
+_GRANTS = select(_grant.c.id, _grant.c.kind, _grant.c.window_start, _grant.c.window_end).where(
+    _grant.c.unit_id == bindparam("unit_id"),
+    _grant.c.person_id == bindparam("person"),
+    _grant.c.revoked_at.is_(None),
+)
+
+
+def door_site(conn: Connection, door_id: str) -> SiteFacts | None:
+    """The door with its facility, or None when there is no such door."""
+    row = conn.execute(_SITE, {"door_id": door_id}).first()
+    return SiteFacts(*row) if row is not None else None
+
+
+def units_for(
+    conn: Connection, unit_ids: Iterable[str], facility_id: str, person_id: str
+) -> list[UnitFacts]:
+    """The units among `unit_ids` at the facility, by number, each with its active rental
+    and the newest key shared with `person_id` under that rental."""
+    ids = list(unit_ids)
+    if not ids:
+        return []
+    rows = conn.execute(
+        _UNITS, {"unit_ids": ids, "facility_id": facility_id, "person": person_id}
+    ).all()
+    out = []
+    for r in rows:
+        rental = RentalFacts(r[6], r[7], r[8], r[9], r[10]) if r[6] is not None else None
+        share = ShareFacts(r[11], r[12], r[13]) if r[11] is not None else None
+        out.append(UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TenantUnit:
+    """A unit someone rents now, with the fields `effective_state` reads."""
+
+    id: str
+    state: str
+    pms_status: str
+    emergency_until: datetime | None
+    access_until: datetime | None
+    person_id: str
+
+
+def tenant_units(conn: Connection, people: Iterable[str], facility_id: str) -> list[TenantUnit]:
+    """Every unit the given people rent now at the facility."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return []
+    rows = conn.execute(_TENANT_UNITS, {"people": wanted, "facility_id": facility_id})
+    return [TenantUnit(*r) for r in rows]
+
+
+def live_grants(conn: Connection, unit_id: str, person_id: str) -> list[GrantFacts]:
+    """The person's unrevoked auction grants on the unit."""
+    rows = conn.execute(_GRANTS, {"unit_id": unit_id, "person": person_id})
+    return [GrantFacts(*r) for r in rows]
