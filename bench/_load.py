@@ -44,6 +44,7 @@ async def _load(
         "p50_ms": 1000 * latencies[len(latencies) // 2],
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "statuses": statuses,  # type: ignore[dict-item]
+        "latencies_ms": [1000 * x for x in latencies],  # type: ignore[dict-item]
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from engine.access import AccessPoint
+from engine.access import AccessPoint, DecisionRecorder
 from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
@@ -38,4 +38,6 @@ class Runtime:
         clock = clock or SystemClock()
         audit = AuditLog(audit_key)
         service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
-        return cls(Database(database_url), clock, audit, service, AccessPoint(audit, clock))
+        db = Database(database_url)
+        access = AccessPoint(clock, DecisionRecorder(db, audit))
+        return cls(db, clock, audit, service, access)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
@@ -11,7 +13,7 @@ from litestar.security.jwt import JWTAuth, Token
 from api.auth._tokens import ALGORITHM, ROLES
 from engine.access import Caller
 
-__all__ = ["PUBLIC_PATHS", "build_jwt_auth"]
+__all__ = ["PUBLIC_PATHS", "VerifiedToken", "build_jwt_auth"]
 
 PUBLIC_PATHS = ["/health", "/docs", "/v1/dev/tokens"]
 """Routes served without a token."""
@@ -27,11 +29,74 @@ def _caller(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Ca
     return Caller(person_id=token.sub, company_id=company, role=str(role))
 
 
+class VerifiedToken(Token):
+    """Litestar's token, remembering tokens it verified: a phone opening doors sends the same
+    token many times, and checking its signature and claims once per token is enough.
+
+    Only successful decodes are kept, keyed by everything the check depends on (token text,
+    secret, algorithm, issuer, required claims); expiry is checked again on every use.
+    """
+
+    _verified: ClassVar[dict[tuple[Any, ...], VerifiedToken]] = {}
+    _max_kept: ClassVar[int] = 10_000
+
+    @classmethod
+    def decode(
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithm: str,
+        audience: str | Sequence[str] | None = None,
+        issuer: str | Sequence[str] | None = None,
+        require_claims: Sequence[str] | None = None,
+        verify_exp: bool = True,
+        verify_nbf: bool = True,
+        strict_audience: bool = False,
+    ) -> Self:
+        key = (
+            encoded_token,
+            secret,
+            algorithm,
+            _frozen(audience),
+            _frozen(issuer),
+            _frozen(require_claims),
+            verify_exp,
+            verify_nbf,
+            strict_audience,
+        )
+        kept = cls._verified.get(key)
+        if kept is not None and isinstance(kept, cls):
+            if not verify_exp or kept.exp > datetime.now(UTC):
+                return kept
+            del cls._verified[key]
+            raise NotAuthorizedException("Invalid token")
+        token = super().decode(
+            encoded_token,
+            secret,
+            algorithm,
+            audience,
+            issuer,
+            require_claims,
+            verify_exp,
+            verify_nbf,
+            strict_audience,
+        )
+        if len(cls._verified) >= cls._max_kept:
+            del cls._verified[next(iter(cls._verified))]  # the oldest
+        cls._verified[key] = token
+        return token
+
+
+def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return value if value is None or isinstance(value, str) else tuple(value)
+
+
 def build_jwt_auth(secret: str, issuer: str) -> JWTAuth[Caller, Token]:
     """Bearer auth: HS256 only (so `alg: none` and others are refused), issuer and expiry checked,
     `sub`, `exp`, `iat`, `company` and `role` required."""
     return JWTAuth[Caller, Token](
         retrieve_user_handler=_caller,
+        token_cls=VerifiedToken,
         token_secret=secret,
         algorithm=ALGORITHM,
         accepted_issuers=[issuer],

@@ -37,7 +37,7 @@ from engine.runtime import Runtime
 __all__ = ["access_router"]
 
 
-def _decide(
+async def _decide(
     runtime: Runtime,
     policies: PolicyStore,
     telemetry: Telemetry,
@@ -47,10 +47,9 @@ def _decide(
     note: str | None = None,
 ) -> AccessResult:
     with telemetry.decision_span(door_id, channel.value) as span:
-        with runtime.db.transaction() as s:
-            outcome = runtime.access.decide(
-                s, caller, door_id, channel, policies.current, note=note
-            )
+        outcome = await runtime.access.decide_async(
+            caller, door_id, channel, policies.current, note=note
+        )
         telemetry.record_decision(span, outcome)
     return _result(outcome, channel)
 
@@ -82,8 +81,8 @@ def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
     )
 
 
-@post("/doors/{door_id:str}/access-requests", responses=problems(404), sync_to_thread=True)
-def request_access(
+@post("/doors/{door_id:str}/access-requests", responses=problems(404))
+async def request_access(
     runtime: NamedDependency[Runtime],
     policies: NamedDependency[PolicyStore],
     telemetry: NamedDependency[Telemetry],
@@ -96,11 +95,11 @@ def request_access(
     Allowed: an unlock authorisation valid for 30 s that the lock layer signs for the
     lock's challenge. Denied: `allowed: false` with a reason the person can act on.
     """
-    return _decide(runtime, policies, telemetry, caller, door_id, Channel(data.channel))
+    return await _decide(runtime, policies, telemetry, caller, door_id, Channel(data.channel))
 
 
-@post("/doors/{door_id:str}/remote-unlocks", responses=problems(403, 404), sync_to_thread=True)
-def remote_unlock(
+@post("/doors/{door_id:str}/remote-unlocks", responses=problems(403, 404))
+async def remote_unlock(
     runtime: NamedDependency[Runtime],
     policies: NamedDependency[PolicyStore],
     telemetry: NamedDependency[Telemetry],
@@ -117,7 +116,7 @@ def remote_unlock(
         raise PermissionDeniedError(
             "remote unlock is an employee action", help="use the app to open doors"
         )
-    return _decide(runtime, policies, telemetry, caller, door_id, Channel.REMOTE, data.reason)
+    return await _decide(runtime, policies, telemetry, caller, door_id, Channel.REMOTE, data.reason)
 
 
 @post("/doors/{door_id:str}/explain", responses=problems(403, 404), sync_to_thread=True)

@@ -16,6 +16,7 @@ from engine.access._point import (
     choose,
     request_attributes,
 )
+from engine.access._recorder import DecisionRecorder, DecisionRow, write_decisions
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import (
     Caller,
@@ -35,6 +36,8 @@ __all__ = [
     "AccessPoint",
     "Caller",
     "Candidate",
+    "DecisionRecorder",
+    "DecisionRow",
     "Evaluation",
     "SiteFacts",
     "UnitFacts",
@@ -53,4 +56,5 @@ __all__ = [
     "request_attributes",
     "require_permission",
     "within_hours",
+    "write_decisions",
 ]

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from engine.access._facts import SiteFacts
+from engine.access._recorder import DecisionRecorder, DecisionRow
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door, permissions_at
-from engine.audit import AuditLog
 from engine.clock import Clock
 from engine.domain import Channel
-from engine.persistence import table_of
-from engine.persistence.tables import AccessDecisionRecord
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
 
 __all__ = ["AccessOutcome", "AccessPoint", "Evaluation"]
 
 UNLOCK_VALIDITY = timedelta(seconds=30)
 """How long an unlock authorisation may wait before the lock command is issued."""
-
-
-_decisions = table_of(AccessDecisionRecord)
-_INSERT_DECISION = insert(_decisions).returning(_decisions.c.id)
 
 
 @dataclass(frozen=True)
@@ -75,8 +70,8 @@ def choose(evaluations: list[Evaluation]) -> Evaluation:
 class AccessPoint:
     """Decides access requests with the policy serving now and writes each to the audit log."""
 
-    audit: AuditLog
     clock: Clock
+    recorder: DecisionRecorder
 
     def evaluate(
         self,
@@ -113,7 +108,6 @@ class AccessPoint:
 
     def decide(
         self,
-        session: Session,
         caller: Caller,
         door_id: str,
         channel: Channel,
@@ -121,40 +115,67 @@ class AccessPoint:
         *,
         note: str | None = None,
     ) -> AccessOutcome:
-        """Decide `caller`'s request at `door_id` and record it in the caller's transaction."""
-        conn = session.connection()
-        site = company_door(conn, caller, door_id)
-        preview = self.preview(conn, caller, site, channel, policy)
+        """Decide `caller`'s request at `door_id` and record it; returns once it is durable.
+
+        The decision reads one snapshot; its row and audit entry are written with other
+        requests' by the recorder (group commit).
+        """
+        outcome, row = self._unrecorded(caller, door_id, channel, policy, note)
+        return replace(outcome, record_id=self.recorder.submit(row).result())
+
+    async def decide_async(
+        self,
+        caller: Caller,
+        door_id: str,
+        channel: Channel,
+        policy: CompiledPolicy,
+        *,
+        note: str | None = None,
+    ) -> AccessOutcome:
+        """`decide` for the event loop, which stays free while the recorder commits.
+
+        SQLite reads run inline: they are in-process lookups shorter than a thread hop
+        (bench: 0.35x -> 0.49x of the bare endpoint). Reads that wait on a server's network
+        round trips run in a worker thread.
+        """
+        args = (caller, door_id, channel, policy, note)
+        if self.recorder.db.dialect == "sqlite":
+            outcome, row = self._unrecorded(*args)
+        else:
+            outcome, row = await asyncio.to_thread(self._unrecorded, *args)
+        record_id = await asyncio.wrap_future(self.recorder.submit(row))
+        return replace(outcome, record_id=record_id)
+
+    def _unrecorded(
+        self,
+        caller: Caller,
+        door_id: str,
+        channel: Channel,
+        policy: CompiledPolicy,
+        note: str | None,
+    ) -> tuple[AccessOutcome, DecisionRow]:
+        with self.recorder.db.read() as session:
+            conn = session.connection()
+            site = company_door(conn, caller, door_id)
+            preview = self.preview(conn, caller, site, channel, policy)
         chosen = preview.chosen
         decision = chosen.decision
-        request = chosen.candidate.request
         unit_id = chosen.candidate.unit_id
-        record_id: int = conn.execute(
-            _INSERT_DECISION,
-            {
-                "facility_id": site.facility_id,
-                "door_id": site.id,
-                "unit_id": unit_id,
-                "person_id": caller.person_id,
-                "principal_kind": request.principal.value,
-                "channel": channel.value,
-                "allowed": decision.allowed,
-                "deciding_rule": decision.rule,
-                "reason": decision.reason[:500],
-                "policy_version": decision.policy_version,
-                "note": note[:300] if note else None,
-                "at": preview.at,
-            },
-        ).scalar_one()
-        self.audit.append(
-            conn,
+        row = DecisionRow(
             facility_id=site.facility_id,
+            door_id=site.id,
+            unit_id=unit_id,
+            person_id=caller.person_id,
+            principal_kind=chosen.candidate.request.principal.value,
+            channel=channel.value,
+            allowed=decision.allowed,
+            deciding_rule=decision.rule,
+            reason=decision.reason[:500],
+            policy_version=decision.policy_version,
+            note=note[:300] if note else None,
             at=preview.at,
-            kind="access_decision",
             actor=caller.actor,
-            subject=unit_id or site.id,
-            payload={
-                "decision_id": record_id,
+            audit={
                 "door_id": site.id,
                 "unit_id": unit_id,
                 "allowed": decision.allowed,
@@ -166,7 +187,7 @@ class AccessPoint:
                 "note": note,
             },
         )
-        return AccessOutcome(site, preview.at, chosen, preview.evaluations, record_id)
+        return preview, row
 
     @staticmethod
     def explain(policy: CompiledPolicy, evaluations: tuple[Evaluation, ...]) -> list[Explanation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from engine.audit._canonical import canonical_json
 from engine.persistence import table_of
 from engine.persistence.tables import AuditEntry, AuditHead
 
-__all__ = ["GENESIS_HASH", "AuditLog", "entry_hash"]
+__all__ = ["GENESIS_HASH", "AuditLog", "PendingEntry", "entry_hash"]
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of a facility's first entry."""
@@ -67,38 +68,63 @@ class AuditLog:
         subject: str,
         payload: dict[str, Any],
     ) -> int:
-        """Add an entry after the facility's last one, in `db`'s transaction; its `seq`.
+        """Add an entry after the facility's last one, in `db`'s transaction; its `seq`."""
+        item = PendingEntry(at, kind, actor, subject, payload)
+        return self.append_many(db, facility_id, [item])[0]
+
+    def append_many(
+        self, db: Session | Connection, facility_id: str, items: Sequence[PendingEntry]
+    ) -> list[int]:
+        """Add entries in order after the facility's last one, in `db`'s transaction.
 
         The facility's head row is locked (`FOR UPDATE`; SQLite's write lock does the same)
-        so concurrent appends to one facility queue instead of forking the chain. Written
-        with prebuilt Core statements: every access decision appends one entry.
+        so concurrent appends to one facility queue instead of forking the chain. Prebuilt
+        Core statements, one insert for all entries: access decisions append in batches.
         """
         conn = db.connection() if isinstance(db, Session) else db
         head = conn.execute(_READ_HEAD, {"fid": facility_id}).first()
-        prev_seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
-        seq = prev_seq + 1
-        text = canonical_json(payload)
-        digest = entry_hash(prev_hash, facility_id, seq, at, kind, actor, subject, text)
-        conn.execute(
-            _INSERT_ENTRY,
-            {
-                "facility_id": facility_id,
-                "seq": seq,
-                "at": at,
-                "kind": kind,
-                "actor": actor,
-                "subject": subject,
-                "payload": text,
-                "prev_hash": prev_hash,
-                "hash": digest,
-                "mac": self.mac(digest),
-            },
-        )
+        seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            seq += 1
+            text = canonical_json(item.payload)
+            digest = entry_hash(
+                prev_hash, facility_id, seq, item.at, item.kind, item.actor, item.subject, text
+            )
+            rows.append(
+                {
+                    "facility_id": facility_id,
+                    "seq": seq,
+                    "at": item.at,
+                    "kind": item.kind,
+                    "actor": item.actor,
+                    "subject": item.subject,
+                    "payload": text,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                    "mac": self.mac(digest),
+                }
+            )
+            prev_hash = digest
+        if not rows:
+            return []
+        conn.execute(_INSERT_ENTRY, rows)
         if head is None:
-            conn.execute(_INSERT_HEAD, {"facility_id": facility_id, "seq": seq, "hash": digest})
+            conn.execute(_INSERT_HEAD, {"facility_id": facility_id, "seq": seq, "hash": prev_hash})
         else:
-            conn.execute(_UPDATE_HEAD, {"fid": facility_id, "new_seq": seq, "new_hash": digest})
-        return seq
+            conn.execute(_UPDATE_HEAD, {"fid": facility_id, "new_seq": seq, "new_hash": prev_hash})
+        return [r["seq"] for r in rows]
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An audit entry before it joins a chain."""
+
+    at: datetime
+    kind: str
+    actor: str
+    subject: str
+    payload: dict[str, Any]
 
 
 _heads = table_of(AuditHead)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -78,6 +79,31 @@ def test_good_token_gets_in(client: Client, companies: Companies) -> None:
     assert (
         client.get("/v1/facilities", headers={"Authorization": f"Bearer {good}"}).status_code == 200
     )
+
+
+def test_a_verified_token_is_refused_once_it_expires(client: Client, companies: Companies) -> None:
+    """Verified tokens are remembered (the signature is checked once), but not past expiry."""
+    exp = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    short = jwt.encode(_claims(companies, exp=int(exp.timestamp())), JWT_SECRET)
+    headers = {"Authorization": f"Bearer {short}"}
+    assert client.get("/v1/facilities", headers=headers).status_code == 200
+    assert client.get("/v1/facilities", headers=headers).status_code == 200
+    time.sleep(max(0.0, (exp - datetime.now(UTC)).total_seconds()) + 0.1)
+    assert client.get("/v1/facilities", headers=headers).status_code == 401
+
+
+def test_a_token_verified_under_one_secret_is_not_accepted_under_another(
+    companies: Companies,
+) -> None:
+    from tests.support.api import app_for
+
+    good = jwt.encode(_claims(companies), JWT_SECRET)
+    headers = {"Authorization": f"Bearer {good}"}
+    with TestClient(app_for(companies.a.rt)) as client:
+        assert client.get("/v1/facilities", headers=headers).status_code == 200
+    other = app_for(companies.a.rt, jwt_secret="a-different-secret-of-32-bytes-or-more")
+    with TestClient(other) as client:
+        assert client.get("/v1/facilities", headers=headers).status_code == 401
 
 
 def test_token_of_a_company_acts_only_in_that_company(client: Client, companies: Companies) -> None:
