@@ -47,9 +47,7 @@ async def _decide(
     note: str | None = None,
 ) -> AccessResult:
     with telemetry.decision_span(door_id, channel.value) as span:
-        outcome = await runtime.access.decide_async(
-            caller, door_id, channel, policies.current, note=note
-        )
+        outcome = await runtime.access.decide(caller, door_id, channel, policies.current, note=note)
         telemetry.record_decision(span, outcome)
     return _result(outcome, channel)
 

@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -54,10 +54,11 @@ class DecisionRow:
     audit: dict[str, Any]
 
     def columns(self) -> dict[str, Any]:
-        """The `access_decision` columns."""
-        values = asdict(self)
-        del values["actor"], values["audit"]
-        return values
+        """The `access_decision` columns (no deep copy of the audit payload, as `asdict` makes)."""
+        return {name: getattr(self, name) for name in _COLUMNS}
+
+
+_COLUMNS = tuple(f.name for f in fields(DecisionRow) if f.name not in ("actor", "audit"))
 
 
 def write_decisions(conn: Connection, audit: AuditLog, rows: Sequence[DecisionRow]) -> list[int]:

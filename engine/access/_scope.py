@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from engine.access._facts import SiteFacts, door_site
 from engine.domain import Permission
 from engine.errors import NotFoundError, PermissionDeniedError
+from engine.persistence import connection_of
 from engine.persistence.tables import Facility, Role, RoleAssignment, Unit
 
 __all__ = [
@@ -66,7 +67,7 @@ def company_unit(session: Session, caller: Caller, unit_id: str) -> tuple[Unit, 
 
 def company_door(db: Session | Connection, caller: Caller, door_id: str) -> SiteFacts:
     """The door and its facility, if in the caller's company (one query, no ORM objects)."""
-    conn = db.connection() if isinstance(db, Session) else db
+    conn = connection_of(db)
     site = door_site(conn, door_id)
     if site is None or site.company_id != caller.company_id:
         raise NotFoundError(f"no door `{door_id}`")

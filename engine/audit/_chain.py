@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlmodel import Session
 
 from engine.audit._canonical import canonical_json
-from engine.persistence import table_of
+from engine.persistence import connection_of, table_of
 from engine.persistence.tables import AuditEntry, AuditHead
 
 __all__ = ["GENESIS_HASH", "AuditLog", "PendingEntry", "entry_hash"]
@@ -81,7 +81,7 @@ class AuditLog:
         so concurrent appends to one facility queue instead of forking the chain. Prebuilt
         Core statements, one insert for all entries: access decisions append in batches.
         """
-        conn = db.connection() if isinstance(db, Session) else db
+        conn = connection_of(db)
         head = conn.execute(_READ_HEAD, {"fid": facility_id}).first()
         seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
         rows: list[dict[str, Any]] = []

@@ -8,12 +8,12 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-__all__ = ["Database"]
+__all__ = ["Database", "connection_of"]
 
 _READ_ONLY = "unitgate_read_only"
 
@@ -69,6 +69,11 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def connection_of(db: Session | Connection) -> Connection:
+    """The connection behind `db` (a session's joins its transaction), for Core statements."""
+    return db.connection() if isinstance(db, Session) else db
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
