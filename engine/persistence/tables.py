@@ -15,6 +15,7 @@ from engine.persistence._tables_records import (
     SyncConflict,
     TransitionRecord,
 )
+from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
 from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
 
 __all__ = [
@@ -28,10 +29,13 @@ __all__ = [
     "Facility",
     "KeyShare",
     "Person",
+    "PmsInboxEntry",
+    "PmsRejection",
     "Rental",
     "Role",
     "RoleAssignment",
     "SyncConflict",
+    "SyncState",
     "TransitionRecord",
     "Unit",
 ]

@@ -1,0 +1,104 @@
+"""The simulated PMS's JSON API (the API `specs/pms-api.md` documents) as a Litestar app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from litestar import Litestar, Response, get, post, put
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+
+from adapters.pms.sim._faults import FaultInjector, Faults
+from adapters.pms.sim._model import PmsModel
+from adapters.pms.sim._push import WebhookPusher
+
+__all__ = ["Simulator", "simulator_app"]
+
+MAX_LIMIT = 5000
+
+
+@dataclass
+class Simulator:
+    """The PMS's data, its faults and (optionally) where it pushes webhooks."""
+
+    model: PmsModel
+    injector: FaultInjector = field(default_factory=FaultInjector)
+    pusher: WebhookPusher | None = None
+
+    def advance(self, steps: int, facility_ref: str | None = None) -> list[dict[str, Any]]:
+        """Make `steps` changes (pushed to the webhook when one is set); the new records."""
+        made = []
+        for _ in range(steps):
+            ref, record = self.model.step(facility_ref)
+            made.append({"facility_ref": ref, **record})
+            if self.pusher is not None:
+                self.pusher.push(ref, record)
+        return made
+
+
+def simulator_app(sim: Simulator) -> Litestar:
+    """The ASGI app serving `sim`."""
+
+    async def _faulty(facility_ref: str, body: dict[str, Any]) -> Response[Any]:
+        f, inj = sim.injector.faults, sim.injector
+        if facility_ref not in sim.model.facilities:
+            raise NotFoundException(f"no facility `{facility_ref}`")
+        if inj.roll(f.timeout):
+            await asyncio.sleep(f.timeout_seconds)
+        if inj.roll(f.server_error):
+            return Response({"error": "temporarily unavailable"}, status_code=503)
+        body["records"] = inj.page(facility_ref, body["records"])
+        body["count"] = len(body["records"])
+        if inj.roll(f.truncated):
+            if inj.rng.random() < 0.5 and body["records"]:
+                body["records"] = body["records"][: len(body["records"]) // 2]
+            else:
+                text = json.dumps(body)
+                return Response(text[: len(text) // 2], media_type="application/json")
+        return Response(body)
+
+    @get("/v1/facilities/{facility_ref:str}/units", sync_to_thread=False)
+    async def units(
+        facility_ref: FromPath[str],
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 1000,
+        page_token: str | None = None,
+    ) -> Response[Any]:
+        """The facility's units now, `limit` per page."""
+        if facility_ref not in sim.model.facilities:
+            raise NotFoundException(f"no facility `{facility_ref}`")
+        everything = sim.model.snapshot(facility_ref)
+        start = int(page_token or 0)
+        page = everything[start : start + limit]
+        nxt = str(start + limit) if start + limit < len(everything) else None
+        return await _faulty(facility_ref, {"records": page, "next_page_token": nxt})
+
+    @get("/v1/facilities/{facility_ref:str}/changes", sync_to_thread=False)
+    async def changes(
+        facility_ref: FromPath[str],
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 500,
+        cursor: str | None = None,
+    ) -> Response[Any]:
+        """Changes after `cursor`, oldest first."""
+        if facility_ref not in sim.model.facilities:
+            raise NotFoundException(f"no facility `{facility_ref}`")
+        records, pos, more = sim.model.changes(facility_ref, int(cursor or 0), limit)
+        body = {"records": records, "next_cursor": str(pos), "has_more": more}
+        return await _faulty(facility_ref, body)
+
+    @post("/v1/admin/advance", sync_to_thread=True)
+    def advance(
+        steps: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1, facility_ref: str | None = None
+    ) -> dict[str, Any]:
+        """Make `steps` changes now (tests and demos drive the PMS with this)."""
+        return {"records": sim.advance(steps, facility_ref)}
+
+    @put("/v1/admin/faults", sync_to_thread=False)
+    async def set_faults(data: Faults) -> Faults:
+        """Set the fault probabilities."""
+        sim.injector.configure(data)
+        return data
+
+    return Litestar([units, changes, advance, set_faults], openapi_config=None)

@@ -1,0 +1,221 @@
+"""The inbox: PMS events stored once by (facility, unit, sequence number), then applied once.
+
+Receiving and applying are separate steps with separate transactions. A receipt stores the
+record (a repeat only counts another receipt), so nothing the PMS sent is lost once the
+cursor moves past it. Applying takes pending entries with row locks that other workers skip
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL), applies each in a savepoint and records its
+outcome in the same transaction: an event is applied exactly once even if the worker dies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlmodel import Session, col, select
+
+from adapters.pms import PmsRecord, RecordPage, to_event
+from engine.errors import UnitgateError
+from engine.persistence import connection_of, table_of
+from engine.persistence.tables import PmsInboxEntry, PmsRejection, Unit
+from engine.runtime import Runtime
+from engine.units import ConcurrentUpdate, apply_pms_event
+
+__all__ = ["Processed", "Receipt", "pending_count", "process_pending", "receive"]
+
+_inbox = table_of(PmsInboxEntry)
+_CHUNK = 500
+"""Rows per multi-row INSERT (well under both databases' bound-parameter limits)."""
+
+_bump_receipts = (
+    update(_inbox)
+    .where(
+        _inbox.c.facility_id == bindparam("f"),
+        _inbox.c.unit_ref == bindparam("u"),
+        _inbox.c.seq == bindparam("s"),
+    )
+    .values(receipts=_inbox.c.receipts + 1)
+)
+
+
+@dataclass
+class Receipt:
+    """What one receive stored."""
+
+    new: int = 0
+    duplicates: int = 0
+    """Events already in the inbox (or twice in this input): counted, not stored again."""
+    rejected: int = 0
+    """Input that was not a valid record; kept in `pms_rejection` with the reason."""
+
+
+def receive(
+    db: Session | Connection, facility_id: str, page: RecordPage, source: str, now: datetime
+) -> Receipt:
+    """Store `page`'s records as pending events and its unreadable entries as rejections."""
+    conn = connection_of(db)
+    receipt = Receipt(rejected=len(page.rejected))
+    if page.rejected:
+        conn.execute(
+            table_of(PmsRejection).insert(),
+            [
+                {
+                    "facility_id": facility_id,
+                    "source": source,
+                    "where": r.where[:200],
+                    "error": r.error[:500],
+                    "payload": r.payload,
+                    "at": now,
+                }
+                for r in page.rejected
+            ],
+        )
+    unique: dict[tuple[str, int], PmsRecord] = {}
+    repeats: list[tuple[str, int]] = []
+    for record in page.records:
+        key = (record.unit_ref, record.seq)
+        if key in unique:
+            repeats.append(key)
+        else:
+            unique[key] = record
+    records = list(unique.values())
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        stored = _insert_new(conn, facility_id, chunk, source, now)
+        receipt.new += len(stored)
+        repeats.extend(k for k in ((r.unit_ref, r.seq) for r in chunk) if k not in stored)
+    if repeats:
+        conn.execute(_bump_receipts, [{"f": facility_id, "u": u, "s": s} for u, s in repeats])
+    receipt.duplicates = len(repeats)
+    return receipt
+
+
+def _insert_new(
+    conn: Connection, facility_id: str, records: Sequence[PmsRecord], source: str, now: datetime
+) -> set[tuple[str, int]]:
+    """Insert the records not in the inbox yet; the keys that were inserted."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [
+        {
+            "facility_id": facility_id,
+            "unit_ref": r.unit_ref,
+            "seq": r.seq,
+            "source": source,
+            "payload": r.model_dump_json(exclude_none=True),
+            "received_at": now,
+            "receipts": 1,
+            "status": "pending",
+        }
+        for r in records
+    ]
+    statement = (
+        dialect.insert(_inbox)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["facility_id", "unit_ref", "seq"])
+        .returning(_inbox.c.unit_ref, _inbox.c.seq)
+    )
+    return {(u, s) for u, s in conn.execute(statement)}
+
+
+@dataclass
+class Processed:
+    """What one batch of pending events came to."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """Entries by new status (`applied`, `unchanged`, `duplicate`, `stale`, `conflict`,
+    `quarantined`), plus `retry` for those left pending after a concurrent change."""
+    lag_seconds: list[float] = field(default_factory=list)
+    """From the PMS's change to its effect here, for applied events that say when."""
+
+    @property
+    def taken(self) -> int:
+        """Entries looked at in the batch."""
+        return sum(self.outcomes.values())
+
+
+def process_pending(
+    rt: Runtime, facility_id: str, *, limit: int = 200, session: Session | None = None
+) -> Processed:
+    """Apply up to `limit` pending events of the facility, each in order of its unit's seq.
+
+    Runs in `session`'s transaction when given (the worker checks its lease there first),
+    else in a transaction of its own.
+    """
+    if session is not None:
+        return _process(rt, session, facility_id, limit)
+    with rt.db.transaction() as s:
+        return _process(rt, s, facility_id, limit)
+
+
+def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed:
+    now = rt.clock.now()
+    rows = s.exec(
+        select(PmsInboxEntry)
+        .where(PmsInboxEntry.facility_id == facility_id, PmsInboxEntry.status == "pending")
+        .order_by(col(PmsInboxEntry.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    done = Processed()
+    if not rows:
+        return done
+    units = _unit_ids(s, facility_id, {r.unit_ref for r in rows})
+    for row in sorted(rows, key=lambda r: (r.unit_ref, r.seq)):
+        record = PmsRecord.model_validate_json(row.payload)
+        unit_id = units.get(row.unit_ref)
+        if unit_id is None:
+            status, error = "quarantined", f"no unit with PMS ref `{row.unit_ref}` at this facility"
+        else:
+            try:
+                with s.begin_nested():
+                    result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
+                status, error = result.outcome.value, None
+            except ConcurrentUpdate:
+                done.outcomes["retry"] += 1
+                continue  # a portal action won the race: stays pending for the next batch
+            except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
+                status, error = "quarantined", _reason(exc)
+        s.execute(
+            update(PmsInboxEntry)
+            .where(col(PmsInboxEntry.id) == row.id)
+            .values(status=status, error=error, processed_at=now)
+        )
+        done.outcomes[status] += 1
+        if status == "applied" and record.changed_at is not None:
+            done.lag_seconds.append((now - record.changed_at).total_seconds())
+    return done
+
+
+def _reason(exc: Exception) -> str:
+    text = exc.message if isinstance(exc, UnitgateError) else str(exc).splitlines()[0]
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def _unit_ids(s: Session, facility_id: str, refs: set[str]) -> dict[str, str]:
+    rows = s.exec(
+        select(Unit.pms_ref, Unit.id).where(
+            Unit.facility_id == facility_id, col(Unit.pms_ref).in_(sorted(refs))
+        )
+    ).all()
+    return {ref: uid for ref, uid in rows if ref is not None}
+
+
+def pending_count(db: Session | Connection, facility_id: str) -> int:
+    """Events of the facility not applied yet."""
+    statement = select(func.count()).where(
+        _inbox.c.facility_id == facility_id, _inbox.c.status == "pending"
+    )
+    return int(connection_of(db).execute(statement).scalar_one())
+
+
+def payload_of(entry: PmsInboxEntry) -> dict[str, object]:
+    """The stored record as a dict (for the API and CLI)."""
+    data = json.loads(entry.payload)
+    assert isinstance(data, dict)
+    return data

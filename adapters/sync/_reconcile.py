@@ -1,0 +1,108 @@
+"""Full reconcile: diff the PMS's snapshot against the store and apply what the PMS says."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, bindparam, select
+
+from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus
+from adapters.sync._inbox import Receipt, process_pending, receive
+from engine.persistence import table_of
+from engine.persistence.tables import Rental, Unit
+from engine.runtime import Runtime
+
+__all__ = ["DriftReport", "reconcile"]
+
+_unit, _rental = table_of(Unit), table_of(Rental)
+_STATUS = {
+    Delinquency.NONE: "occupied",
+    Delinquency.LATE: "occupied",
+    Delinquency.GATELOCK: "gatelock",
+    Delinquency.OVERLOCK: "overlock",
+}
+_STORE = (
+    select(_unit.c.pms_ref, _unit.c.pms_status, _unit.c.last_pms_seq, _rental.c.pms_tenant_ref)
+    .select_from(
+        _unit.outerjoin(
+            _rental, and_(_rental.c.unit_id == _unit.c.id, _rental.c.ended_at.is_(None))
+        )
+    )
+    .where(_unit.c.facility_id == bindparam("facility_id"), _unit.c.pms_ref.is_not(None))
+)
+"""Each PMS-linked unit of a facility: its PMS status, last sequence number and tenant."""
+
+
+@dataclass
+class DriftReport:
+    """How the store differed from the PMS, and what reconciling did about it."""
+
+    pms_units: int = 0
+    behind: int = 0
+    """Units where the PMS had newer changes than the store: applied now."""
+    diverged: list[str] = field(default_factory=list)
+    """Units whose status or tenant differ at the same sequence number (for a person)."""
+    unknown: list[str] = field(default_factory=list)
+    """PMS units we do not have (their records are quarantined with the reason)."""
+    missing: list[str] = field(default_factory=list)
+    """Our units with a PMS ref the PMS did not list."""
+    received: Receipt = field(default_factory=Receipt)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def in_sync(self) -> bool:
+        """True when the PMS and the store agreed before reconciling."""
+        return not (self.behind or self.diverged or self.unknown or self.missing)
+
+
+def expected_status(record: PmsRecord) -> str:
+    """The PMS status (`Unit.pms_status`) a record states."""
+    return "available" if record.status is UnitStatus.VACANT else _STATUS[record.delinquency]
+
+
+def reconcile(
+    rt: Runtime, facility_id: str, facility_ref: str, connector: PmsConnector, *, batch: int = 500
+) -> DriftReport:
+    """Read the facility's snapshot, apply every unit the PMS has newer facts for, report drift."""
+    report = DriftReport()
+    with rt.db.read() as s:
+        store = {
+            ref: (status, seq, tenant)
+            for ref, status, seq, tenant in s.connection().execute(
+                _STORE, {"facility_id": facility_id}
+            )
+        }
+    seen: set[str] = set()
+    for page in connector.snapshot(facility_ref):
+        newer = []
+        for record in page.records:
+            report.pms_units += 1
+            seen.add(record.unit_ref)
+            held = store.get(record.unit_ref)
+            if held is None:
+                report.unknown.append(record.unit_ref)
+                newer.append(record)
+            elif record.seq > held[1]:
+                report.behind += 1
+                newer.append(record)
+            elif (expected_status(record), record.tenant_ref) != (held[0], held[2]):
+                report.diverged.append(record.unit_ref)
+        with rt.db.transaction() as s:
+            got = receive(
+                s, facility_id, RecordPage(newer, page.rejected), "reconcile", rt.clock.now()
+            )
+        report.received.new += got.new
+        report.received.duplicates += got.duplicates
+        report.received.rejected += got.rejected
+        _drain(rt, facility_id, batch, report)
+    report.missing = sorted(set(store) - seen)
+    return report
+
+
+def _drain(rt: Runtime, facility_id: str, batch: int, report: DriftReport) -> None:
+    while True:
+        done = process_pending(rt, facility_id, limit=batch)
+        report.outcomes.update(done.outcomes)
+        if done.taken == 0 or done.taken == done.outcomes["retry"]:
+            return
