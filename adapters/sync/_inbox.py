@@ -21,13 +21,20 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from adapters.pms import PmsRecord, RecordPage, to_event
-from engine.errors import UnitgateError
+from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
 from engine.persistence.tables import PmsInboxEntry, PmsRejection, Unit
 from engine.runtime import Runtime
 from engine.units import ConcurrentUpdate, apply_pms_event
 
-__all__ = ["Processed", "Receipt", "pending_count", "process_pending", "receive"]
+__all__ = [
+    "Processed",
+    "Receipt",
+    "pending_count",
+    "process_pending",
+    "receive",
+    "requeue",
+]
 
 _inbox = table_of(PmsInboxEntry)
 _CHUNK = 500
@@ -204,6 +211,20 @@ def _unit_ids(s: Session, facility_id: str, refs: set[str]) -> dict[str, str]:
         )
     ).all()
     return {ref: uid for ref, uid in rows if ref is not None}
+
+
+def requeue(s: Session, facility_id: str, entry_id: int) -> None:
+    """Make a quarantined event of the facility pending again."""
+    entry = s.get(PmsInboxEntry, entry_id)
+    if entry is None or entry.facility_id != facility_id:
+        raise NotFoundError(f"no inbox entry `{entry_id}` at facility `{facility_id}`")
+    if entry.status != "quarantined":
+        raise RefusedError(
+            f"inbox entry `{entry_id}` is `{entry.status}`, not quarantined",
+            help="only a quarantined event can be retried",
+        )
+    entry.status, entry.error, entry.processed_at = "pending", None, None
+    s.add(entry)
 
 
 def pending_count(db: Session | Connection, facility_id: str) -> int:

@@ -9,8 +9,10 @@ from api.cli._audit import audit
 from api.cli._db import db
 from api.cli._demo import demo
 from api.cli._lifecycle import lifecycle
+from api.cli._pms_sim import pms_sim
 from api.cli._policy import policy
 from api.cli._serve import serve
+from api.cli._sync import sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +27,8 @@ cli.add_command(demo)
 cli.add_command(lifecycle)
 cli.add_command(policy)
 cli.add_command(serve)
+cli.add_command(sync)
+cli.add_command(pms_sim)
 
 
 def main() -> None:

@@ -4,21 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import Router, get
+from litestar import Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
+from adapters.sync import pending_count, process_pending, requeue
 from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import ConflictOut
 from engine.access import Caller
 from engine.domain import Permission
-from engine.persistence.tables import SyncConflict, TransitionRecord, Unit
+from engine.persistence.tables import (
+    PmsInboxEntry,
+    PmsRejection,
+    SyncConflict,
+    SyncState,
+    TransitionRecord,
+    Unit,
+)
 from engine.runtime import Runtime
 
 __all__ = ["sync_router"]
+
+
+class QuarantinedOut(BaseModel):
+    """A PMS event that failed to apply; the rest went on without it."""
+
+    id: int
+    unit_ref: str
+    seq: int
+    source: str
+    error: str | None
+    received_at: datetime
+    processed_at: datetime | None
+
+
+class RejectionOut(BaseModel):
+    """PMS input that was not a readable event (malformed record, bad webhook signature)."""
+
+    id: int
+    source: str
+    where: str
+    error: str
+    at: datetime
 
 
 class SyncStatus(BaseModel):
@@ -30,6 +60,18 @@ class SyncStatus(BaseModel):
     last_pms_event_at: datetime | None
     open_conflicts: list[ConflictOut]
     """PMS events recorded for a person to resolve (e.g. a payment on an auctioned unit)."""
+    pending: int
+    """Events received and not applied yet."""
+    cursor: str | None
+    """Where the next poll of the PMS's change feed starts."""
+    last_poll_at: datetime | None
+    last_error: str | None
+    """The last PMS failure of the worker syncing this facility (None after a success)."""
+    lease_owner: str | None
+    """The worker syncing this facility now."""
+    quarantined: list[QuarantinedOut]
+    rejected: list[RejectionOut]
+    """The newest 50 rejections."""
 
 
 @get("/facilities/{facility_id:str}/sync", responses=problems(403, 404), sync_to_thread=True)
@@ -49,6 +91,19 @@ def sync_status(
                 TransitionRecord.facility_id == facility_id, TransitionRecord.source == "pms"
             )
         ).one()
+        state = s.get(SyncState, facility_id)
+        quarantined = s.exec(
+            select(PmsInboxEntry)
+            .where(PmsInboxEntry.facility_id == facility_id, PmsInboxEntry.status == "quarantined")
+            .order_by(col(PmsInboxEntry.id))
+        ).all()
+        rejected = s.exec(
+            select(PmsRejection)
+            .where(PmsRejection.facility_id == facility_id)
+            .order_by(col(PmsRejection.id).desc())
+            .limit(50)
+        ).all()
+        pending = pending_count(s, facility_id)
         conflicts = s.exec(
             select(SyncConflict)
             .where(SyncConflict.facility_id == facility_id, col(SyncConflict.resolved_at).is_(None))
@@ -59,7 +114,40 @@ def sync_status(
         units_synced=synced,
         last_pms_event_at=last,
         open_conflicts=[ConflictOut.model_validate(c, from_attributes=True) for c in conflicts],
+        pending=pending,
+        cursor=state.cursor if state else None,
+        last_poll_at=state.last_poll_at if state else None,
+        last_error=state.last_error if state else None,
+        lease_owner=state.lease_owner if state else None,
+        quarantined=[QuarantinedOut.model_validate(q, from_attributes=True) for q in quarantined],
+        rejected=[RejectionOut.model_validate(r, from_attributes=True) for r in rejected],
     )
 
 
-sync_router = Router("/v1", route_handlers=[sync_status], tags=["portal: sync"])
+@post(
+    "/facilities/{facility_id:str}/sync/quarantine/{entry_id:int}/retry",
+    responses=problems(403, 404, 409),
+    sync_to_thread=True,
+)
+def retry_quarantined(
+    runtime: NamedDependency[Runtime],
+    caller: NamedDependency[Caller],
+    facility_id: FromPath[str],
+    entry_id: FromPath[int],
+) -> QuarantinedOut | None:
+    """Apply a quarantined event again (after its cause was fixed, e.g. the unit was added).
+
+    Answers the entry if it failed again, or nothing (200, null) once it applied.
+    """
+    with runtime.db.transaction() as s:
+        employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
+        requeue(s, facility_id, entry_id)
+    process_pending(runtime, facility_id)
+    with runtime.db.read() as s:
+        entry = s.get(PmsInboxEntry, entry_id)
+        if entry is None or entry.status != "quarantined":
+            return None
+        return QuarantinedOut.model_validate(entry, from_attributes=True)
+
+
+sync_router = Router("/v1", route_handlers=[sync_status, retry_quarantined], tags=["portal: sync"])

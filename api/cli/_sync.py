@@ -1,0 +1,161 @@
+"""`unitgate sync`: the PMS sync worker, full reconcile, and the quarantine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from pathlib import Path
+
+import click
+from sqlmodel import col, select
+
+from adapters.pms import CsvExportConnector, HttpPmsConnector, PmsConnector, PmsError
+from adapters.sync import SyncWorker, WorkerConfig, process_pending, reconcile, requeue
+from api.cli._context import reports_errors, runtime
+from engine.errors import InvalidInputError, NotFoundError
+from engine.persistence.tables import Facility, PmsInboxEntry
+from engine.runtime import Runtime
+
+
+def _connector(pms_url: str | None, csv_folder: Path | None, api_key: str | None) -> PmsConnector:
+    if (pms_url is None) == (csv_folder is None):
+        raise InvalidInputError("give exactly one of `--pms-url` and `--csv`")
+    if pms_url is not None:
+        return HttpPmsConnector(pms_url, api_key=api_key)
+    assert csv_folder is not None
+    return CsvExportConnector(csv_folder)
+
+
+def _facility(rt: Runtime, facility: str) -> Facility:
+    """A facility by id or by PMS ref."""
+    with rt.db.read() as s:
+        found = (
+            s.get(Facility, facility)
+            or s.exec(select(Facility).where(Facility.pms_ref == facility)).first()
+        )
+    if found is None or found.pms_ref is None:
+        raise NotFoundError(f"no PMS-linked facility `{facility}` (give its id or PMS ref)")
+    return found
+
+
+_pms = click.option("--pms-url", help="base URL of the PMS JSON API (e.g. the simulator's)")
+_csv = click.option(
+    "--csv",
+    "csv_folder",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="folder of CSV exports, one `<facility PMS ref>.csv` each",
+)
+_key = click.option("--api-key", envvar="UNITGATE_PMS_API_KEY", help="PMS API key (bearer)")
+
+
+@click.group()
+def sync() -> None:
+    """Keep units, tenants and delinquency in step with the PMS."""
+
+
+@sync.command()
+@_pms
+@_csv
+@_key
+@click.option("--owner", default=None, help="this worker's lease name (default host:pid)")
+@click.option("--lease-seconds", type=float, default=15.0, show_default=True)
+@click.option("--batch-size", type=int, default=200, show_default=True)
+@click.option("--once", is_flag=True, help="one round over the facilities, then exit")
+@reports_errors
+def run(
+    pms_url: str | None,
+    csv_folder: Path | None,
+    api_key: str | None,
+    owner: str | None,
+    lease_seconds: float,
+    batch_size: int,
+    once: bool,
+) -> None:
+    """Poll the PMS's changes and apply them, for every facility this worker can lease."""
+    rt = runtime()
+    config = WorkerConfig(
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}",
+        lease_seconds=lease_seconds,
+        batch_size=batch_size,
+    )
+    worker = SyncWorker(rt, _connector(pms_url, csv_folder, api_key), config)
+    if once:
+        worker.run_once()
+    else:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"sync worker {config.owner} running (Ctrl-C stops)")
+        worker.run(stop)
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(worker.totals.outcomes.items()))
+    click.echo(f"events: {outcomes or 'none'}")
+
+
+@sync.command(name="reconcile")
+@click.argument("facility")
+@_pms
+@_csv
+@_key
+@reports_errors
+def reconcile_cmd(
+    facility: str, pms_url: str | None, csv_folder: Path | None, api_key: str | None
+) -> None:
+    """Diff FACILITY (id or PMS ref) against the PMS's snapshot and apply what the PMS says."""
+    rt = runtime()
+    found = _facility(rt, facility)
+    assert found.pms_ref is not None
+    try:
+        report = reconcile(rt, found.id, found.pms_ref, _connector(pms_url, csv_folder, api_key))
+    except PmsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"PMS units: {report.pms_units}")
+    click.echo(f"behind (applied now): {report.behind}")
+    for label, refs in (
+        ("diverged at the same sequence number", report.diverged),
+        ("unknown to unitgate (quarantined)", report.unknown),
+        ("missing from the PMS", report.missing),
+    ):
+        shown = ", ".join(refs[:20]) + (" ..." if len(refs) > 20 else "")
+        click.echo(f"{label}: {len(refs)}" + (f" ({shown})" if refs else ""))
+    click.echo(f"rejected input: {report.received.rejected}")
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
+    click.echo(f"events: {outcomes or 'none'}")
+    click.echo("in sync" if report.in_sync else "drift found (see above)")
+
+
+@sync.command()
+@click.argument("facility")
+@reports_errors
+def quarantine(facility: str) -> None:
+    """List FACILITY's events that failed to apply, with why."""
+    rt = runtime()
+    found = _facility(rt, facility)
+    with rt.db.read() as s:
+        rows = s.exec(
+            select(PmsInboxEntry)
+            .where(PmsInboxEntry.facility_id == found.id, PmsInboxEntry.status == "quarantined")
+            .order_by(col(PmsInboxEntry.id))
+        ).all()
+    if not rows:
+        click.echo("nothing quarantined")
+    for row in rows:
+        click.echo(f"{row.id}\t{row.unit_ref}\tseq {row.seq}\t{row.source}\t{row.error}")
+
+
+@sync.command()
+@click.argument("facility")
+@click.argument("entry_id", type=int)
+@reports_errors
+def retry(facility: str, entry_id: int) -> None:
+    """Apply quarantined event ENTRY_ID of FACILITY again."""
+    rt = runtime()
+    found = _facility(rt, facility)
+    with rt.db.transaction() as s:
+        requeue(s, found.id, entry_id)
+    process_pending(rt, found.id)
+    with rt.db.read() as s:
+        entry = s.get(PmsInboxEntry, entry_id)
+        assert entry is not None
+        click.echo(f"{entry_id}: {entry.status}" + (f" ({entry.error})" if entry.error else ""))
