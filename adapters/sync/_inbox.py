@@ -174,27 +174,27 @@ def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed
         return done
     units = _unit_ids(s, facility_id, {r.unit_ref for r in rows})
     for row in sorted(rows, key=lambda r: (r.unit_ref, r.seq)):
-        record = PmsRecord.model_validate_json(row.payload)
+        record: PmsRecord | None = None
         unit_id = units.get(row.unit_ref)
-        if unit_id is None:
-            status, error = "quarantined", f"no unit with PMS ref `{row.unit_ref}` at this facility"
-        else:
-            try:
-                with s.begin_nested():
-                    result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
-                status, error = result.outcome.value, None
-            except ConcurrentUpdate:
-                done.outcomes["retry"] += 1
-                continue  # a portal action won the race: stays pending for the next batch
-            except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
-                status, error = "quarantined", _reason(exc)
+        try:
+            record = PmsRecord.model_validate_json(row.payload)
+            if unit_id is None:
+                raise NotFoundError(f"no unit with PMS ref `{row.unit_ref}` at this facility")
+            with s.begin_nested():
+                result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
+            status, error = result.outcome.value, None
+        except ConcurrentUpdate:
+            done.outcomes["retry"] += 1
+            continue  # a portal action won the race: stays pending for the next batch
+        except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
+            status, error = "quarantined", _reason(exc)
         s.execute(
             update(PmsInboxEntry)
             .where(col(PmsInboxEntry.id) == row.id)
             .values(status=status, error=error, processed_at=now)
         )
         done.outcomes[status] += 1
-        if status == "applied" and record.changed_at is not None:
+        if status == "applied" and record is not None and record.changed_at is not None:
             done.lag_seconds.append((now - record.changed_at).total_seconds())
     return done
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Litestar, Response, get, post, put
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.pms.sim._faults import FaultInjector, Faults
 from adapters.pms.sim._model import PmsModel
@@ -60,11 +60,11 @@ def simulator_app(sim: Simulator) -> Litestar:
                 return Response(text[: len(text) // 2], media_type="application/json")
         return Response(body)
 
-    @get("/v1/facilities/{facility_ref:str}/units", sync_to_thread=False)
+    @get("/v1/facilities/{facility_ref:str}/units")
     async def units(
         facility_ref: FromPath[str],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 1000,
-        page_token: str | None = None,
+        page_token: FromQuery[str | None] = None,
     ) -> Response[Any]:
         """The facility's units now, `limit` per page."""
         if facility_ref not in sim.model.facilities:
@@ -75,11 +75,11 @@ def simulator_app(sim: Simulator) -> Litestar:
         nxt = str(start + limit) if start + limit < len(everything) else None
         return await _faulty(facility_ref, {"records": page, "next_page_token": nxt})
 
-    @get("/v1/facilities/{facility_ref:str}/changes", sync_to_thread=False)
+    @get("/v1/facilities/{facility_ref:str}/changes")
     async def changes(
         facility_ref: FromPath[str],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 500,
-        cursor: str | None = None,
+        cursor: FromQuery[str | None] = None,
     ) -> Response[Any]:
         """Changes after `cursor`, oldest first."""
         if facility_ref not in sim.model.facilities:
@@ -90,13 +90,14 @@ def simulator_app(sim: Simulator) -> Litestar:
 
     @post("/v1/admin/advance", sync_to_thread=True)
     def advance(
-        steps: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1, facility_ref: str | None = None
+        steps: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        facility_ref: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         """Make `steps` changes now (tests and demos drive the PMS with this)."""
         return {"records": sim.advance(steps, facility_ref)}
 
-    @put("/v1/admin/faults", sync_to_thread=False)
-    async def set_faults(data: Faults) -> Faults:
+    @put("/v1/admin/faults")
+    async def set_faults(data: JSONBody[Faults]) -> Faults:
         """Set the fault probabilities."""
         sim.injector.configure(data)
         return data

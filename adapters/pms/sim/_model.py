@@ -33,6 +33,7 @@ class PmsModel:
         self.rng = random.Random(self.seed)
         self.lock = threading.Lock()
         self._tenants = 0
+        self._phones = 0
 
     @classmethod
     def build(
@@ -131,4 +132,6 @@ class PmsModel:
         return dict(record)
 
     def _phone(self) -> str:
-        return f"+1555{self.rng.randrange(10**6, 10**7)}"
+        # Unique numbers: the store finds an existing account by mobile (seed 000 step 7).
+        self._phones += 1
+        return f"+1555{self.seed % 1000:03d}{self._phones:07d}"
