@@ -46,18 +46,22 @@ def simulator_app(sim: Simulator) -> Litestar:
         f, inj = sim.injector.faults, sim.injector
         if facility_ref not in sim.model.facilities:
             raise NotFoundException(f"no facility `{facility_ref}`")
+        # A response the client never reads whole (timeout, 5xx, truncation) leaves the
+        # injector's held-back records alone: the PMS loses nothing, it only fails to deliver.
         if inj.roll(f.timeout):
             await asyncio.sleep(f.timeout_seconds)
+            return Response({"error": "too slow"}, status_code=504)
         if inj.roll(f.server_error):
             return Response({"error": "temporarily unavailable"}, status_code=503)
-        body["records"] = inj.page(facility_ref, body["records"])
-        body["count"] = len(body["records"])
         if inj.roll(f.truncated):
+            body["count"] = len(body["records"])
             if inj.rng.random() < 0.5 and body["records"]:
                 body["records"] = body["records"][: len(body["records"]) // 2]
-            else:
-                text = json.dumps(body)
-                return Response(text[: len(text) // 2], media_type="application/json")
+                return Response(body)
+            text = json.dumps(body)
+            return Response(text[: len(text) // 2], media_type="application/json")
+        body["records"] = inj.page(facility_ref, body["records"])
+        body["count"] = len(body["records"])
         return Response(body)
 
     @get("/v1/facilities/{facility_ref:str}/units")
