@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import Role
+from engine.persistence.tables import PmsInboxEntry, Role
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -36,6 +36,8 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/doors/{door_id}/remote-unlocks": {"reason": "tenant asked"},
     "/v1/doors/{door_id}/explain": {"person_id": "x"},
     "/v1/roles/{role_id}/assignments": {"person_id": "x"},
+    "/v1/facilities/{facility_id}/sync/quarantine/{entry_id}/retry": {},
+    "/v1/pms/webhooks/{facility_id}": {"records": []},
 }
 
 
@@ -61,12 +63,26 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
     with b.rt.db.read() as s:
         role = s.exec(select(Role.id).where(Role.company_id == b.company_id)).first()
     assert role is not None
+    with b.rt.db.transaction() as s:
+        entry = PmsInboxEntry(
+            facility_id=b.facility_id,
+            unit_ref="U1",
+            seq=1,
+            source="poll",
+            payload="{}",
+            received_at=b.rt.clock.now(),
+            status="quarantined",
+        )
+        s.add(entry)
+        s.flush()
+        entry_id = entry.id
     return {
         "facility_id": b.facility_id,
         "unit_id": b.units[0],
         "door_id": companies.lock(b),
         "share_id": share.json()["id"],
         "role_id": role,
+        "entry_id": str(entry_id),
     }
 
 
