@@ -1,5 +1,7 @@
-"""PMS sync: the idempotent inbox, full reconcile, facility leases and the worker."""
+"""PMS sync: the idempotent inbox, full reconcile, facility claims (row locks) and the worker."""
 
+from adapters.sync._claims import Claim, lock_state, next_facility
+from adapters.sync._drain import drain
 from adapters.sync._inbox import (
     Processed,
     Receipt,
@@ -8,24 +10,23 @@ from adapters.sync._inbox import (
     receive,
     requeue,
 )
-from adapters.sync._lease import LeaseLost, claim, hold, release
 from adapters.sync._reconcile import DriftReport, expected_status, reconcile
 from adapters.sync._worker import SyncWorker, WorkerConfig
 
 __all__ = [
+    "Claim",
     "DriftReport",
-    "LeaseLost",
     "Processed",
     "Receipt",
     "SyncWorker",
     "WorkerConfig",
-    "claim",
+    "drain",
     "expected_status",
-    "hold",
+    "lock_state",
+    "next_facility",
     "pending_count",
     "process_pending",
     "receive",
     "reconcile",
-    "release",
     "requeue",
 ]

@@ -151,7 +151,7 @@ def process_pending(
 ) -> Processed:
     """Apply up to `limit` pending events of the facility, each in order of its unit's seq.
 
-    Runs in `session`'s transaction when given (the worker checks its lease there first),
+    Runs in `session`'s transaction when given (the worker holds the facility's row lock there),
     else in a transaction of its own.
     """
     if session is not None:

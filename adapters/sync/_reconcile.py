@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, bindparam, select
 
 from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus
-from adapters.sync._inbox import Receipt, process_pending, receive
+from adapters.sync._drain import drain
+from adapters.sync._inbox import Receipt, receive
 from engine.persistence import table_of
 from engine.persistence.tables import Rental, Unit
 from engine.runtime import Runtime
@@ -95,14 +96,6 @@ def reconcile(
         report.received.new += got.new
         report.received.duplicates += got.duplicates
         report.received.rejected += got.rejected
-        _drain(rt, facility_id, batch, report)
+        report.outcomes.update(drain(rt, facility_id, batch_size=batch).outcomes)
     report.missing = sorted(set(store) - seen)
     return report
-
-
-def _drain(rt: Runtime, facility_id: str, batch: int, report: DriftReport) -> None:
-    while True:
-        done = process_pending(rt, facility_id, limit=batch)
-        report.outcomes.update(done.outcomes)
-        if done.taken == 0 or done.taken == done.outcomes["retry"]:
-            return

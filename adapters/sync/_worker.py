@@ -1,4 +1,4 @@
-"""The sync worker: claims facilities, polls the PMS's changes, applies them, repeats."""
+"""The sync worker: takes a facility, polls the PMS's changes, applies them, repeats."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from sqlmodel import select
-
 from adapters.pms import PmsConnector, PmsError
-from adapters.sync._inbox import Processed, process_pending, receive
-from adapters.sync._lease import LeaseLost, claim, hold, release
-from adapters.sync._metrics import record_processed, record_received
-from engine.persistence.tables import Facility, SyncState
+from adapters.sync._claims import lock_state, next_facility
+from adapters.sync._drain import drain
+from adapters.sync._inbox import Processed, receive
+from adapters.sync._metrics import record_received
 from engine.runtime import Runtime
 
 __all__ = ["SyncWorker", "WorkerConfig"]
@@ -24,23 +22,21 @@ log = logging.getLogger("unitgate.sync")
 class WorkerConfig:
     """How a sync worker paces itself."""
 
-    owner: str
-    """This worker's name in leases (host and process id by default)."""
-    lease_seconds: float = 15.0
-    """How long a claimed facility stays this worker's without renewal."""
+    name: str
+    """This worker in `sync_state.last_worker` (host and process id by default)."""
     page_size: int = 500
     """Changes asked from the PMS per call."""
     batch_size: int = 200
     """Events applied per transaction."""
     idle_seconds: float = 0.5
-    """Pause when nothing was pending anywhere."""
+    """Pause when a round found nothing to do."""
     max_backoff_seconds: float = 30.0
     """Longest pause after the PMS failed repeatedly."""
 
 
 @dataclass
 class SyncWorker:
-    """Keeps every PMS-linked facility it can lease in step with the PMS."""
+    """Keeps PMS-linked facilities in step with the PMS, sharing them with other workers."""
 
     rt: Runtime
     connector: PmsConnector
@@ -50,74 +46,49 @@ class SyncWorker:
     """PMS calls in a row that failed (drives the backoff; reset by a success)."""
 
     def run(self, stop: threading.Event) -> None:
-        """Sync until `stop` is set, then give the leases back."""
-        try:
-            while not stop.is_set():
-                busy = self.run_once()
-                if self.failures:
-                    stop.wait(
-                        min(self.config.max_backoff_seconds, 0.5 * 2 ** min(self.failures, 8))
-                    )
-                elif not busy:
-                    stop.wait(self.config.idle_seconds)
-        finally:
-            release(self.rt.db, self.config.owner)
+        """Sync until `stop` is set."""
+        while not stop.is_set():
+            busy = self.run_once()
+            if self.failures:
+                stop.wait(min(self.config.max_backoff_seconds, 0.25 * 2 ** min(self.failures, 8)))
+            elif not busy:
+                stop.wait(self.config.idle_seconds)
 
     def run_once(self) -> bool:
-        """One round over the facilities this worker holds; True if anything was done."""
-        now = self.rt.clock.now()
-        held = claim(self.rt.db, self.config.owner, now, self.config.lease_seconds)
-        busy = False
-        for facility_id in held:
-            try:
-                busy |= self.poll(facility_id)
-                busy |= self.drain(facility_id)
-            except LeaseLost as exc:
-                log.warning("%s", exc)
-            except PmsError as exc:
-                self.failures += 1
-                self._note_error(facility_id, str(exc))
-                log.warning("facility %s: %s", facility_id, exc)
-        return busy
-
-    def poll(self, facility_id: str) -> bool:
-        """Receive the next page of changes; the cursor moves in the same transaction."""
-        with self.rt.db.read() as s:
-            ref = s.exec(select(Facility.pms_ref).where(Facility.id == facility_id)).one()
-            state = s.get(SyncState, facility_id)
-            cursor = state.cursor if state is not None else None
-        if ref is None:
+        """Poll and drain the facility due next; True if anything was received or applied."""
+        claim = next_facility(self.rt.db, self.config.name, self.rt.clock.now())
+        if claim is None:
             return False
-        page = self.connector.changes(ref, cursor, self.config.page_size)
+        try:
+            page = self.connector.changes(claim.pms_ref, claim.cursor, self.config.page_size)
+        except PmsError as exc:
+            self.failures += 1
+            log.warning("facility %s: %s", claim.facility_id, exc)
+            self._note_error(claim.facility_id, str(exc))
+            return False
         self.failures = 0
         now = self.rt.clock.now()
         with self.rt.db.transaction() as s:
-            state = hold(s, facility_id, self.config.owner, now)
-            got = receive(s, facility_id, page, "poll", now)
-            state.cursor = page.cursor
-            state.last_poll_at = now
-            state.last_error = None
+            state = lock_state(s, claim.facility_id, wait=True)
+            if state is None or state.cursor != claim.cursor:
+                return True  # another worker received this page first: ours is a repeat
+            got = receive(s, claim.facility_id, page, "poll", now)
+            state.cursor, state.last_error = page.cursor, None
             s.add(state)
-        record_received(facility_id, "poll", got.new, got.duplicates, got.rejected)
-        return got.new > 0 or page.more
+        record_received(claim.facility_id, "poll", got.new, got.duplicates, got.rejected)
+        drained = self.drain(claim.facility_id)
+        return got.new > 0 or page.more or drained
 
     def drain(self, facility_id: str) -> bool:
-        """Apply pending events in batches until none is left (or only retries)."""
-        worked = False
-        while True:
-            with self.rt.db.transaction() as s:
-                hold(s, facility_id, self.config.owner, self.rt.clock.now())
-                done = process_pending(
-                    self.rt, facility_id, limit=self.config.batch_size, session=s
-                )
-            record_processed(facility_id, done)
-            self.totals.outcomes.update(done.outcomes)
-            if done.taken == 0 or done.taken == done.outcomes["retry"]:
-                return worked
-            worked = True
+        """Apply the facility's pending events, unless another worker is at it."""
+        done = drain(self.rt, facility_id, batch_size=self.config.batch_size, wait=False)
+        self.totals.outcomes.update(done.outcomes)
+        self.totals.lag_seconds.extend(done.lag_seconds)
+        return done.taken > 0
 
     def _note_error(self, facility_id: str, error: str) -> None:
         with self.rt.db.transaction() as s:
-            state = hold(s, facility_id, self.config.owner, self.rt.clock.now())
-            state.last_error = error[:500]
-            s.add(state)
+            state = lock_state(s, facility_id, wait=True)
+            if state is not None:
+                state.last_error = error[:500]
+                s.add(state)

@@ -12,7 +12,7 @@ import click
 from sqlmodel import col, select
 
 from adapters.pms import CsvExportConnector, HttpPmsConnector, PmsConnector, PmsError
-from adapters.sync import SyncWorker, WorkerConfig, process_pending, reconcile, requeue
+from adapters.sync import SyncWorker, WorkerConfig, drain, reconcile, requeue
 from api.cli._context import reports_errors, runtime
 from engine.errors import InvalidInputError, NotFoundError
 from engine.persistence.tables import Facility, PmsInboxEntry
@@ -59,8 +59,8 @@ def sync() -> None:
 @_pms
 @_csv
 @_key
-@click.option("--owner", default=None, help="this worker's lease name (default host:pid)")
-@click.option("--lease-seconds", type=float, default=15.0, show_default=True)
+@click.option("--name", default=None, help="this worker's name in the sync status (host:pid)")
+@click.option("--page-size", type=int, default=500, show_default=True)
 @click.option("--batch-size", type=int, default=200, show_default=True)
 @click.option("--once", is_flag=True, help="one round over the facilities, then exit")
 @reports_errors
@@ -68,16 +68,16 @@ def run(
     pms_url: str | None,
     csv_folder: Path | None,
     api_key: str | None,
-    owner: str | None,
-    lease_seconds: float,
+    name: str | None,
+    page_size: int,
     batch_size: int,
     once: bool,
 ) -> None:
-    """Poll the PMS's changes and apply them, for every facility this worker can lease."""
+    """Poll the PMS's changes and apply them, sharing facilities with other workers."""
     rt = runtime()
     config = WorkerConfig(
-        owner=owner or f"{socket.gethostname()}:{os.getpid()}",
-        lease_seconds=lease_seconds,
+        name=name or f"{socket.gethostname()}:{os.getpid()}",
+        page_size=page_size,
         batch_size=batch_size,
     )
     worker = SyncWorker(rt, _connector(pms_url, csv_folder, api_key), config)
@@ -87,7 +87,7 @@ def run(
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        click.echo(f"sync worker {config.owner} running (Ctrl-C stops)")
+        click.echo(f"sync worker {config.name} running (Ctrl-C stops)")
         worker.run(stop)
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(worker.totals.outcomes.items()))
     click.echo(f"events: {outcomes or 'none'}")
@@ -154,7 +154,7 @@ def retry(facility: str, entry_id: int) -> None:
     found = _facility(rt, facility)
     with rt.db.transaction() as s:
         requeue(s, found.id, entry_id)
-    process_pending(rt, found.id)
+    drain(rt, found.id)
     with rt.db.read() as s:
         entry = s.get(PmsInboxEntry, entry_id)
         assert entry is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from typing import Any
 
 from litestar import Request, Router, post
@@ -23,8 +22,8 @@ from adapters.pms import (
     WebhookError,
     parse_webhook,
 )
-from adapters.sync import process_pending, receive
-from adapters.sync._metrics import record_processed, record_received
+from adapters.sync import drain, receive
+from adapters.sync._metrics import record_received
 from api.problems import problems
 from api.settings import Settings
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -98,13 +97,7 @@ def _ingest(
     if failure is not None:
         raise InvalidInputError(f"webhook body refused: {failure}")
     record_received(facility_id, "webhook", got.new, got.duplicates, got.rejected)
-    outcomes: Counter[str] = Counter()
-    while True:
-        done = process_pending(rt, facility_id)
-        record_processed(facility_id, done)
-        outcomes.update(done.outcomes)
-        if done.taken == 0 or done.taken == done.outcomes["retry"]:
-            break
+    outcomes = drain(rt, facility_id).outcomes
     return WebhookResult(
         received=got.new, duplicates=got.duplicates, rejected=got.rejected, outcomes=dict(outcomes)
     )

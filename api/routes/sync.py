@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
-from adapters.sync import pending_count, process_pending, requeue
+from adapters.sync import drain, pending_count, requeue
 from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import ConflictOut
@@ -67,8 +67,8 @@ class SyncStatus(BaseModel):
     last_poll_at: datetime | None
     last_error: str | None
     """The last PMS failure of the worker syncing this facility (None after a success)."""
-    lease_owner: str | None
-    """The worker syncing this facility now."""
+    last_worker: str | None
+    """The worker that polled the PMS for this facility last."""
     quarantined: list[QuarantinedOut]
     rejected: list[RejectionOut]
     """The newest 50 rejections."""
@@ -118,7 +118,7 @@ def sync_status(
         cursor=state.cursor if state else None,
         last_poll_at=state.last_poll_at if state else None,
         last_error=state.last_error if state else None,
-        lease_owner=state.lease_owner if state else None,
+        last_worker=state.last_worker if state else None,
         quarantined=[QuarantinedOut.model_validate(q, from_attributes=True) for q in quarantined],
         rejected=[RejectionOut.model_validate(r, from_attributes=True) for r in rejected],
     )
@@ -142,7 +142,7 @@ def retry_quarantined(
     with runtime.db.transaction() as s:
         employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
         requeue(s, facility_id, entry_id)
-    process_pending(runtime, facility_id)
+    drain(runtime, facility_id)
     with runtime.db.read() as s:
         entry = s.get(PmsInboxEntry, entry_id)
         if entry is None or entry.status != "quarantined":

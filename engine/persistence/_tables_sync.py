@@ -56,12 +56,15 @@ class PmsRejection(SQLModel, table=True):
 
 
 class SyncState(SQLModel, table=True):
-    """A facility's sync: the change-feed cursor and the lease of the worker syncing it."""
+    """A facility's sync: its change-feed cursor and who polled it last.
+
+    The row is also the facility's lease: a worker syncs a facility while it holds this
+    row's lock, and other workers skip locked rows (`FOR UPDATE SKIP LOCKED`).
+    """
 
     __tablename__ = "sync_state"
     facility_id: str = Field(foreign_key="facility.id", primary_key=True, max_length=36)
     cursor: str | None = Field(default=None, max_length=200)
-    lease_owner: str | None = Field(default=None, max_length=100)
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_worker: str | None = Field(default=None, max_length=100)
     last_error: str | None = Field(default=None, max_length=500)

@@ -3,6 +3,7 @@ change stream ends in the same store as applying the stream once, in order."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -55,7 +56,7 @@ def deliveries(draw: st.DrawFn) -> tuple[PmsModel, list[list[int]], list[int]]:
     order = draw(st.permutations(list(range(n)) + repeats))
     cuts = sorted(draw(st.lists(st.integers(0, len(order)), max_size=8)))
     bounds = [0, *cuts, len(order)]
-    batches = [order[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    batches = [order[a:b] for a, b in itertools.pairwise(bounds)]
     applied = [draw(st.integers(0, 12)) for _ in batches]
     return model, batches, applied
 
@@ -89,8 +90,7 @@ def test_any_delivery_converges_to_the_in_order_result(
             assert store_view(once, a.facility_id) == pms_view(model.snapshot("F1"))
             with mixed.db.read() as s:
                 seqs = Counter(
-                    (t.unit_id, t.pms_seq, t.event)
-                    for t in s.exec(select(TransitionRecord)).all()
+                    (t.unit_id, t.pms_seq, t.event) for t in s.exec(select(TransitionRecord)).all()
                 )
                 assert verify_chain(s, mixed.audit, b.facility_id).ok
             assert max(seqs.values(), default=1) == 1, "an event was applied twice"

@@ -1,4 +1,4 @@
-"""PMS sync: the inbox of received events, rejected input, and each facility's cursor and lease.
+"""PMS sync: the inbox of received events, rejected input, and each facility's cursor.
 
 Revision ID: 0003
 Revises: 0002
@@ -58,9 +58,8 @@ def upgrade() -> None:
     op.create_table('sync_state',
     sa.Column('facility_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('cursor', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('lease_until', engine.persistence._types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_poll_at', engine.persistence._types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_worker', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], ),
     sa.PrimaryKeyConstraint('facility_id')

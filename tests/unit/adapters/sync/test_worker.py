@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import select
 
 from adapters.pms.sim import Faults, PmsModel, Simulator
-from adapters.sync import SyncWorker, WorkerConfig, claim, reconcile
+from adapters.sync import SyncWorker, WorkerConfig, next_facility, reconcile
 from engine.audit import verify_chain
-from engine.clock import ManualClock
 from engine.persistence.tables import SyncState
 from engine.runtime import Runtime
 from tests.support.pms import link_facility, pms_view, served, store_view
@@ -40,7 +37,7 @@ def test_worker_brings_the_store_to_the_pms_under_every_fault(runtime: Runtime) 
     )
     with served(sim) as connector:
         connector.page_size = 40
-        worker = SyncWorker(runtime, connector, WorkerConfig(owner="w1", page_size=40))
+        worker = SyncWorker(runtime, connector, WorkerConfig(name="w1", page_size=40))
         sim.advance(250)
         _converge(worker, runtime, sim, linked.facility_id)
         sim.injector.configure(Faults())
@@ -56,7 +53,7 @@ def test_worker_brings_the_store_to_the_pms_under_every_fault(runtime: Runtime) 
         assert verify_chain(s, runtime.audit, linked.facility_id).ok
         state = s.get(SyncState, linked.facility_id)
     assert state is not None
-    assert state.lease_owner == "w1"
+    assert state.last_worker == "w1"
     assert state.cursor == str(len(sim.model.log))
 
 
@@ -85,18 +82,15 @@ def test_reconcile_reports_and_repairs_drift(runtime: Runtime) -> None:
     assert (third.behind, third.outcomes.total()) == (0, 0)
 
 
-def test_two_workers_never_hold_the_same_facility(runtime: Runtime, clock: ManualClock) -> None:
+def test_workers_share_facilities_and_skip_one_held(runtime: Runtime) -> None:
     sim = Simulator(PmsModel.build(["F1", "F2"], 3, seed=1))
-    link_facility(runtime, sim.model, "F1", "A")
-    link_facility(runtime, sim.model, "F2", "B")
-    now = clock.now()
-    first = claim(runtime.db, "w1", now, 10)
-    assert len(first) == 2
-    assert claim(runtime.db, "w2", now, 10) == []
-    assert sorted(claim(runtime.db, "w1", now, 10)) == sorted(first)  # renewal
-    clock.advance(timedelta(seconds=11))  # w1 stopped renewing
-    assert sorted(claim(runtime.db, "w2", clock.now(), 10)) == sorted(first)
-    assert claim(runtime.db, "w1", clock.now(), 10) == []
+    f1 = link_facility(runtime, sim.model, "F1", "A").facility_id
+    f2 = link_facility(runtime, sim.model, "F2", "B").facility_id
+    first = next_facility(runtime.db, "w1", runtime.clock.now())
+    second = next_facility(runtime.db, "w2", runtime.clock.now())
+    assert first is not None
+    assert second is not None
+    assert {first.facility_id, second.facility_id} == {f1, f2}  # the one polled longest ago
     with runtime.db.read() as s:
-        owners = {st.lease_owner for st in s.exec(select(SyncState)).all()}
-    assert owners == {"w2"}
+        workers = {st.facility_id: st.last_worker for st in s.exec(select(SyncState)).all()}
+    assert workers == {first.facility_id: "w1", second.facility_id: "w2"}
