@@ -160,42 +160,88 @@ def process_pending(
         return _process(rt, s, facility_id, limit)
 
 
+_PENDING = (
+    select(_inbox.c.id, _inbox.c.unit_ref, _inbox.c.seq, _inbox.c.payload)
+    .where(_inbox.c.facility_id == bindparam("facility_id"), _inbox.c.status == "pending")
+    .order_by(_inbox.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_SET_STATUS = (
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("entry_id"))
+    .values(status=bindparam("status"), error=bindparam("error"), processed_at=bindparam("at"))
+)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    id: int
+    unit_ref: str
+    seq: int
+    payload: str
+
+
+class _Poisoned(Exception):
+    """An event of an optimistic batch failed: the batch is redone one savepoint per event."""
+
+
 def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed:
-    now = rt.clock.now()
-    rows = s.exec(
-        select(PmsInboxEntry)
-        .where(PmsInboxEntry.facility_id == facility_id, PmsInboxEntry.status == "pending")
-        .order_by(col(PmsInboxEntry.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    done = Processed()
+    conn = s.connection()
+    rows = [
+        _Pending(*r) for r in conn.execute(_PENDING, {"facility_id": facility_id, "limit": limit})
+    ]
     if not rows:
-        return done
+        return Processed()
+    rows.sort(key=lambda r: (r.unit_ref, r.seq))
     units = _unit_ids(s, facility_id, {r.unit_ref for r in rows})
-    for row in sorted(rows, key=lambda r: (r.unit_ref, r.seq)):
-        record: PmsRecord | None = None
+    # Poison is rare: apply the batch in one savepoint, and only when an event fails redo it
+    # with a savepoint per event (two statements more per event on a server database).
+    try:
+        with s.begin_nested():
+            done = _apply_all(rt, s, rows, units, careful=False)
+    except _Poisoned:
+        done = _apply_all(rt, s, rows, units, careful=True)
+    return done
+
+
+def _apply_all(
+    rt: Runtime, s: Session, rows: list[_Pending], units: dict[str, str], *, careful: bool
+) -> Processed:
+    now = rt.clock.now()
+    done = Processed()
+    statuses = []
+    for row in rows:
         unit_id = units.get(row.unit_ref)
         try:
             record = PmsRecord.model_validate_json(row.payload)
             if unit_id is None:
                 raise NotFoundError(f"no unit with PMS ref `{row.unit_ref}` at this facility")
-            with s.begin_nested():
-                result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
-            status, error = result.outcome.value, None
-        except ConcurrentUpdate:
-            done.outcomes["retry"] += 1
-            continue  # a portal action won the race: stays pending for the next batch
-        except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
-            status, error = "quarantined", _reason(exc)
-        s.execute(
-            update(PmsInboxEntry)
-            .where(col(PmsInboxEntry.id) == row.id)
-            .values(status=status, error=error, processed_at=now)
-        )
+        except (NotFoundError, ValueError) as exc:  # nothing written yet: quarantine it alone
+            record, status, error = None, "quarantined", _reason(exc)
+        else:
+            try:
+                if careful:
+                    with s.begin_nested():
+                        result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
+                else:
+                    result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
+                status, error = result.outcome.value, None
+            except ConcurrentUpdate as exc:
+                if not careful:
+                    raise _Poisoned from exc
+                done.outcomes["retry"] += 1
+                continue  # a portal action won the race: stays pending for the next batch
+            except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
+                if not careful:  # it may have written part of the event: redo the batch
+                    raise _Poisoned from exc
+                status, error = "quarantined", _reason(exc)
+        statuses.append({"entry_id": row.id, "status": status, "error": error, "at": now})
         done.outcomes[status] += 1
         if status == "applied" and record is not None and record.changed_at is not None:
             done.lag_seconds.append((now - record.changed_at).total_seconds())
+    if statuses:
+        s.connection().execute(_SET_STATUS, statuses)
     return done
 
 
