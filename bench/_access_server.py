@@ -14,6 +14,7 @@ from api.app import create_app
 from api.settings import Settings
 
 JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123"
+WEBHOOK_SECRET = "bench-webhook-secret-0123"
 
 
 @get("/bench/bare", sync_to_thread=False, exclude_from_auth=True)
@@ -25,7 +26,11 @@ def bare() -> dict[str, bool]:
 def main(url: str, port: int) -> None:
     """Serve until killed."""
     settings = Settings(
-        database_url=url, audit_key="bench", jwt_secret=JWT_SECRET, policy_reload_seconds=0
+        database_url=url,
+        audit_key="bench",
+        jwt_secret=JWT_SECRET,
+        policy_reload_seconds=0,
+        pms_webhook_secret=WEBHOOK_SECRET,
     )
     app = create_app(settings)
     app.register(bare)

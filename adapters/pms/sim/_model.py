@@ -34,6 +34,7 @@ class PmsModel:
         self.lock = threading.Lock()
         self._tenants = 0
         self._phones = 0
+        self._orders: dict[str, list[str]] = {}
 
     @classmethod
     def build(
@@ -76,7 +77,7 @@ class PmsModel:
         """Make one plausible change; the facility and the new record."""
         with self.lock:
             ref = facility_ref or self.rng.choice(sorted(self.facilities))
-            unit_ref = self.rng.choice(sorted(self.facilities[ref]))
+            unit_ref = self.rng.choice(self._order(ref))
             unit = self.facilities[ref][unit_ref]
             roll = self.rng.random()
             if unit["status"] == "vacant":
@@ -93,6 +94,17 @@ class PmsModel:
                 edit = {"mobile": self._phone()} if self.rng.random() < 0.5 else {"email": None}
                 return ref, self._change(ref, unit_ref, edit)
             return ref, self._change(ref, unit_ref, {"status": "vacant"})
+
+    def _order(self, ref: str) -> list[str]:
+        """The facility's unit refs in a fixed order (units are only added by `build`)."""
+        if len(self._orders.get(ref, ())) != len(self.facilities[ref]):
+            self._orders[ref] = sorted(self.facilities[ref])
+        return self._orders[ref]
+
+    def change(self, facility_ref: str, unit_ref: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Make one given change to a unit (e.g. `{"delinquency": "overlock"}`); its record."""
+        with self.lock:
+            return self._change(facility_ref, unit_ref, values)
 
     def _move_in(self, ref: str, unit_ref: str) -> dict[str, Any]:
         self._tenants += 1
