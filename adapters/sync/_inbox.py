@@ -25,7 +25,7 @@ from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
 from engine.persistence.tables import PmsInboxEntry, PmsRejection, Unit
 from engine.runtime import Runtime
-from engine.units import ConcurrentUpdate, apply_pms_event
+from engine.units import ConcurrentUpdate, PmsEvent, apply_pms_event
 
 __all__ = [
     "Processed",
@@ -210,39 +210,49 @@ def _apply_all(
 ) -> Processed:
     now = rt.clock.now()
     done = Processed()
-    statuses = []
-    for row in rows:
-        unit_id = units.get(row.unit_ref)
-        try:
-            record = PmsRecord.model_validate_json(row.payload)
-            if unit_id is None:
-                raise NotFoundError(f"no unit with PMS ref `{row.unit_ref}` at this facility")
-        except (NotFoundError, ValueError) as exc:  # nothing written yet: quarantine it alone
-            record, status, error = None, "quarantined", _reason(exc)
-        else:
-            try:
-                if careful:
-                    with s.begin_nested():
-                        result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
-                else:
-                    result = apply_pms_event(s, rt.lifecycle, to_event(record, unit_id))
-                status, error = result.outcome.value, None
-            except ConcurrentUpdate as exc:
-                if not careful:
-                    raise _Poisoned from exc
-                done.outcomes["retry"] += 1
-                continue  # a portal action won the race: stays pending for the next batch
-            except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
-                if not careful:  # it may have written part of the event: redo the batch
-                    raise _Poisoned from exc
-                status, error = "quarantined", _reason(exc)
+    statuses: list[dict[str, object]] = []
+
+    def record(row: _Pending, status: str, error: str | None) -> None:
         statuses.append({"entry_id": row.id, "status": status, "error": error, "at": now})
         done.outcomes[status] += 1
-        if status == "applied" and record is not None and record.changed_at is not None:
-            done.lag_seconds.append((now - record.changed_at).total_seconds())
+
+    for row in rows:
+        try:
+            pms_record, event = _event_of(row, units)
+        except (NotFoundError, ValueError) as exc:  # nothing written yet: quarantine it alone
+            record(row, "quarantined", _reason(exc))
+            continue
+        try:
+            if careful:
+                with s.begin_nested():
+                    result = apply_pms_event(s, rt.lifecycle, event)
+            else:
+                result = apply_pms_event(s, rt.lifecycle, event)
+        except ConcurrentUpdate as exc:
+            if not careful:
+                raise _Poisoned from exc
+            done.outcomes["retry"] += 1
+            continue  # a portal action won the race: stays pending for the next batch
+        except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
+            if not careful:  # it may have written part of the event: redo the batch
+                raise _Poisoned from exc
+            record(row, "quarantined", _reason(exc))
+            continue
+        record(row, result.outcome.value, None)
+        if result.outcome.value == "applied" and pms_record.changed_at is not None:
+            done.lag_seconds.append((now - pms_record.changed_at).total_seconds())
     if statuses:
         s.connection().execute(_SET_STATUS, statuses)
     return done
+
+
+def _event_of(row: _Pending, units: dict[str, str]) -> tuple[PmsRecord, PmsEvent]:
+    """The stored record and its lifecycle event for our unit."""
+    record = PmsRecord.model_validate_json(row.payload)
+    unit_id = units.get(row.unit_ref)
+    if unit_id is None:
+        raise NotFoundError(f"no unit with PMS ref `{row.unit_ref}` at this facility")
+    return record, to_event(record, unit_id)
 
 
 def _reason(exc: Exception) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from engine.domain import DoorKind, Permission
@@ -133,9 +132,10 @@ def find_person(
 ) -> Person | None:
     """The account with this email (any case), else with this mobile number, if any."""
     if email:
-        found = session.exec(
-            select(Person).where(func.lower(Person.email) == email.lower())
-        ).first()
+        # Emails are stored lowercase (`add_person` and PMS move-ins lower them), so the
+        # unique index answers this; `lower(email)` scanned every person (first sync of
+        # 2,000 units beside 80,000 people: 37 units/s).
+        found = session.exec(select(Person).where(Person.email == email.lower())).first()
         if found is not None:
             return found
     if mobile:
