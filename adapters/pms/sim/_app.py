@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from litestar import Litestar, Response, get, post, put
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.pms.sim._faults import FaultInjector, Faults
@@ -42,10 +42,18 @@ class Simulator:
 def simulator_app(sim: Simulator) -> Litestar:
     """The ASGI app serving `sim`."""
 
-    async def _faulty(facility_ref: str, body: dict[str, Any]) -> Response[Any]:
-        f, inj = sim.injector.faults, sim.injector
+    def _position(facility_ref: str, token: str | None) -> int:
+        """Where a page starts; 404 for an unknown facility, 400 for a token we never gave."""
         if facility_ref not in sim.model.facilities:
             raise NotFoundException(f"no facility `{facility_ref}`")
+        if token is None:
+            return 0
+        if not token.isdigit():
+            raise ValidationException(f"`{token[:40]}` is not a cursor or page token of this PMS")
+        return int(token)
+
+    async def _faulty(facility_ref: str, body: dict[str, Any]) -> Response[Any]:
+        f, inj = sim.injector.faults, sim.injector
         # A response the client never reads whole (timeout, 5xx, truncation) leaves the
         # injector's held-back records alone: the PMS loses nothing, it only fails to deliver.
         if inj.roll(f.timeout):
@@ -71,10 +79,8 @@ def simulator_app(sim: Simulator) -> Litestar:
         page_token: FromQuery[str | None] = None,
     ) -> Response[Any]:
         """The facility's units now, `limit` per page."""
-        if facility_ref not in sim.model.facilities:
-            raise NotFoundException(f"no facility `{facility_ref}`")
+        start = _position(facility_ref, page_token)
         everything = sim.model.snapshot(facility_ref)
-        start = int(page_token or 0)
         page = everything[start : start + limit]
         nxt = str(start + limit) if start + limit < len(everything) else None
         return await _faulty(facility_ref, {"records": page, "next_page_token": nxt})
@@ -86,9 +92,8 @@ def simulator_app(sim: Simulator) -> Litestar:
         cursor: FromQuery[str | None] = None,
     ) -> Response[Any]:
         """Changes after `cursor`, oldest first."""
-        if facility_ref not in sim.model.facilities:
-            raise NotFoundException(f"no facility `{facility_ref}`")
-        records, pos, more = sim.model.changes(facility_ref, int(cursor or 0), limit)
+        after = _position(facility_ref, cursor)
+        records, pos, more = sim.model.changes(facility_ref, after, limit)
         body = {"records": records, "next_cursor": str(pos), "has_more": more}
         return await _faulty(facility_ref, body)
 

@@ -92,10 +92,12 @@ def test_timeouts_count_as_failures() -> None:
             connector.changes("F1", None, 10)
 
 
-def test_an_unknown_facility_is_an_error_not_retried() -> None:
+def test_an_unknown_facility_or_cursor_is_an_error_not_retried() -> None:
     with served(_sim()) as connector:
         with pytest.raises(PmsError, match="HTTP 404"):
             connector.changes("nope", None, 10)
+        with pytest.raises(PmsError, match=r"HTTP 400.*is not a cursor"):
+            connector.changes("F1", "yesterday", 10)
         assert connector.retries == 0
 
 
