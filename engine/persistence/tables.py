@@ -15,8 +15,8 @@ from engine.persistence._tables_records import (
     SyncConflict,
     TransitionRecord,
 )
-from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
 from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
+from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
 
 __all__ = [
     "AccessDecisionRecord",
