@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, select
 
-from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus
+from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus, to_event
+from adapters.sync._claims import lock_state
 from adapters.sync._drain import drain
 from adapters.sync._inbox import Receipt, receive
 from engine.persistence import table_of
 from engine.persistence.tables import Rental, Unit
 from engine.runtime import Runtime
+from engine.units import PmsOutcome, apply_pms_event
 
 __all__ = ["DriftReport", "reconcile"]
 
@@ -48,6 +50,8 @@ class DriftReport:
     """PMS units we do not have (their records are quarantined with the reason)."""
     missing: list[str] = field(default_factory=list)
     """Our units with a PMS ref the PMS did not list."""
+    repaired: int = 0
+    """Diverged units restated from the snapshot (only when asked to repair)."""
     received: Receipt = field(default_factory=Receipt)
     outcomes: Counter[str] = field(default_factory=Counter)
 
@@ -63,10 +67,22 @@ def expected_status(record: PmsRecord) -> str:
 
 
 def reconcile(
-    rt: Runtime, facility_id: str, facility_ref: str, connector: PmsConnector, *, batch: int = 500
+    rt: Runtime,
+    facility_id: str,
+    facility_ref: str,
+    connector: PmsConnector,
+    *,
+    batch: int = 500,
+    repair: bool = False,
 ) -> DriftReport:
-    """Read the facility's snapshot, apply every unit the PMS has newer facts for, report drift."""
+    """Read the facility's snapshot, apply every unit the PMS has newer facts for, report drift.
+
+    With `repair`, units that disagree with the PMS at a sequence number both have (the
+    store's came from elsewhere, or the PMS's numbering went back) are restated from the
+    snapshot too: the PMS is the source of truth.
+    """
     report = DriftReport()
+    diverged: list[PmsRecord] = []
     with rt.db.read() as s:
         store = {
             ref: (status, seq, tenant)
@@ -89,6 +105,7 @@ def reconcile(
                 newer.append(record)
             elif (expected_status(record), record.tenant_ref) != (held[0], held[2]):
                 report.diverged.append(record.unit_ref)
+                diverged.append(record)
         with rt.db.transaction() as s:
             got = receive(
                 s, facility_id, RecordPage(newer, page.rejected), "reconcile", rt.clock.now()
@@ -98,4 +115,29 @@ def reconcile(
         report.received.rejected += got.rejected
         report.outcomes.update(drain(rt, facility_id, batch_size=batch).outcomes)
     report.missing = sorted(set(store) - seen)
+    if repair and diverged:
+        report.repaired = _restate(rt, facility_id, diverged)
     return report
+
+
+def _restate(rt: Runtime, facility_id: str, records: list[PmsRecord]) -> int:
+    """Apply `records` although their numbers are not newer; how many units changed."""
+    changed = 0
+    with rt.db.transaction() as s:
+        lock_state(s, facility_id, wait=True)
+        refs = [r.unit_ref for r in records]
+        units = dict(
+            s.connection()
+            .execute(
+                select(_unit.c.pms_ref, _unit.c.id).where(
+                    _unit.c.facility_id == facility_id, _unit.c.pms_ref.in_(refs)
+                )
+            )
+            .all()
+        )
+        for record in records:
+            result = apply_pms_event(
+                s, rt.lifecycle, to_event(record, units[record.unit_ref]), restate=True
+            )
+            changed += result.outcome is PmsOutcome.APPLIED
+    return changed

@@ -7,8 +7,11 @@ import time
 
 import click
 import uvicorn
+from sqlmodel import col, select
 
 from adapters.pms.sim import Faults, PmsModel, Simulator, WebhookPusher, simulator_app
+from api.cli._context import runtime
+from engine.persistence.tables import Facility, Unit
 
 
 @click.command(name="pms-sim")
@@ -17,11 +20,17 @@ from adapters.pms.sim import Faults, PmsModel, Simulator, WebhookPusher, simulat
     "--facility",
     "facilities",
     multiple=True,
-    default=["demo-central"],
+    default=["demo-riverside"],
     show_default=True,
     help="PMS ref of a facility to simulate (repeat for more)",
 )
 @click.option("--units", type=int, default=40, show_default=True, help="units per facility")
+@click.option(
+    "--mirror",
+    is_flag=True,
+    help="simulate the PMS of the configured database's PMS-linked facilities and units "
+    "(e.g. the demo's) instead of --facility/--units",
+)
 @click.option("--occupancy", type=float, default=0.7, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--rate", type=float, default=0.0, help="changes per second made in the background")
@@ -34,6 +43,7 @@ def pms_sim(
     port: int,
     facilities: tuple[str, ...],
     units: int,
+    mirror: bool,
     occupancy: float,
     seed: int,
     rate: float,
@@ -44,7 +54,14 @@ def pms_sim(
     """Serve a simulated PMS (units, change feed, faults, webhooks) on 127.0.0.1."""
     if webhook and not webhook_secret:
         raise click.UsageError("--webhook needs --webhook-secret (or UNITGATE_PMS_WEBHOOK_SECRET)")
-    model = PmsModel.build(list(facilities), units, seed=seed, occupancy=occupancy)
+    if mirror:
+        linked = _linked_units()
+        if not linked:
+            raise click.ClickException("the database has no PMS-linked facility to mirror")
+        model = PmsModel.of_units(linked, seed=seed, occupancy=occupancy)
+        facilities = tuple(linked)
+    else:
+        model = PmsModel.build(list(facilities), units, seed=seed, occupancy=occupancy)
     pusher = WebhookPusher(webhook, webhook_secret.encode()) if webhook and webhook_secret else None
     sim = Simulator(model, pusher=pusher)
     if faults:
@@ -53,6 +70,24 @@ def pms_sim(
         threading.Thread(target=_changes, args=(sim, rate), daemon=True).start()
     click.echo(f"PMS simulator on http://127.0.0.1:{port} for {', '.join(facilities)}")
     uvicorn.run(simulator_app(sim), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _linked_units() -> dict[str, list[str]]:
+    """PMS ref of each PMS-linked facility → the PMS refs of its units."""
+    rt = runtime()
+    with rt.db.read() as s:
+        rows = s.exec(
+            select(Facility.pms_ref, Unit.pms_ref)
+            .join(Unit, col(Unit.facility_id) == col(Facility.id))
+            .where(col(Facility.pms_ref).is_not(None), col(Unit.pms_ref).is_not(None))
+            .order_by(col(Unit.pms_ref))
+        ).all()
+    rt.db.dispose()
+    out: dict[str, list[str]] = {}
+    for facility_ref, unit_ref in rows:
+        if facility_ref is not None and unit_ref is not None:  # the query excludes None
+            out.setdefault(facility_ref, []).append(unit_ref)
+    return out
 
 
 def _changes(sim: Simulator, rate: float) -> None:

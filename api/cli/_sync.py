@@ -98,16 +98,26 @@ def run(
 @_pms
 @_csv
 @_key
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="also restate units that disagree with the PMS at a sequence number both have",
+)
 @reports_errors
 def reconcile_cmd(
-    facility: str, pms_url: str | None, csv_folder: Path | None, api_key: str | None
+    facility: str,
+    pms_url: str | None,
+    csv_folder: Path | None,
+    api_key: str | None,
+    repair: bool,
 ) -> None:
     """Diff FACILITY (id or PMS ref) against the PMS's snapshot and apply what the PMS says."""
     rt = runtime()
     found = _facility(rt, facility)
     assert found.pms_ref is not None
     try:
-        report = reconcile(rt, found.id, found.pms_ref, _connector(pms_url, csv_folder, api_key))
+        connector = _connector(pms_url, csv_folder, api_key)
+        report = reconcile(rt, found.id, found.pms_ref, connector, repair=repair)
     except PmsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"PMS units: {report.pms_units}")
@@ -119,6 +129,8 @@ def reconcile_cmd(
     ):
         shown = ", ".join(refs[:20]) + (" ..." if len(refs) > 20 else "")
         click.echo(f"{label}: {len(refs)}" + (f" ({shown})" if refs else ""))
+    if repair:
+        click.echo(f"restated from the PMS: {report.repaired}")
     click.echo(f"rejected input: {report.received.rejected}")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
     click.echo(f"events: {outcomes or 'none'}")

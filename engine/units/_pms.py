@@ -73,22 +73,28 @@ def active_rental(session: Session, unit_id: str) -> Rental | None:
     ).first()
 
 
-def apply_pms_event(session: Session, service: LifecycleService, ev: PmsEvent) -> PmsResult:
+def apply_pms_event(
+    session: Session, service: LifecycleService, ev: PmsEvent, *, restate: bool = False
+) -> PmsResult:
     """Bring the unit to the status `ev` states, once, whatever order events arrive in.
 
     An event at or below the unit's last applied sequence number changes nothing. Because
     each event states the resulting PMS record (status and tenant) rather than a delta,
     the steps are planned from the unit's current state: the newest statement wins and a
     late or repeated one is skipped (invariant 12).
+
+    `restate` applies `ev` even when its number is not newer: an operator's repair when a
+    reconcile finds the store disagreeing with the PMS at a number both have (the store's
+    number never goes back).
     """
     if ev.event not in _PMS_EVENTS:
         raise InvalidInputError(f"`{ev.event}` is not a PMS event")
     if ev.seq < 1:
         raise InvalidInputError(f"PMS sequence number `{ev.seq}` must be positive")
     unit = service.load(session, ev.unit_id)
-    if ev.seq == unit.last_pms_seq:
+    if ev.seq == unit.last_pms_seq and not restate:
         return PmsResult(PmsOutcome.DUPLICATE)
-    if ev.seq < unit.last_pms_seq:
+    if ev.seq < unit.last_pms_seq and not restate:
         return PmsResult(PmsOutcome.STALE)
     rental = active_rental(session, unit.id)
     steps: list[Outcome] = []

@@ -41,11 +41,18 @@ class PmsModel:
         cls, facility_refs: list[str], units: int, *, seed: int = 0, occupancy: float = 0.0
     ) -> PmsModel:
         """Facilities with `units` units each; `occupancy` of them rented (as past changes)."""
+        refs = {ref: [f"{ref}-{i + 1:06d}" for i in range(units)] for ref in facility_refs}
+        return cls.of_units(refs, seed=seed, occupancy=occupancy)
+
+    @classmethod
+    def of_units(
+        cls, units: dict[str, list[str]], *, seed: int = 0, occupancy: float = 0.0
+    ) -> PmsModel:
+        """Facilities with the given unit refs (e.g. those a unitgate store already has)."""
         model = cls(seed=seed)
-        for ref in facility_refs:
+        for ref, unit_refs in units.items():
             model.facilities[ref] = {}
-            for i in range(units):
-                unit_ref = f"{ref}-{i + 1:06d}"
+            for unit_ref in unit_refs:
                 model.facilities[ref][unit_ref] = {"unit_ref": unit_ref, "seq": 0}
                 model._change(ref, unit_ref, {"status": "vacant"})
                 if model.rng.random() < occupancy:
