@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import Span, Tracer
 
+from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome, request_attributes
 
@@ -46,10 +47,13 @@ class Telemetry:
     decisions: Counter = field(init=False)
     decision_seconds: Histogram = field(init=False)
     transitions: Counter = field(init=False)
+    sync: SyncMetrics = field(init=False)
+    """PMS sync outcomes, receipts and lag (webhooks here; `unitgate sync` workers too)."""
 
     def __post_init__(self) -> None:
         self.tracer = self.tracer_provider.get_tracer("unitgate")
         self.meter = self.meter_provider.get_meter("unitgate")
+        self.sync = SyncMetrics(self.meter)
         self.decisions = self.meter.create_counter(
             "unitgate.access.decisions", description="access decisions by outcome"
         )

@@ -10,6 +10,7 @@ from adapters.sync._inbox import (
     receive,
     requeue,
 )
+from adapters.sync._metrics import SyncMetrics
 from adapters.sync._reconcile import DriftReport, expected_status, reconcile
 from adapters.sync._worker import SyncWorker, WorkerConfig
 
@@ -18,6 +19,7 @@ __all__ = [
     "DriftReport",
     "Processed",
     "Receipt",
+    "SyncMetrics",
     "SyncWorker",
     "WorkerConfig",
     "drain",

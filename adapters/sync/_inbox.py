@@ -240,7 +240,8 @@ def _apply_all(
             continue
         record(row, result.outcome.value, None)
         if result.outcome.value == "applied" and pms_record.changed_at is not None:
-            done.lag_seconds.append((now - pms_record.changed_at).total_seconds())
+            # Clocks of two systems: a PMS slightly ahead must not give a negative lag.
+            done.lag_seconds.append(max(0.0, (now - pms_record.changed_at).total_seconds()))
     if statuses:
         s.connection().execute(_SET_STATUS, statuses)
     return done

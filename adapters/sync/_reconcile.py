@@ -11,6 +11,7 @@ from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitS
 from adapters.sync._claims import lock_state
 from adapters.sync._drain import drain
 from adapters.sync._inbox import Receipt, receive
+from adapters.sync._metrics import SyncMetrics
 from engine.persistence import table_of
 from engine.persistence.tables import Rental, Unit
 from engine.runtime import Runtime
@@ -74,6 +75,7 @@ def reconcile(
     *,
     batch: int = 500,
     repair: bool = False,
+    metrics: SyncMetrics | None = None,
 ) -> DriftReport:
     """Read the facility's snapshot, apply every unit the PMS has newer facts for, report drift.
 
@@ -113,7 +115,7 @@ def reconcile(
         report.received.new += got.new
         report.received.duplicates += got.duplicates
         report.received.rejected += got.rejected
-        report.outcomes.update(drain(rt, facility_id, batch_size=batch).outcomes)
+        report.outcomes.update(drain(rt, facility_id, batch_size=batch, metrics=metrics).outcomes)
     report.missing = sorted(set(store) - seen)
     if repair and diverged:
         report.repaired = _restate(rt, facility_id, diverged)

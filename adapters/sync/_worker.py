@@ -6,11 +6,13 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from adapters.pms import PmsConnector, PmsError
 from adapters.sync._claims import lock_state, next_facility
 from adapters.sync._drain import drain
 from adapters.sync._inbox import Processed, receive
-from adapters.sync._metrics import record_received
+from adapters.sync._metrics import SyncMetrics
 from engine.runtime import Runtime
 
 __all__ = ["SyncWorker", "WorkerConfig"]
@@ -44,11 +46,17 @@ class SyncWorker:
     totals: Processed = field(default_factory=Processed)
     failures: int = 0
     """PMS calls in a row that failed (drives the backoff; reset by a success)."""
+    metrics: SyncMetrics = field(default_factory=SyncMetrics)
 
     def run(self, stop: threading.Event) -> None:
         """Sync until `stop` is set."""
         while not stop.is_set():
-            busy = self.run_once()
+            try:
+                busy = self.run_once()
+            except (OperationalError, InterfaceError) as exc:  # the database is away: wait
+                self.failures += 1
+                busy = False
+                log.warning("database unavailable: %s", str(exc).splitlines()[0])
             if self.failures:
                 stop.wait(min(self.config.max_backoff_seconds, 0.25 * 2 ** min(self.failures, 8)))
             elif not busy:
@@ -75,13 +83,19 @@ class SyncWorker:
             got = receive(s, claim.facility_id, page, "poll", now)
             state.cursor, state.last_error = page.cursor, None
             s.add(state)
-        record_received(claim.facility_id, "poll", got.new, got.duplicates, got.rejected)
+        self.metrics.received(claim.facility_id, "poll", got.new, got.duplicates, got.rejected)
         drained = self.drain(claim.facility_id)
         return got.new > 0 or page.more or drained
 
     def drain(self, facility_id: str) -> bool:
         """Apply the facility's pending events, unless another worker is at it."""
-        done = drain(self.rt, facility_id, batch_size=self.config.batch_size, wait=False)
+        done = drain(
+            self.rt,
+            facility_id,
+            batch_size=self.config.batch_size,
+            wait=False,
+            metrics=self.metrics,
+        )
         self.totals.outcomes.update(done.outcomes)
         self.totals.lag_seconds.extend(done.lag_seconds)
         return done.taken > 0

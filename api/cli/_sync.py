@@ -13,7 +13,9 @@ from sqlmodel import col, select
 
 from adapters.pms import CsvExportConnector, HttpPmsConnector, PmsConnector, PmsError
 from adapters.sync import SyncWorker, WorkerConfig, drain, reconcile, requeue
-from api.cli._context import reports_errors, runtime
+from api.app import build_runtime
+from api.cli._context import reports_errors, runtime, settings
+from api.telemetry import build_telemetry
 from engine.errors import InvalidInputError, NotFoundError
 from engine.persistence.tables import Facility, PmsInboxEntry
 from engine.runtime import Runtime
@@ -74,21 +76,27 @@ def run(
     once: bool,
 ) -> None:
     """Poll the PMS's changes and apply them, sharing facilities with other workers."""
-    rt = runtime()
+    config_settings = settings()
+    rt = build_runtime(config_settings)
+    telemetry = build_telemetry(config_settings)
     config = WorkerConfig(
         name=name or f"{socket.gethostname()}:{os.getpid()}",
         page_size=page_size,
         batch_size=batch_size,
     )
-    worker = SyncWorker(rt, _connector(pms_url, csv_folder, api_key), config)
-    if once:
-        worker.run_once()
-    else:
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        click.echo(f"sync worker {config.name} running (Ctrl-C stops)")
-        worker.run(stop)
+    connector = _connector(pms_url, csv_folder, api_key)
+    worker = SyncWorker(rt, connector, config, metrics=telemetry.sync)
+    try:
+        if once:
+            worker.run_once()
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            click.echo(f"sync worker {config.name} running (Ctrl-C stops)")
+            worker.run(stop)
+    finally:
+        telemetry.shutdown()
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(worker.totals.outcomes.items()))
     click.echo(f"events: {outcomes or 'none'}")
 

@@ -22,10 +22,10 @@ from adapters.pms import (
     WebhookError,
     parse_webhook,
 )
-from adapters.sync import drain, receive
-from adapters.sync._metrics import record_received
+from adapters.sync import SyncMetrics, drain, receive
 from api.problems import problems
 from api.settings import Settings
+from api.telemetry import Telemetry
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from engine.persistence.tables import Facility
 from engine.runtime import Runtime
@@ -53,6 +53,7 @@ async def pms_webhook(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Runtime],
     settings: NamedDependency[Settings],
+    telemetry: NamedDependency[Telemetry],
     facility_id: FromPath[str],
 ) -> WebhookResult:
     """Take PMS changes pushed for a facility (`{"records": [...]}`) and apply them at once.
@@ -68,12 +69,13 @@ async def pms_webhook(
     secret = settings.pms_webhook_secret.encode()
     signature = request.headers.get(SIGNATURE_HEADER)
     stamp = request.headers.get(TIMESTAMP_HEADER)
-    args = (runtime, facility_id, secret, signature, stamp, body)
+    args = (runtime, telemetry.sync, facility_id, secret, signature, stamp, body)
     return await asyncio.to_thread(_ingest, *args)
 
 
 def _ingest(
     rt: Runtime,
+    metrics: SyncMetrics,
     facility_id: str,
     secret: bytes,
     signature: str | None,
@@ -96,8 +98,8 @@ def _ingest(
         raise NotAuthorizedException(detail=f"webhook refused: {failure}")
     if failure is not None:
         raise InvalidInputError(f"webhook body refused: {failure}")
-    record_received(facility_id, "webhook", got.new, got.duplicates, got.rejected)
-    outcomes = drain(rt, facility_id).outcomes
+    metrics.received(facility_id, "webhook", got.new, got.duplicates, got.rejected)
+    outcomes = drain(rt, facility_id, metrics=metrics).outcomes
     return WebhookResult(
         received=got.new, duplicates=got.duplicates, rejected=got.rejected, outcomes=dict(outcomes)
     )
