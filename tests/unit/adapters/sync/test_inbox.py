@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -11,9 +11,17 @@ from sqlmodel import col, select
 from adapters.pms import PmsRecord, RecordPage, Rejected
 from adapters.sync import pending_count, process_pending, receive, requeue
 from engine.audit import verify_chain
-from engine.persistence.tables import PmsInboxEntry, PmsRejection, TransitionRecord, Unit
+from engine.domain import LifecycleEvent, Permission
+from engine.persistence.tables import (
+    AuctionGrant,
+    PmsInboxEntry,
+    PmsRejection,
+    SyncConflict,
+    TransitionRecord,
+    Unit,
+)
 from engine.runtime import Runtime
-from engine.sites import add_unit, create_company, create_facility
+from engine.sites import add_person, add_unit, create_company, create_facility
 
 
 def _facility(rt: Runtime, units: int = 3) -> str:
@@ -136,3 +144,51 @@ def test_rejected_input_is_kept_with_its_reason(runtime: Runtime) -> None:
     with runtime.db.read() as s:
         [row] = s.exec(select(PmsRejection).order_by(col(PmsRejection.id))).all()
     assert (row.where, row.error, row.source) == (bad.where, bad.error, "poll")
+
+
+def _portal(rt: Runtime, unit_id: str, event: LifecycleEvent, **details: Any) -> None:
+    svc = rt.lifecycle
+    with rt.db.transaction() as s:
+        request = svc.request(
+            event, actor="person:manager", permissions=frozenset(Permission), **details
+        )
+        svc.apply(s, unit_id, request)
+
+
+def test_lien_states_against_pms_records(runtime: Runtime) -> None:
+    """DESIGN: pending auction returns to the PMS status on the next record; a payment on an
+    auctioned unit is a conflict for a person (recorded, not applied); vacate releases all."""
+    fid = _facility(runtime, units=2)
+    clock = runtime.clock
+    _receive(runtime, fid, _rec("U0", 1, "overlock"), _rec("U1", 1, "overlock"))
+    process_pending(runtime, fid)
+    u0, u1 = _unit(runtime, fid, "U0").id, _unit(runtime, fid, "U1").id
+    _portal(runtime, u0, LifecycleEvent.MARK_PENDING_AUCTION, reason="lien")
+    _receive(runtime, fid, _rec("U0", 2, "overlock"))
+    assert process_pending(runtime, fid).outcomes == {"applied": 1}
+    assert _unit(runtime, fid, "U0").state == "overlock"  # back to what the PMS says
+
+    with runtime.db.transaction() as s:
+        winner = add_person(s, "Winner", clock.now(), email="winner@bids.example")
+    _portal(runtime, u1, LifecycleEvent.MARK_PENDING_AUCTION, reason="lien")
+    _portal(
+        runtime,
+        u1,
+        LifecycleEvent.RECORD_AUCTION_SALE,
+        grantee=winner.id,
+        window_start=clock.now(),
+        window_end=clock.now() + timedelta(days=2),
+    )
+    _receive(runtime, fid, _rec("U1", 2, "none"))  # the PMS took a payment
+    assert process_pending(runtime, fid).outcomes == {"conflict": 1}
+    assert _unit(runtime, fid, "U1").state == "auction"
+    with runtime.db.read() as s:
+        [conflict] = s.exec(select(SyncConflict).where(SyncConflict.unit_id == u1)).all()
+    assert conflict.pms_seq == 2
+    _receive(runtime, fid, _rec("U1", 3, status="vacant"))
+    assert process_pending(runtime, fid).outcomes == {"applied": 1}
+    assert _unit(runtime, fid, "U1").state == "available"
+    with runtime.db.read() as s:
+        grants = s.exec(select(AuctionGrant).where(AuctionGrant.unit_id == u1)).all()
+    assert grants
+    assert all(g.revoked_at is not None for g in grants)
