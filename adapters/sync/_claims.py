@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from adapters.sync._inbox import insert_ignoring
 from engine.persistence import Database, connection_of, table_of
 from engine.persistence.tables import Facility, SyncState
 
@@ -36,12 +36,11 @@ class Claim:
 
 def _ensure_states(conn: Connection) -> None:
     """A `sync_state` row for every facility linked to the PMS."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     existing = set(conn.execute(select(_state.c.facility_id)).scalars())
     linked = select(Facility.id).where(col(Facility.pms_ref).is_not(None))
     missing = [{"facility_id": f} for f in conn.execute(linked).scalars() if f not in existing]
     if missing:
-        conn.execute(dialect.insert(_state).values(missing).on_conflict_do_nothing())
+        conn.execute(insert_ignoring(conn, _state).values(missing))
 
 
 def next_facility(db: Database, worker: str, now: datetime) -> Claim | None:
@@ -70,9 +69,6 @@ def lock_state(s: Session, facility_id: str, *, wait: bool) -> SyncState | None:
     state = s.exec(statement.with_for_update(skip_locked=not wait)).first()
     if state is None and wait:
         conn = connection_of(s)
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(
-            dialect.insert(_state).values(facility_id=facility_id).on_conflict_do_nothing()
-        )
+        conn.execute(insert_ignoring(conn, _state).values(facility_id=facility_id))
         state = s.exec(statement.with_for_update()).first()
     return state

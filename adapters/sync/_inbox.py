@@ -9,13 +9,12 @@ outcome in the same transaction: an event is applied exactly once even if the wo
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy import Connection, Table, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
@@ -30,10 +29,12 @@ from engine.units import ConcurrentUpdate, PmsEvent, apply_pms_event
 __all__ = [
     "Processed",
     "Receipt",
+    "insert_ignoring",
     "pending_count",
     "process_pending",
     "receive",
     "requeue",
+    "unit_ids_by_ref",
 ]
 
 _inbox = table_of(PmsInboxEntry)
@@ -103,11 +104,20 @@ def receive(
     return receipt
 
 
+def insert_ignoring(
+    conn: Connection, table: Table, key: list[str] | None = None
+) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING` into `table` for `conn`'s database (SQLite or
+    PostgreSQL); `key` names the unique columns (default: any conflict)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+
+
 def _insert_new(
     conn: Connection, facility_id: str, records: Sequence[PmsRecord], source: str, now: datetime
 ) -> set[tuple[str, int]]:
     """Insert the records not in the inbox yet; the keys that were inserted."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     rows = [
         {
             "facility_id": facility_id,
@@ -122,9 +132,8 @@ def _insert_new(
         for r in records
     ]
     statement = (
-        dialect.insert(_inbox)
+        insert_ignoring(conn, _inbox, ["facility_id", "unit_ref", "seq"])
         .values(rows)
-        .on_conflict_do_nothing(index_elements=["facility_id", "unit_ref", "seq"])
         .returning(_inbox.c.unit_ref, _inbox.c.seq)
     )
     return {(u, s) for u, s in conn.execute(statement)}
@@ -194,7 +203,7 @@ def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed
     if not rows:
         return Processed()
     rows.sort(key=lambda r: (r.unit_ref, r.seq))
-    units = _unit_ids(s, facility_id, {r.unit_ref for r in rows})
+    units = unit_ids_by_ref(s, facility_id, {r.unit_ref for r in rows})
     # Poison is rare: apply the batch in one savepoint, and only when an event fails redo it
     # with a savepoint per event (two statements more per event on a server database).
     try:
@@ -261,7 +270,8 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"[:500]
 
 
-def _unit_ids(s: Session, facility_id: str, refs: set[str]) -> dict[str, str]:
+def unit_ids_by_ref(s: Session, facility_id: str, refs: set[str]) -> dict[str, str]:
+    """Our unit id for each of `refs` the facility has (by `Unit.pms_ref`)."""
     rows = s.exec(
         select(Unit.pms_ref, Unit.id).where(
             Unit.facility_id == facility_id, col(Unit.pms_ref).in_(sorted(refs))
@@ -290,10 +300,3 @@ def pending_count(db: Session | Connection, facility_id: str) -> int:
         _inbox.c.facility_id == facility_id, _inbox.c.status == "pending"
     )
     return int(connection_of(db).execute(statement).scalar_one())
-
-
-def payload_of(entry: PmsInboxEntry) -> dict[str, object]:
-    """The stored record as a dict (for the API and CLI)."""
-    data = json.loads(entry.payload)
-    assert isinstance(data, dict)
-    return data

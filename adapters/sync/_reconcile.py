@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, select
 from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus, to_event
 from adapters.sync._claims import lock_state
 from adapters.sync._drain import drain
-from adapters.sync._inbox import Receipt, receive
+from adapters.sync._inbox import Receipt, receive, unit_ids_by_ref
 from adapters.sync._metrics import SyncMetrics
 from engine.persistence import table_of
 from engine.persistence.tables import Rental, Unit
@@ -127,16 +127,7 @@ def _restate(rt: Runtime, facility_id: str, records: list[PmsRecord]) -> int:
     changed = 0
     with rt.db.transaction() as s:
         lock_state(s, facility_id, wait=True)
-        refs = [r.unit_ref for r in records]
-        units = dict(
-            s.connection()
-            .execute(
-                select(_unit.c.pms_ref, _unit.c.id).where(
-                    _unit.c.facility_id == facility_id, _unit.c.pms_ref.in_(refs)
-                )
-            )
-            .all()
-        )
+        units = unit_ids_by_ref(s, facility_id, {r.unit_ref for r in records})
         for record in records:
             result = apply_pms_event(
                 s, rt.lifecycle, to_event(record, units[record.unit_ref]), restate=True
