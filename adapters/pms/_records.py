@@ -75,6 +75,13 @@ class PmsRecord(BaseModel):
         return self
 
     @property
+    def event(self) -> LifecycleEvent:
+        """The lifecycle event this record states for its unit."""
+        return (
+            LifecycleEvent.VACATE if self.status is UnitStatus.VACANT else _EVENT[self.delinquency]
+        )
+
+    @property
     def contact_mobile(self) -> str | None:
         """The number texts go to: the mobile field, else the primary phone."""
         return self.mobile or self.phone or None
@@ -82,8 +89,8 @@ class PmsRecord(BaseModel):
 
 def to_event(record: PmsRecord, unit_id: str) -> PmsEvent:
     """The lifecycle event `record` states for our unit `unit_id`."""
-    if record.status is UnitStatus.VACANT:
-        return PmsEvent(unit_id, record.seq, LifecycleEvent.VACATE)
+    if record.event is LifecycleEvent.VACATE:
+        return PmsEvent(unit_id, record.seq, record.event)
     # INVARIANT: the validator guarantees tenant_ref and lease_start for occupied units.
     assert record.tenant_ref is not None
     assert record.lease_start is not None
@@ -97,4 +104,4 @@ def to_event(record: PmsRecord, unit_id: str) -> PmsEvent:
         phone=record.phone or None,
         rental_ref=record.rental_ref,
     )
-    return PmsEvent(unit_id, record.seq, _EVENT[record.delinquency], tenant)
+    return PmsEvent(unit_id, record.seq, record.event, tenant)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, select
 
-from adapters.pms import Delinquency, PmsConnector, PmsRecord, RecordPage, UnitStatus, to_event
+from adapters.pms import PmsConnector, PmsRecord, RecordPage, to_event
 from adapters.sync._claims import lock_state
 from adapters.sync._drain import drain
 from adapters.sync._inbox import Receipt, receive, unit_ids_by_ref
 from adapters.sync._metrics import SyncMetrics
+from engine.lifecycle import PMS_STATUS_AFTER
 from engine.persistence import table_of
 from engine.persistence.tables import Rental, Unit
 from engine.runtime import Runtime
@@ -20,12 +21,6 @@ from engine.units import PmsOutcome, apply_pms_event
 __all__ = ["DriftReport", "reconcile"]
 
 _unit, _rental = table_of(Unit), table_of(Rental)
-_STATUS = {
-    Delinquency.NONE: "occupied",
-    Delinquency.LATE: "occupied",
-    Delinquency.GATELOCK: "gatelock",
-    Delinquency.OVERLOCK: "overlock",
-}
 _STORE = (
     select(_unit.c.pms_ref, _unit.c.pms_status, _unit.c.last_pms_seq, _rental.c.pms_tenant_ref)
     .select_from(
@@ -64,7 +59,7 @@ class DriftReport:
 
 def expected_status(record: PmsRecord) -> str:
     """The PMS status (`Unit.pms_status`) a record states."""
-    return "available" if record.status is UnitStatus.VACANT else _STATUS[record.delinquency]
+    return PMS_STATUS_AFTER[record.event].value
 
 
 def reconcile(
