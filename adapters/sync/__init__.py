@@ -11,6 +11,7 @@ from adapters.sync._inbox import (
     requeue,
 )
 from adapters.sync._metrics import SyncMetrics
+from adapters.sync._quarantine import quarantined, retry_entry
 from adapters.sync._reconcile import DriftReport, expected_status, reconcile
 from adapters.sync._worker import SyncWorker, WorkerConfig
 
@@ -28,7 +29,9 @@ __all__ = [
     "next_facility",
     "pending_count",
     "process_pending",
+    "quarantined",
     "receive",
     "reconcile",
     "requeue",
+    "retry_entry",
 ]

@@ -9,15 +9,15 @@ import threading
 from pathlib import Path
 
 import click
-from sqlmodel import col, select
+from sqlmodel import select
 
 from adapters.pms import CsvExportConnector, HttpPmsConnector, PmsConnector, PmsError
-from adapters.sync import SyncWorker, WorkerConfig, drain, reconcile, requeue
+from adapters.sync import SyncWorker, WorkerConfig, quarantined, reconcile, retry_entry
 from api.app import build_runtime
 from api.cli._context import reports_errors, runtime, settings
 from api.telemetry import build_telemetry
 from engine.errors import InvalidInputError, NotFoundError
-from engine.persistence.tables import Facility, PmsInboxEntry
+from engine.persistence.tables import Facility
 from engine.runtime import Runtime
 
 
@@ -153,11 +153,7 @@ def quarantine(facility: str) -> None:
     rt = runtime()
     found = _facility(rt, facility)
     with rt.db.read() as s:
-        rows = s.exec(
-            select(PmsInboxEntry)
-            .where(PmsInboxEntry.facility_id == found.id, PmsInboxEntry.status == "quarantined")
-            .order_by(col(PmsInboxEntry.id))
-        ).all()
+        rows = quarantined(s, found.id)
     if not rows:
         click.echo("nothing quarantined")
     for row in rows:
@@ -172,10 +168,5 @@ def retry(facility: str, entry_id: int) -> None:
     """Apply quarantined event ENTRY_ID of FACILITY again."""
     rt = runtime()
     found = _facility(rt, facility)
-    with rt.db.transaction() as s:
-        requeue(s, found.id, entry_id)
-    drain(rt, found.id)
-    with rt.db.read() as s:
-        entry = s.get(PmsInboxEntry, entry_id)
-        assert entry is not None
-        click.echo(f"{entry_id}: {entry.status}" + (f" ({entry.error})" if entry.error else ""))
+    entry = retry_entry(rt, found.id, entry_id)
+    click.echo(f"{entry_id}: {entry.status}" + (f" ({entry.error})" if entry.error else ""))

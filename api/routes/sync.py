@@ -10,14 +10,13 @@ from litestar.params import FromPath
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
-from adapters.sync import drain, pending_count, requeue
+from adapters.sync import pending_count, quarantined, retry_entry
 from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import ConflictOut
 from engine.access import Caller
 from engine.domain import Permission
 from engine.persistence.tables import (
-    PmsInboxEntry,
     PmsRejection,
     SyncConflict,
     SyncState,
@@ -92,11 +91,7 @@ def sync_status(
             )
         ).one()
         state = s.get(SyncState, facility_id)
-        quarantined = s.exec(
-            select(PmsInboxEntry)
-            .where(PmsInboxEntry.facility_id == facility_id, PmsInboxEntry.status == "quarantined")
-            .order_by(col(PmsInboxEntry.id))
-        ).all()
+        failed = quarantined(s, facility_id)
         rejected = s.exec(
             select(PmsRejection)
             .where(PmsRejection.facility_id == facility_id)
@@ -119,7 +114,7 @@ def sync_status(
         last_poll_at=state.last_poll_at if state else None,
         last_error=state.last_error if state else None,
         last_worker=state.last_worker if state else None,
-        quarantined=[QuarantinedOut.model_validate(q, from_attributes=True) for q in quarantined],
+        quarantined=[QuarantinedOut.model_validate(q, from_attributes=True) for q in failed],
         rejected=[RejectionOut.model_validate(r, from_attributes=True) for r in rejected],
     )
 
@@ -139,15 +134,12 @@ def retry_quarantined(
 
     Answers the entry if it failed again, or nothing (200, null) once it applied.
     """
-    with runtime.db.transaction() as s:
-        employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
-        requeue(s, facility_id, entry_id)
-    drain(runtime, facility_id)
     with runtime.db.read() as s:
-        entry = s.get(PmsInboxEntry, entry_id)
-        if entry is None or entry.status != "quarantined":
-            return None
-        return QuarantinedOut.model_validate(entry, from_attributes=True)
+        employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
+    entry = retry_entry(runtime, facility_id, entry_id)
+    if entry.status != "quarantined":
+        return None
+    return QuarantinedOut.model_validate(entry, from_attributes=True)
 
 
 sync_router = Router("/v1", route_handlers=[sync_status, retry_quarantined], tags=["portal: sync"])
