@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -11,7 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from adapters.pms import PmsConnector, PmsError
 from adapters.sync._claims import lock_state, next_facility
 from adapters.sync._drain import drain
-from adapters.sync._inbox import Processed, receive
+from adapters.sync._inbox import receive
 from adapters.sync._metrics import SyncMetrics
 from engine.runtime import Runtime
 
@@ -43,7 +44,9 @@ class SyncWorker:
     rt: Runtime
     connector: PmsConnector
     config: WorkerConfig
-    totals: Processed = field(default_factory=Processed)
+    totals: Counter[str] = field(default_factory=Counter)
+    """Events this worker took, by outcome (lags go to the metrics, not kept here: a worker
+    runs for weeks)."""
     failures: int = 0
     """PMS calls in a row that failed (drives the backoff; reset by a success)."""
     metrics: SyncMetrics = field(default_factory=SyncMetrics)
@@ -96,8 +99,7 @@ class SyncWorker:
             wait=False,
             metrics=self.metrics,
         )
-        self.totals.outcomes.update(done.outcomes)
-        self.totals.lag_seconds.extend(done.lag_seconds)
+        self.totals.update(done.outcomes)
         return done.taken > 0
 
     def _note_error(self, facility_id: str, error: str) -> None:

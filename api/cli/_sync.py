@@ -97,7 +97,7 @@ def run(
             worker.run(stop)
     finally:
         telemetry.shutdown()
-    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(worker.totals.outcomes.items()))
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(worker.totals.items()))
     click.echo(f"events: {outcomes or 'none'}")
 
 

@@ -40,7 +40,7 @@ def test_a_worker_round_is_counted_by_outcome_with_lags(
         worker.run_once()
     points = _points(reader)
     by_outcome = {p.attributes["outcome"]: p.value for p in points["unitgate.sync.events"]}
-    assert by_outcome == dict(worker.totals.outcomes)
+    assert by_outcome == dict(worker.totals)
     [received] = points["unitgate.sync.received"]
     assert (received.attributes["source"], received.attributes["kind"]) == ("poll", "new")
     assert received.value == len(sim.model.log)

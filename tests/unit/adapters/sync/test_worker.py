@@ -45,7 +45,7 @@ def test_worker_brings_the_store_to_the_pms_under_every_fault(runtime: Runtime) 
     assert store_view(runtime, linked.facility_id) == pms_view(sim.model.snapshot("F1"))
     assert report.behind == 0
     assert (report.diverged, report.missing) == ([], [])
-    outcomes = worker.totals.outcomes
+    outcomes = worker.totals
     assert outcomes["applied"] > 50
     assert outcomes["stale"] > 0  # out-of-order deliveries were recorded and skipped
     assert outcomes["quarantined"] > 0  # the unknown units
