@@ -3,8 +3,9 @@
 Receiving and applying are separate steps with separate transactions. A receipt stores the
 record (a repeat only counts another receipt), so nothing the PMS sent is lost once the
 cursor moves past it. Applying takes pending entries with row locks that other workers skip
-(`FOR UPDATE SKIP LOCKED` on PostgreSQL), applies each in a savepoint and records its
-outcome in the same transaction: an event is applied exactly once even if the worker dies.
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL), applies them as a set (`apply_pms_batch`) and
+records their outcomes in the same transaction: an event is applied exactly once even if the
+worker dies. When an event fails, the batch is redone one event per savepoint.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
 from engine.persistence.tables import PmsInboxEntry, PmsRejection, Unit
 from engine.runtime import Runtime
-from engine.units import ConcurrentUpdate, PmsEvent, apply_pms_event
+from engine.units import (
+    ConcurrentUpdate,
+    PmsEvent,
+    PmsOutcome,
+    PmsResult,
+    apply_pms_batch,
+    apply_pms_event,
+)
 
 __all__ = [
     "Processed",
@@ -191,10 +199,6 @@ class _Pending:
     payload: str
 
 
-class _Poisoned(Exception):
-    """An event of an optimistic batch failed: the batch is redone one savepoint per event."""
-
-
 def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed:
     conn = s.connection()
     rows = [
@@ -204,55 +208,81 @@ def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed
         return Processed()
     rows.sort(key=lambda r: (r.unit_ref, r.seq))
     units = unit_ids_by_ref(s, facility_id, {r.unit_ref for r in rows})
-    # Poison is rare: apply the batch in one savepoint, and only when an event fails redo it
-    # with a savepoint per event (two statements more per event on a server database).
+    # Poison is rare: apply the batch as a set in one savepoint, and only when an event fails
+    # redo it one event at a time, each in a savepoint of its own.
     try:
         with s.begin_nested():
-            done = _apply_all(rt, s, rows, units, careful=False)
-    except _Poisoned:
-        done = _apply_all(rt, s, rows, units, careful=True)
+            return _apply_batch(rt, s, rows, units)
+    except _RETRIED_ONE_BY_ONE:
+        return _apply_one_by_one(rt, s, rows, units)
+
+
+_RETRIED_ONE_BY_ONE = (UnitgateError, ValueError, DataError, IntegrityError)
+"""What a batch may raise because of one of its events (`ConcurrentUpdate` included)."""
+
+
+def _apply_batch(rt: Runtime, s: Session, rows: list[_Pending], units: dict[str, str]) -> Processed:
+    """All events with `apply_pms_batch`; unreadable ones are quarantined (nothing written)."""
+    done, statuses = Processed(), _Statuses(rt.clock.now())
+    readable: list[tuple[_Pending, PmsRecord, PmsEvent]] = []
+    for row in rows:
+        try:
+            readable.append((row, *_event_of(row, units)))
+        except (NotFoundError, ValueError) as exc:
+            statuses.record(done, row, "quarantined", _reason(exc))
+    results = apply_pms_batch(s, rt.lifecycle, [event for _, _, event in readable])
+    for (row, pms_record, _), result in zip(readable, results, strict=True):
+        statuses.record(done, row, result.outcome.value, None)
+        _note_lag(done, result, pms_record, statuses.now)
+    statuses.write(s)
     return done
 
 
-def _apply_all(
-    rt: Runtime, s: Session, rows: list[_Pending], units: dict[str, str], *, careful: bool
-) -> Processed:
-    now = rt.clock.now()
-    done = Processed()
-    statuses: list[dict[str, object]] = []
+@dataclass
+class _Statuses:
+    """Outcomes to write to the inbox entries, all with one statement."""
 
-    def record(row: _Pending, status: str, error: str | None) -> None:
-        statuses.append({"entry_id": row.id, "status": status, "error": error, "at": now})
+    now: datetime
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def record(self, done: Processed, row: _Pending, status: str, error: str | None) -> None:
+        self.rows.append({"entry_id": row.id, "status": status, "error": error, "at": self.now})
         done.outcomes[status] += 1
 
+    def write(self, s: Session) -> None:
+        if self.rows:
+            s.connection().execute(_SET_STATUS, self.rows)
+
+
+def _note_lag(done: Processed, result: PmsResult, record: PmsRecord, now: datetime) -> None:
+    if result.outcome is PmsOutcome.APPLIED and record.changed_at is not None:
+        # Clocks of two systems: a PMS slightly ahead must not give a negative lag.
+        done.lag_seconds.append(max(0.0, (now - record.changed_at).total_seconds()))
+
+
+def _apply_one_by_one(
+    rt: Runtime, s: Session, rows: list[_Pending], units: dict[str, str]
+) -> Processed:
+    """Each event in a savepoint of its own: a failing one is quarantined, the rest apply."""
+    done, statuses = Processed(), _Statuses(rt.clock.now())
     for row in rows:
         try:
             pms_record, event = _event_of(row, units)
         except (NotFoundError, ValueError) as exc:  # nothing written yet: quarantine it alone
-            record(row, "quarantined", _reason(exc))
+            statuses.record(done, row, "quarantined", _reason(exc))
             continue
         try:
-            if careful:
-                with s.begin_nested():
-                    result = apply_pms_event(s, rt.lifecycle, event)
-            else:
+            with s.begin_nested():
                 result = apply_pms_event(s, rt.lifecycle, event)
-        except ConcurrentUpdate as exc:
-            if not careful:
-                raise _Poisoned from exc
+        except ConcurrentUpdate:
             done.outcomes["retry"] += 1
             continue  # a portal action won the race: stays pending for the next batch
-        except (UnitgateError, ValueError, DataError, IntegrityError) as exc:
-            if not careful:  # it may have written part of the event: redo the batch
-                raise _Poisoned from exc
-            record(row, "quarantined", _reason(exc))
+        except _RETRIED_ONE_BY_ONE as exc:
+            statuses.record(done, row, "quarantined", _reason(exc))
             continue
-        record(row, result.outcome.value, None)
-        if result.outcome.value == "applied" and pms_record.changed_at is not None:
-            # Clocks of two systems: a PMS slightly ahead must not give a negative lag.
-            done.lag_seconds.append(max(0.0, (now - pms_record.changed_at).total_seconds()))
-    if statuses:
-        s.connection().execute(_SET_STATUS, statuses)
+        statuses.record(done, row, result.outcome.value, None)
+        _note_lag(done, result, pms_record, statuses.now)
+    statuses.write(s)
     return done
 
 

@@ -10,6 +10,7 @@ from engine.units._pms import (
     active_rental,
     apply_pms_event,
 )
+from engine.units._pms_batch import apply_pms_batch
 from engine.units._service import Applied, LifecycleService
 from engine.units._shares import revoke_share, share_key
 from engine.units._snapshot import effective_state, snapshot
@@ -24,6 +25,7 @@ __all__ = [
     "PmsTenant",
     "UnitNotFound",
     "active_rental",
+    "apply_pms_batch",
     "apply_pms_event",
     "due_units",
     "effective_state",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -15,7 +16,20 @@ from engine.persistence.tables import Person, Rental
 from engine.sites import find_person
 from engine.units._service import LifecycleService
 
-__all__ = ["PmsEvent", "PmsOutcome", "PmsResult", "PmsTenant", "active_rental", "apply_pms_event"]
+__all__ = [
+    "PmsEvent",
+    "PmsOutcome",
+    "PmsResult",
+    "PmsTenant",
+    "RentalFacts",
+    "active_rental",
+    "apply_pms_event",
+    "check_pms_event",
+    "plan_steps",
+    "pms_result",
+    "same_rental",
+    "update_rental",
+]
 
 _PMS_EVENTS = frozenset(PMS_STATUS_AFTER)
 
@@ -66,6 +80,18 @@ class PmsResult:
     steps: tuple[Outcome, ...] = field(default_factory=tuple)
 
 
+class RentalFacts(Protocol):
+    """The rental columns PMS events read and write (`Rental` rows and batch copies alike)."""
+
+    pms_tenant_ref: str | None
+    pms_rental_ref: str | None
+    lease_start: date
+    mobile: str | None
+    phone: str | None
+    email: str | None
+    pms_status: str
+
+
 def active_rental(session: Session, unit_id: str) -> Rental | None:
     """The unit's current rental, if any."""
     return session.exec(
@@ -87,10 +113,7 @@ def apply_pms_event(
     reconcile finds the store disagreeing with the PMS at a number both have (the store's
     number never goes back).
     """
-    if ev.event not in _PMS_EVENTS:
-        raise InvalidInputError(f"`{ev.event}` is not a PMS event")
-    if ev.seq < 1:
-        raise InvalidInputError(f"PMS sequence number `{ev.seq}` must be positive")
+    check_pms_event(ev)
     unit = service.load(session, ev.unit_id)
     if ev.seq == unit.last_pms_seq and not restate:
         return PmsResult(PmsOutcome.DUPLICATE)
@@ -98,7 +121,7 @@ def apply_pms_event(
         return PmsResult(PmsOutcome.STALE)
     rental = active_rental(session, unit.id)
     steps: list[Outcome] = []
-    for event in _plan(UnitState(unit.state), rental, ev):
+    for event in plan_steps(UnitState(unit.state), rental, ev):
         applied = service.apply(
             session,
             unit.id,
@@ -109,18 +132,32 @@ def apply_pms_event(
             assert ev.tenant is not None
             rental = _move_in(session, service, unit.id, ev.tenant)
     if ev.tenant is not None and rental is not None:
-        _update_rental(rental, ev.tenant, PMS_STATUS_AFTER[ev.event])
+        update_rental(rental, ev.tenant, PMS_STATUS_AFTER[ev.event])
         session.add(rental)
     if not steps:
         _advance_seq(session, service, unit.id, ev.seq)
         return PmsResult(PmsOutcome.UNCHANGED)
+    return pms_result(steps)
+
+
+def pms_result(steps: list[Outcome]) -> PmsResult:
+    """The outcome of an event that took `steps` (at least one)."""
     if any(s.conflict for s in steps):
         return PmsResult(PmsOutcome.CONFLICT, tuple(steps))
     changed = any(s.changed for s in steps)
     return PmsResult(PmsOutcome.APPLIED if changed else PmsOutcome.UNCHANGED, tuple(steps))
 
 
-def _plan(state: UnitState, rental: Rental | None, ev: PmsEvent) -> list[LifecycleEvent]:
+def check_pms_event(ev: PmsEvent) -> None:
+    """Refuse an event no PMS could send (`InvalidInputError`)."""
+    if ev.event not in _PMS_EVENTS:
+        raise InvalidInputError(f"`{ev.event}` is not a PMS event")
+    if ev.seq < 1:
+        raise InvalidInputError(f"PMS sequence number `{ev.seq}` must be positive")
+
+
+def plan_steps(state: UnitState, rental: RentalFacts | None, ev: PmsEvent) -> list[LifecycleEvent]:
+    """The lifecycle events that bring a unit in `state` holding `rental` to what `ev` states."""
     target = PMS_STATUS_AFTER[ev.event]
     if target is UnitState.AVAILABLE:
         return [] if state is UnitState.AVAILABLE else [LifecycleEvent.VACATE]
@@ -128,7 +165,7 @@ def _plan(state: UnitState, rental: Rental | None, ev: PmsEvent) -> list[Lifecyc
     tenant = ev.tenant
     if state is UnitState.AVAILABLE and tenant is not None:
         return [LifecycleEvent.MOVE_IN, *tail]
-    if rental is not None and tenant is not None and not _same_rental(rental, tenant):
+    if rental is not None and tenant is not None and not same_rental(rental, tenant):
         return [LifecycleEvent.VACATE, LifecycleEvent.MOVE_IN, *tail]  # a transfer
     if ev.event is LifecycleEvent.MOVE_IN and state is not UnitState.AVAILABLE:
         # A repeated move-in for the same tenant states "occupied": the same as current.
@@ -136,7 +173,8 @@ def _plan(state: UnitState, rental: Rental | None, ev: PmsEvent) -> list[Lifecyc
     return [ev.event]
 
 
-def _same_rental(rental: Rental, tenant: PmsTenant) -> bool:
+def same_rental(rental: RentalFacts, tenant: PmsTenant) -> bool:
+    """Whether `tenant` speaks of the rental we hold (not a re-rental or a transfer)."""
     if rental.pms_tenant_ref != tenant.tenant_ref:
         return False
     # A statement about another rental of the same tenant means the one we hold has ended.
@@ -155,7 +193,7 @@ def _move_in(
         lease_start=tenant.lease_start,
         started_at=service.clock.now(),
     )
-    _update_rental(rental, tenant, UnitState.OCCUPIED)
+    update_rental(rental, tenant, UnitState.OCCUPIED)
     session.add(rental)
     return rental
 
@@ -177,7 +215,8 @@ def _find_or_create_person(
     return person
 
 
-def _update_rental(rental: Rental, tenant: PmsTenant, status: UnitState) -> None:
+def update_rental(rental: RentalFacts, tenant: PmsTenant, status: UnitState) -> None:
+    """Copy the PMS's rental and contact facts onto `rental`."""
     rental.pms_rental_ref = tenant.rental_ref or rental.pms_rental_ref
     rental.lease_start = tenant.lease_start
     rental.mobile = tenant.mobile or tenant.phone

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from engine.audit import AuditLog
+from engine.audit import AuditLog, PendingEntry
 from engine.clock import Clock
 from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
 from engine.errors import InvalidInputError
@@ -18,7 +19,16 @@ from engine.units._effects import grant_for, lien_fields, release_everyone, revo
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._snapshot import snapshot
 
-__all__ = ["Applied", "LifecycleService"]
+__all__ = [
+    "Applied",
+    "LifecycleService",
+    "UnitFields",
+    "conflict_entry",
+    "conflict_row",
+    "transition_entry",
+    "transition_row",
+    "unit_values",
+]
 
 _LIEN_COLUMNS = ("lien_reason", "emergency_until", "access_until")
 
@@ -87,17 +97,7 @@ class LifecycleService:
         outcome = self.machine.decide(snapshot(unit), request)
         if request.grantee is not None and session.get(Person, request.grantee) is None:
             raise InvalidInputError(f"no person `{request.grantee}` to grant access to")
-        now = request.now
-        values: dict[str, Any] = {
-            "pms_status": outcome.pms_status.value,
-            "updated_at": now,
-        }
-        if request.pms_seq is not None:
-            values["last_pms_seq"] = max(unit.last_pms_seq, request.pms_seq)
-        if outcome.conflict is None:
-            values["state"] = outcome.to_state.value
-            current = {c: getattr(unit, c) for c in _LIEN_COLUMNS}
-            values.update(lien_fields(outcome, request, current))
+        values = unit_values(unit, outcome, request)
         new_version = unit.version + 1
         self.compare_and_set(session, unit, values, request.event)
         if outcome.conflict is not None:
@@ -149,75 +149,112 @@ class LifecycleService:
         version: int,
         effects: dict[str, int],
     ) -> TransitionRecord:
-        record = TransitionRecord(
-            unit_id=unit.id,
-            facility_id=unit.facility_id,
-            event=outcome.event.value,
-            source=outcome.source.value,
-            actor=request.actor,
-            reason=request.reason,
-            from_state=outcome.from_state.value,
-            to_state=outcome.to_state.value,
-            pms_status=outcome.pms_status.value,
-            pms_seq=request.pms_seq,
-            unit_version=version,
-            at=request.now,
-        )
+        row = transition_row(unit.id, unit.facility_id, outcome, request, version)
+        record = TransitionRecord(**row)
         session.add(record)
-        payload = {
-            "unit_id": unit.id,
-            "event": record.event,
-            "source": record.source,
-            "from": record.from_state,
-            "to": record.to_state,
-            "pms_status": record.pms_status,
-            "pms_seq": record.pms_seq,
-            "reason": record.reason,
-            "version": version,
-            "effects": effects,
-            **_details(request),
-        }
-        self.audit.append(
-            session,
-            facility_id=unit.facility_id,
-            at=request.now,
-            kind="transition",
-            actor=request.actor,
-            subject=unit.id,
-            payload=payload,
-        )
+        self.audit.append_many(session, unit.facility_id, [transition_entry(row, request, effects)])
         return record
 
     def _record_conflict(
         self, session: Session, unit: Unit, outcome: Outcome, request: EventRequest
     ) -> None:
-        assert outcome.conflict is not None
-        session.add(
-            SyncConflict(
-                unit_id=unit.id,
-                facility_id=unit.facility_id,
-                event=outcome.event.value,
-                pms_seq=request.pms_seq,
-                detail=outcome.conflict,
-                at=request.now,
-            )
-        )
-        self.audit.append(
-            session,
-            facility_id=unit.facility_id,
-            at=request.now,
-            kind="sync_conflict",
-            actor=request.actor,
-            subject=unit.id,
-            payload={
-                "unit_id": unit.id,
-                "event": outcome.event.value,
-                "state": outcome.from_state.value,
-                "pms_status": outcome.pms_status.value,
-                "pms_seq": request.pms_seq,
-                "detail": outcome.conflict,
-            },
-        )
+        row = conflict_row(unit.id, unit.facility_id, outcome, request)
+        session.add(SyncConflict(**row))
+        self.audit.append_many(session, unit.facility_id, [conflict_entry(row, outcome, request)])
+
+
+class UnitFields(Protocol):
+    """The stored unit columns a transition's new values depend on."""
+
+    @property
+    def last_pms_seq(self) -> int: ...
+    @property
+    def lien_reason(self) -> str | None: ...
+    @property
+    def emergency_until(self) -> datetime | None: ...
+    @property
+    def access_until(self) -> datetime | None: ...
+
+
+def unit_values(unit: UnitFields, outcome: Outcome, request: EventRequest) -> dict[str, Any]:
+    """The unit's columns after `outcome` (its version aside)."""
+    values: dict[str, Any] = {"pms_status": outcome.pms_status.value, "updated_at": request.now}
+    if request.pms_seq is not None:
+        values["last_pms_seq"] = max(unit.last_pms_seq, request.pms_seq)
+    if outcome.conflict is None:
+        values["state"] = outcome.to_state.value
+        current = {c: getattr(unit, c) for c in _LIEN_COLUMNS}
+        values.update(lien_fields(outcome, request, current))
+    return values
+
+
+def transition_row(
+    unit_id: str, facility_id: str, outcome: Outcome, request: EventRequest, version: int
+) -> dict[str, Any]:
+    """The `transition_record` columns of an accepted event (the unit's new `version`)."""
+    return {
+        "unit_id": unit_id,
+        "facility_id": facility_id,
+        "event": outcome.event.value,
+        "source": outcome.source.value,
+        "actor": request.actor,
+        "reason": request.reason,
+        "from_state": outcome.from_state.value,
+        "to_state": outcome.to_state.value,
+        "pms_status": outcome.pms_status.value,
+        "pms_seq": request.pms_seq,
+        "unit_version": version,
+        "at": request.now,
+    }
+
+
+def transition_entry(
+    row: dict[str, Any], request: EventRequest, effects: dict[str, int]
+) -> PendingEntry:
+    """The audit entry of a transition (`row` from `transition_row`)."""
+    payload = {
+        "unit_id": row["unit_id"],
+        "event": row["event"],
+        "source": row["source"],
+        "from": row["from_state"],
+        "to": row["to_state"],
+        "pms_status": row["pms_status"],
+        "pms_seq": row["pms_seq"],
+        "reason": row["reason"],
+        "version": row["unit_version"],
+        "effects": effects,
+        **_details(request),
+    }
+    return PendingEntry(request.now, "transition", request.actor, row["unit_id"], payload)
+
+
+def conflict_row(
+    unit_id: str, facility_id: str, outcome: Outcome, request: EventRequest
+) -> dict[str, Any]:
+    """The `sync_conflict` columns of a PMS event the unit's lien state refused."""
+    # INVARIANT: only called for an outcome the machine marked as a conflict.
+    assert outcome.conflict is not None
+    return {
+        "unit_id": unit_id,
+        "facility_id": facility_id,
+        "event": outcome.event.value,
+        "pms_seq": request.pms_seq,
+        "detail": outcome.conflict,
+        "at": request.now,
+    }
+
+
+def conflict_entry(row: dict[str, Any], outcome: Outcome, request: EventRequest) -> PendingEntry:
+    """The audit entry of a sync conflict (`row` from `conflict_row`)."""
+    payload = {
+        "unit_id": row["unit_id"],
+        "event": row["event"],
+        "state": outcome.from_state.value,
+        "pms_status": outcome.pms_status.value,
+        "pms_seq": row["pms_seq"],
+        "detail": row["detail"],
+    }
+    return PendingEntry(request.now, "sync_conflict", request.actor, row["unit_id"], payload)
 
 
 def _details(request: EventRequest) -> dict[str, Any]:

@@ -7,9 +7,8 @@ from typing import Protocol
 
 from engine.domain import UnitState
 from engine.lifecycle import UnitSnapshot
-from engine.persistence.tables import Unit
 
-__all__ = ["LienFields", "effective_state", "snapshot"]
+__all__ = ["LienFields", "UnitFacts", "effective_state", "snapshot"]
 
 
 class LienFields(Protocol):
@@ -25,7 +24,14 @@ class LienFields(Protocol):
     def access_until(self) -> datetime | None: ...
 
 
-def snapshot(unit: Unit) -> UnitSnapshot:
+class UnitFacts(LienFields, Protocol):
+    """What `snapshot` reads: `Unit` rows and the PMS batch's working copies alike."""
+
+    @property
+    def id(self) -> str: ...
+
+
+def snapshot(unit: UnitFacts) -> UnitSnapshot:
     """The machine's view of a stored unit."""
     return UnitSnapshot(
         unit_id=unit.id,
