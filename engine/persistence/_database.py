@@ -48,7 +48,10 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs.update(
-                pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=POOL_RECYCLE_SECONDS,
+                insertmanyvalues_page_size=64,
             )
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":

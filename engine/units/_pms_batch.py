@@ -7,7 +7,7 @@ planned in memory with the same machine and helpers as `apply_pms_event`, and th
 are written at the end: people and rentals as multi-row inserts, units with one executemany
 that checks each unit's version, transitions and conflicts as multi-row inserts, audit
 entries with one `append_many` per facility. A vacate revokes shares and grants as it comes,
-since their counts go into its audit entry.
+since their counts go into its audit entry; two reads per batch tell which units have any.
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ _WRITE_UNIT = update(_unit).where(
     _unit.c.id == bindparam("b_id"), _unit.c.version == bindparam("b_read_version")
 )
 _WRITE_RENTAL = update(_rental).where(_rental.c.id == bindparam("b_id"))
+_SHARED_UNITS = select(_share.c.unit_id).where(
+    _share.c.unit_id.in_(bindparam("ids", expanding=True)), _share.c.revoked_at.is_(None)
+)
+_GRANTED_UNITS = select(_grant.c.unit_id).where(
+    _grant.c.unit_id.in_(bindparam("ids", expanding=True)), _grant.c.revoked_at.is_(None)
+)
 _REVOKE_SHARES = (
     update(_share)
     .where(_share.c.unit_id == bindparam("b_unit"), _share.c.revoked_at.is_(None))
@@ -177,6 +183,9 @@ class _Batch:
         for r in conn.execute(_READ_RENTALS, {"ids": ids}):
             self.active[r.unit_id].append(_WorkRental(**r._mapping))
         self.rentals = {r.id: r for rs in self.active.values() for r in rs}
+        # Only units with a live share or grant need the vacate's revoking statements.
+        self.shared = set(conn.execute(_SHARED_UNITS, {"ids": ids}).scalars())
+        self.granted = set(conn.execute(_GRANTED_UNITS, {"ids": ids}).scalars())
         self.new_rentals: set[str] = set()
         self.changed_rentals: set[str] = set()
         self.people: list[dict[str, Any]] = []
@@ -244,8 +253,13 @@ class _Batch:
             rental.ended_at, rental.pms_status = now, UnitState.AVAILABLE.value
             self.changed_rentals.add(rental.id)
         params = {"b_unit": unit_id, "b_now": now}
-        shares = self.conn.execute(_REVOKE_SHARES, params).rowcount
-        grants = self.conn.execute(_REVOKE_GRANTS, params).rowcount
+        shares = grants = 0
+        if unit_id in self.shared:
+            shares = self.conn.execute(_REVOKE_SHARES, params).rowcount
+            self.shared.discard(unit_id)
+        if unit_id in self.granted:
+            grants = self.conn.execute(_REVOKE_GRANTS, params).rowcount
+            self.granted.discard(unit_id)
         return {"rentals_ended": len(ended), "shares_revoked": shares, "grants_revoked": grants}
 
     def _move_in(self, unit_id: str, tenant: PmsTenant) -> _WorkRental:
