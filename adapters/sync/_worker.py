@@ -27,10 +27,11 @@ class WorkerConfig:
 
     name: str
     """This worker in `sync_state.last_worker` (host and process id by default)."""
-    page_size: int = 500
+    page_size: int = 1000
     """Changes asked from the PMS per call."""
-    batch_size: int = 200
-    """Events applied per transaction."""
+    batch_size: int = 1000
+    """Events applied per transaction (one transaction per page: 1 worker 2,000 -> 2,750
+    events/s over 200; a poison event makes its batch redo one event per savepoint)."""
     idle_seconds: float = 0.5
     """Pause when a round found nothing to do."""
     max_backoff_seconds: float = 30.0

@@ -62,8 +62,20 @@ def sync() -> None:
 @_csv
 @_key
 @click.option("--name", default=None, help="this worker's name in the sync status (host:pid)")
-@click.option("--page-size", type=int, default=500, show_default=True)
-@click.option("--batch-size", type=int, default=200, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 5000),
+    default=WorkerConfig.page_size,
+    show_default=True,
+    help="changes asked from the PMS per call",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=WorkerConfig.batch_size,
+    show_default=True,
+    help="events applied per transaction",
+)
 @click.option("--once", is_flag=True, help="one round over the facilities, then exit")
 @reports_errors
 def run(
