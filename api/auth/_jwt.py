@@ -19,7 +19,9 @@ PUBLIC_PATHS = ["/health", "/docs", "/v1/dev/tokens"]
 """Routes served without a token."""
 
 
-def _caller(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+async def _caller(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+    # async: Litestar runs a sync user handler in a worker thread, a hop per request for
+    # what is only reading claims.
     company = token.extras.get("company")
     role = token.extras.get("role")
     if not isinstance(company, str) or not company:

@@ -140,8 +140,7 @@ class AccessPoint:
         policy: CompiledPolicy,
         note: str | None,
     ) -> tuple[AccessOutcome, DecisionRow]:
-        with self.recorder.db.read() as session:
-            conn = session.connection()
+        with self.recorder.db.read_connection() as conn:
             site = company_door(conn, caller, door_id)
             preview = self.preview(conn, caller, site, channel, policy)
         chosen = preview.chosen

@@ -82,6 +82,13 @@ class Database:
         with Session(self._read_engine, expire_on_commit=False) as session:
             yield session
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for queries only (as `read`, without a session's bookkeeping:
+        the access decision's hot path)."""
+        with self._read_engine.connect() as conn:
+            yield conn
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
