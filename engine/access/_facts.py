@@ -153,7 +153,7 @@ _latest_share_id = (
     .scalar_subquery()
 )
 
-_UNITS = (
+_UNITS_BASE = (
     select(
         _unit.c.id,
         _unit.c.number,
@@ -177,14 +177,15 @@ _UNITS = (
         .outerjoin(_group, _group.c.id == _rental.c.access_group_id)
         .outerjoin(_share, _share.c.id == _latest_share_id)
     )
-    .where(
-        _unit.c.id.in_(bindparam("unit_ids", expanding=True)),
-        _unit.c.facility_id == bindparam("facility_id"),
-    )
+    .where(_unit.c.facility_id == bindparam("facility_id"))
     .order_by(_unit.c.number, _unit.c.id)
 )
+# One unit (a unit lock) is the common case: an `=` statement is compiled once, while an
+# expanding IN is rendered again on every execution.
+_UNITS_ONE = _UNITS_BASE.where(_unit.c.id == bindparam("unit_id"))
+_UNITS = _UNITS_BASE.where(_unit.c.id.in_(bindparam("unit_ids", expanding=True)))
 
-_TENANT_UNITS = (
+_TENANT_UNITS_BASE = (
     select(
         _unit.c.id,
         _unit.c.state,
@@ -194,11 +195,11 @@ _TENANT_UNITS = (
         _rental.c.person_id,
     )
     .select_from(_rental.join(_unit, _unit.c.id == _rental.c.unit_id))
-    .where(
-        _rental.c.person_id.in_(bindparam("people", expanding=True)),
-        _rental.c.ended_at.is_(None),
-        _unit.c.facility_id == bindparam("facility_id"),
-    )
+    .where(_rental.c.ended_at.is_(None), _unit.c.facility_id == bindparam("facility_id"))
+)
+_TENANT_UNITS_ONE = _TENANT_UNITS_BASE.where(_rental.c.person_id == bindparam("person"))
+_TENANT_UNITS = _TENANT_UNITS_BASE.where(
+    _rental.c.person_id.in_(bindparam("people", expanding=True))
 )
 
 _GRANTS = select(_grant.c.id, _grant.c.kind, _grant.c.window_start, _grant.c.window_end).where(
@@ -222,9 +223,11 @@ def units_for(
     ids = list(unit_ids)
     if not ids:
         return []
-    rows = conn.execute(
-        _UNITS, {"unit_ids": ids, "facility_id": facility_id, "person": person_id}
-    ).all()
+    params = {"facility_id": facility_id, "person": person_id}
+    if len(ids) == 1:
+        rows = conn.execute(_UNITS_ONE, {**params, "unit_id": ids[0]}).all()
+    else:
+        rows = conn.execute(_UNITS, {**params, "unit_ids": ids}).all()
     out = []
     for r in rows:
         rental = RentalFacts(r[6], r[7], r[8], r[9], r[10]) if r[6] is not None else None
@@ -250,7 +253,11 @@ def tenant_units(conn: Connection, people: Iterable[str], facility_id: str) -> l
     wanted = sorted(set(people))
     if not wanted:
         return []
-    rows = conn.execute(_TENANT_UNITS, {"people": wanted, "facility_id": facility_id})
+    if len(wanted) == 1:
+        params = {"person": wanted[0], "facility_id": facility_id}
+        rows = conn.execute(_TENANT_UNITS_ONE, params)
+    else:
+        rows = conn.execute(_TENANT_UNITS, {"people": wanted, "facility_id": facility_id})
     return [TenantUnit(*r) for r in rows]
 
 

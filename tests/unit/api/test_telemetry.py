@@ -61,3 +61,29 @@ def test_decision_and_transition_spans_and_metrics(companies: Companies) -> None
     }
     assert outcomes == {"allowed": 1, "denied": 1}
     assert "unitgate.access.decision.duration" in names
+
+
+def test_without_a_span_exporter_no_span_is_recorded_but_decisions_are_counted(
+    companies: Companies,
+) -> None:
+    metrics = InMemoryMetricReader()
+    telemetry = build_telemetry(Settings(otel_exporter="none"), metric_reader=metrics)
+    a = companies.a
+    with TestClient(app_for(a.rt, telemetry)) as client:
+        answer = client.post(
+            f"/v1/doors/{companies.lock(a)}/access-requests",
+            json={},
+            headers=companies.headers(a, "tenant"),
+        )
+    assert answer.status_code == 201
+    with telemetry.tracer.start_as_current_span("probe") as span:
+        assert not span.is_recording()  # nowhere to send it: not built
+    data = metrics.get_metrics_data()
+    [decisions] = [
+        m
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "unitgate.access.decisions"
+    ]
+    assert [dp.value for dp in decisions.data.data_points] == [1]
