@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -92,6 +93,8 @@ def create_app(
             "telemetry": _value(tel),
             "caller": Provide(caller_of, sync_to_thread=False),
         },
+        # The same objects for handlers that read them in one dependency (the door routes).
+        state=State({"runtime": rt, "policies": policies, "telemetry": tel}),
         on_app_init=[auth.on_app_init],
         plugins=[problem_plugin(), tel.plugin()],
         request_max_body_size=settings.max_body_bytes,
