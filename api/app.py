@@ -96,7 +96,7 @@ def create_app(
         # The same objects for handlers that read them in one dependency (the door routes).
         state=State({"runtime": rt, "policies": policies, "telemetry": tel}),
         on_app_init=[auth.on_app_init],
-        plugins=[problem_plugin(), tel.plugin()],
+        plugins=[problem_plugin(), *tel.plugins()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="unitgate",

@@ -87,3 +87,11 @@ def test_without_a_span_exporter_no_span_is_recorded_but_decisions_are_counted(
         if m.name == "unitgate.access.decisions"
     ]
     assert [dp.value for dp in decisions.data.data_points] == [1]
+
+
+def test_request_instrumentation_only_when_something_collects() -> None:
+    assert build_telemetry(Settings(otel_exporter="none")).plugins() == []
+    spans = build_telemetry(Settings(), span_exporter=InMemorySpanExporter())
+    metrics = build_telemetry(Settings(), metric_reader=InMemoryMetricReader())
+    assert len(spans.plugins()) == 1
+    assert len(metrics.plugins()) == 1
