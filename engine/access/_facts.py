@@ -7,11 +7,12 @@ statements (door, unit with rental and share, the tenant's other units).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import Connection, FromClause, and_, bindparam, select
 
 from engine.persistence import table_of
 from engine.persistence.tables import (
@@ -32,6 +33,7 @@ __all__ = [
     "TenantUnit",
     "UnitFacts",
     "door_site",
+    "door_site_and_units",
     "live_grants",
     "tenant_units",
     "units_for",
@@ -153,30 +155,38 @@ _latest_share_id = (
     .scalar_subquery()
 )
 
-_UNITS_BASE = (
-    select(
-        _unit.c.id,
-        _unit.c.number,
-        _unit.c.state,
-        _unit.c.pms_status,
-        _unit.c.emergency_until,
-        _unit.c.access_until,
-        _rental.c.id,
-        _rental.c.person_id,
-        _rental.c.lease_start,
-        _group.c.opens,
-        _group.c.closes,
-        _share.c.id,
-        _share.c.expires_at,
-        _share.c.revoked_at,
-    )
-    .select_from(
-        _unit.outerjoin(
+_UNIT_COLUMNS = (
+    _unit.c.id,
+    _unit.c.number,
+    _unit.c.state,
+    _unit.c.pms_status,
+    _unit.c.emergency_until,
+    _unit.c.access_until,
+    _rental.c.id,
+    _rental.c.person_id,
+    _rental.c.lease_start,
+    _group.c.opens,
+    _group.c.closes,
+    _share.c.id,
+    _share.c.expires_at,
+    _share.c.revoked_at,
+)
+
+
+def _with_rental_and_share(units: FromClause) -> FromClause:
+    """`units` joined with each unit's active rental, its group's hours and the newest share."""
+    return (
+        units.outerjoin(
             _rental, and_(_rental.c.unit_id == _unit.c.id, _rental.c.ended_at.is_(None))
         )
         .outerjoin(_group, _group.c.id == _rental.c.access_group_id)
         .outerjoin(_share, _share.c.id == _latest_share_id)
     )
+
+
+_UNITS_BASE = (
+    select(*_UNIT_COLUMNS)
+    .select_from(_with_rental_and_share(_unit))
     .where(_unit.c.facility_id == bindparam("facility_id"))
     .order_by(_unit.c.number, _unit.c.id)
 )
@@ -202,6 +212,21 @@ _TENANT_UNITS = _TENANT_UNITS_BASE.where(
     _rental.c.person_id.in_(bindparam("people", expanding=True))
 )
 
+# A unit lock's door, facility and unit facts in one round trip (the common access request).
+_SITE_AND_UNIT = (
+    select(*_SITE.selected_columns, *_UNIT_COLUMNS)
+    .select_from(
+        _with_rental_and_share(
+            _door.join(_facility, _facility.c.id == _door.c.facility_id).outerjoin(
+                _unit,
+                and_(_unit.c.id == _door.c.unit_id, _unit.c.facility_id == _door.c.facility_id),
+            )
+        )
+    )
+    .where(_door.c.id == bindparam("door_id"))
+)
+_SITE_WIDTH = len(_SITE.selected_columns)
+
 _GRANTS = select(_grant.c.id, _grant.c.kind, _grant.c.window_start, _grant.c.window_end).where(
     _grant.c.unit_id == bindparam("unit_id"),
     _grant.c.person_id == bindparam("person"),
@@ -213,6 +238,19 @@ def door_site(conn: Connection, door_id: str) -> SiteFacts | None:
     """The door with its facility, or None when there is no such door."""
     row = conn.execute(_SITE, {"door_id": door_id}).first()
     return SiteFacts(*row) if row is not None else None
+
+
+def door_site_and_units(
+    conn: Connection, door_id: str, person_id: str
+) -> tuple[SiteFacts, list[UnitFacts]] | None:
+    """The door with its facility and, for a unit's door, what `units_for` gives for that
+    unit and `person_id` (an empty list for other doors); None when there is no such door."""
+    rows = conn.execute(_SITE_AND_UNIT, {"door_id": door_id, "person": person_id}).all()
+    if not rows:
+        return None
+    site = SiteFacts(*rows[0][:_SITE_WIDTH])
+    units = [_unit_facts(r[_SITE_WIDTH:]) for r in rows if r[_SITE_WIDTH] is not None]
+    return site, units
 
 
 def units_for(
@@ -228,12 +266,14 @@ def units_for(
         rows = conn.execute(_UNITS_ONE, {**params, "unit_id": ids[0]}).all()
     else:
         rows = conn.execute(_UNITS, {**params, "unit_ids": ids}).all()
-    out = []
-    for r in rows:
-        rental = RentalFacts(r[6], r[7], r[8], r[9], r[10]) if r[6] is not None else None
-        share = ShareFacts(r[11], r[12], r[13]) if r[11] is not None else None
-        out.append(UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share))
-    return out
+    return [_unit_facts(r) for r in rows]
+
+
+def _unit_facts(r: Sequence[Any]) -> UnitFacts:
+    """A row of `_UNIT_COLUMNS`."""
+    rental = RentalFacts(r[6], r[7], r[8], r[9], r[10]) if r[6] is not None else None
+    share = ShareFacts(r[11], r[12], r[13]) if r[11] is not None else None
+    return UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share)
 
 
 @dataclass(frozen=True, slots=True)

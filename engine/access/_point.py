@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from engine.access._facts import SiteFacts
+from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._recorder import DecisionRecorder, DecisionRow
 from engine.access._relations import Candidate, candidates
-from engine.access._scope import Caller, company_door, permissions_at
+from engine.access._scope import Caller, company_door_for, permissions_at
 from engine.clock import Clock
 from engine.domain import Channel
 from engine.persistence import connection_of
@@ -82,16 +82,17 @@ class AccessPoint:
         channel: Channel,
         policy: CompiledPolicy,
         now: datetime,
+        door_units: list[UnitFacts] | None = None,
     ) -> tuple[Evaluation, ...]:
         """Every request for `caller` at the door of `site` with its decision (nothing
-        recorded)."""
+        recorded); `door_units`: the door's unit as already read for `caller`."""
         conn = connection_of(db)
         held = (
             permissions_at(conn, caller.person_id, site.facility_id, site.company_id)
             if caller.is_employee
             else frozenset()
         )
-        found = candidates(conn, caller, site, channel, now, held)
+        found = candidates(conn, caller, site, channel, now, held, door_units)
         return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
 
     def preview(
@@ -101,10 +102,11 @@ class AccessPoint:
         site: SiteFacts,
         channel: Channel,
         policy: CompiledPolicy,
+        door_units: list[UnitFacts] | None = None,
     ) -> AccessOutcome:
         """The decision `caller` would get at the door of `site` now, without recording it."""
         now = self.clock.now()
-        evaluations = self.evaluate(db, caller, site, channel, policy, now)
+        evaluations = self.evaluate(db, caller, site, channel, policy, now, door_units)
         return AccessOutcome(site, now, choose(list(evaluations)), evaluations, None)
 
     async def decide(
@@ -141,8 +143,8 @@ class AccessPoint:
         note: str | None,
     ) -> tuple[AccessOutcome, DecisionRow]:
         with self.recorder.db.read_connection() as conn:
-            site = company_door(conn, caller, door_id)
-            preview = self.preview(conn, caller, site, channel, policy)
+            site, door_units = company_door_for(conn, caller, door_id)
+            preview = self.preview(conn, caller, site, channel, policy, door_units)
         chosen = preview.chosen
         decision = chosen.decision
         unit_id = chosen.candidate.unit_id

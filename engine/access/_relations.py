@@ -111,10 +111,15 @@ def candidates(
     channel: Channel,
     now: datetime,
     permissions: frozenset[Permission],
+    door_units: list[UnitFacts] | None = None,
 ) -> list[Candidate]:
-    """Every request to ask for `caller` at the door of `site`, the door's own unit first."""
+    """Every request to ask for `caller` at the door of `site`, the door's own unit first
+    (`door_units`: that unit as `units_for` gives it for `caller`, when already read)."""
     ctx = _Context(conn, caller, site, channel, now, permissions)
-    units = _units_in_question(conn, site, caller.person_id)
+    if site.unit_id is not None and door_units is not None:
+        units = door_units
+    else:
+        units = _units_in_question(conn, site, caller.person_id)
     ctx.delinquent_units = _delinquent_units(ctx, units)
     out: list[Candidate] = []
     for unit in units:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
-from engine.access._facts import SiteFacts, door_site
+from engine.access._facts import SiteFacts, UnitFacts, door_site, door_site_and_units
 from engine.domain import Permission
 from engine.errors import NotFoundError, PermissionDeniedError
 from engine.persistence import connection_of
@@ -17,6 +17,7 @@ from engine.persistence.tables import Facility, Role, RoleAssignment, Unit
 __all__ = [
     "Caller",
     "company_door",
+    "company_door_for",
     "company_facility",
     "company_unit",
     "company_wide_permissions",
@@ -72,6 +73,17 @@ def company_door(db: Session | Connection, caller: Caller, door_id: str) -> Site
     if site is None or site.company_id != caller.company_id:
         raise NotFoundError(f"no door `{door_id}`")
     return site
+
+
+def company_door_for(
+    conn: Connection, caller: Caller, door_id: str
+) -> tuple[SiteFacts, list[UnitFacts]]:
+    """`company_door`, with the door's own unit as `units_for` gives it for the caller (one
+    query: the access decision's first read)."""
+    found = door_site_and_units(conn, door_id, caller.person_id)
+    if found is None or found[0].company_id != caller.company_id:
+        raise NotFoundError(f"no door `{door_id}`")
+    return found
 
 
 _ROLE_PERMISSIONS = (
