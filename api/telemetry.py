@@ -82,7 +82,7 @@ class Telemetry:
             OpenTelemetryConfig(
                 tracer_provider=self.tracer_provider,
                 meter_provider=self.meter_provider,
-                exclude=["/health"],
+                exclude=["^/health$"],
             )
         )
 

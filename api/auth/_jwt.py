@@ -15,8 +15,9 @@ from engine.access import Caller
 
 __all__ = ["PUBLIC_PATHS", "VerifiedToken", "build_jwt_auth"]
 
-PUBLIC_PATHS = ["/health", "/docs", "/v1/dev/tokens"]
-"""Routes served without a token."""
+PUBLIC_PATHS = ["^/health$", "^/docs(/|$)", "^/v1/dev/tokens$"]
+"""Routes served without a token (anchored: Litestar searches these patterns anywhere in
+the path, so a bare `/health` also let `/v1/units/health` through without a token)."""
 
 
 async def _caller(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:

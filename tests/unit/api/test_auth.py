@@ -74,6 +74,21 @@ def test_missing_token_gets_401(client: Client) -> None:
     assert response.json()["title"] == "not authenticated"
 
 
+@pytest.mark.parametrize("path", ["/v1/units/health", "/v1/facilities/docs", "/v1/units/docs"])
+def test_public_path_names_inside_other_paths_still_need_a_token(
+    client: Client, companies: Companies, path: str
+) -> None:
+    assert client.get(path).status_code == 401
+    good = jwt.encode(_claims(companies), JWT_SECRET)
+    answer = client.get(path, headers={"Authorization": f"Bearer {good}"})
+    assert answer.status_code in (403, 404), answer.text  # not a 500 for a missing user
+
+
+def test_public_paths_need_no_token(client: Client) -> None:
+    assert client.get("/health").status_code == 200
+    assert client.get("/docs/openapi.json").status_code == 200
+
+
 def test_good_token_gets_in(client: Client, companies: Companies) -> None:
     good = jwt.encode(_claims(companies), JWT_SECRET)
     assert (
