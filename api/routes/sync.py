@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from litestar import Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, PathParameter
 from pydantic import BaseModel
 from sqlmodel import col, func, select
 
@@ -119,6 +120,10 @@ def sync_status(
     )
 
 
+_MAX_ID = 2**31 - 1
+"""Largest inbox id (an INTEGER key); a larger one is a 400, not a database error."""
+
+
 @post(
     "/facilities/{facility_id:str}/sync/quarantine/{entry_id:int}/retry",
     responses=problems(403, 404, 409),
@@ -128,7 +133,7 @@ def retry_quarantined(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
     facility_id: FromPath[str],
-    entry_id: FromPath[int],
+    entry_id: Annotated[int, PathParameter(ge=1, le=_MAX_ID, description="the inbox entry")],
 ) -> QuarantinedOut | None:
     """Apply a quarantined event again (after its cause was fixed, e.g. the unit was added).
 

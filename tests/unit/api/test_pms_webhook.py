@@ -172,3 +172,8 @@ def test_sync_status_shows_quarantine_and_retry_applies_it(
     status = client.get(f"/v1/facilities/{linked.facility_id}/sync", headers=headers).json()
     assert (status["quarantined"], status["pending"]) == ([], 0)
     assert client.post(retry, headers=headers).status_code == 409  # applied: nothing to retry
+    base = f"/v1/facilities/{linked.facility_id}/sync/quarantine"
+    for bad in (0, 2**31, 2**100):  # outside the id range: a 400 naming it, not a 500
+        refused = client.post(f"{base}/{bad}/retry", headers=headers)
+        assert refused.status_code == 400, refused.text
+    assert client.post(f"{base}/{2**31 - 1}/retry", headers=headers).status_code == 404
