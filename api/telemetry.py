@@ -39,7 +39,7 @@ __all__ = ["Telemetry", "build_telemetry"]
 
 @dataclass
 class Telemetry:
-    """Tracer and instruments of one app; `plugin()` adds request spans."""
+    """Tracer and instruments of one app; `plugins()` adds request spans."""
 
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
@@ -74,17 +74,12 @@ class Telemetry:
         collects what it records (its middleware was ~8 % of a request's CPU for nothing)."""
         if not self.collecting:
             return []
-        return [self.plugin()]
-
-    def plugin(self) -> OpenTelemetryPlugin:
-        """Litestar's own OpenTelemetry plugin on this telemetry's providers."""
-        return OpenTelemetryPlugin(
-            OpenTelemetryConfig(
-                tracer_provider=self.tracer_provider,
-                meter_provider=self.meter_provider,
-                exclude=["^/health$"],
-            )
+        config = OpenTelemetryConfig(
+            tracer_provider=self.tracer_provider,
+            meter_provider=self.meter_provider,
+            exclude=["^/health$"],
         )
+        return [OpenTelemetryPlugin(config)]
 
     @contextmanager
     def decision_span(self, door_id: str, channel: str) -> Iterator[Span]:

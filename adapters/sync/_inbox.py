@@ -46,8 +46,6 @@ __all__ = [
 ]
 
 _inbox = table_of(PmsInboxEntry)
-_CHUNK = 500
-"""Rows per multi-row INSERT (well under both databases' bound-parameter limits)."""
 
 _bump_receipts = (
     update(_inbox)
@@ -100,12 +98,10 @@ def receive(
             repeats.append(key)
         else:
             unique[key] = record
-    records = list(unique.values())
-    for start in range(0, len(records), _CHUNK):
-        chunk = records[start : start + _CHUNK]
-        stored = _insert_new(conn, facility_id, chunk, source, now)
-        receipt.new += len(stored)
-        repeats.extend(k for k in ((r.unit_ref, r.seq) for r in chunk) if k not in stored)
+    if unique:
+        stored = _insert_new(conn, facility_id, list(unique.values()), source, now)
+        receipt.new = len(stored)
+        repeats.extend(k for k in unique if k not in stored)
     if repeats:
         conn.execute(_bump_receipts, [{"f": facility_id, "u": u, "s": s} for u, s in repeats])
     receipt.duplicates = len(repeats)
@@ -139,8 +135,9 @@ def _insert_new(
         }
         for r in records
     ]
-    # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") from one
-    # cached statement; `.values(rows)` compiled a 500-row statement on every page.
+    # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues", pages
+    # within the databases' parameter limits) from one cached statement; `.values(rows)`
+    # compiled a 500-row statement on every page.
     statement = insert_ignoring(conn, _inbox, ["facility_id", "unit_ref", "seq"]).returning(
         _inbox.c.unit_ref, _inbox.c.seq
     )
@@ -224,12 +221,7 @@ _RETRIED_ONE_BY_ONE = (UnitgateError, ValueError, DataError, IntegrityError)
 def _apply_batch(rt: Runtime, s: Session, rows: list[_Pending], units: dict[str, str]) -> Processed:
     """All events with `apply_pms_batch`; unreadable ones are quarantined (nothing written)."""
     done, statuses = Processed(), _Statuses(rt.clock.now())
-    readable: list[tuple[_Pending, PmsRecord, PmsEvent]] = []
-    for row in rows:
-        try:
-            readable.append((row, *_event_of(row, units)))
-        except (NotFoundError, ValueError) as exc:
-            statuses.record(done, row, "quarantined", _reason(exc))
+    readable = _readable(rows, units, done, statuses)
     results = apply_pms_batch(s, rt.lifecycle, [event for _, _, event in readable])
     for (row, pms_record, _), result in zip(readable, results, strict=True):
         statuses.record(done, row, result.outcome.value, None)
@@ -265,12 +257,7 @@ def _apply_one_by_one(
 ) -> Processed:
     """Each event in a savepoint of its own: a failing one is quarantined, the rest apply."""
     done, statuses = Processed(), _Statuses(rt.clock.now())
-    for row in rows:
-        try:
-            pms_record, event = _event_of(row, units)
-        except (NotFoundError, ValueError) as exc:  # nothing written yet: quarantine it alone
-            statuses.record(done, row, "quarantined", _reason(exc))
-            continue
+    for row, pms_record, event in _readable(rows, units, done, statuses):
         try:
             with s.begin_nested():
                 result = apply_pms_event(s, rt.lifecycle, event)
@@ -284,6 +271,20 @@ def _apply_one_by_one(
         _note_lag(done, result, pms_record, statuses.now)
     statuses.write(s)
     return done
+
+
+def _readable(
+    rows: list[_Pending], units: dict[str, str], done: Processed, statuses: _Statuses
+) -> list[tuple[_Pending, PmsRecord, PmsEvent]]:
+    """Each row with its record and event; the unreadable ones (or of units we do not know)
+    are quarantined, alone: nothing was written for them."""
+    readable = []
+    for row in rows:
+        try:
+            readable.append((row, *_event_of(row, units)))
+        except (NotFoundError, ValueError) as exc:
+            statuses.record(done, row, "quarantined", _reason(exc))
+    return readable
 
 
 def _event_of(row: _Pending, units: dict[str, str]) -> tuple[PmsRecord, PmsEvent]:

@@ -333,9 +333,8 @@ class _Batch:
         if new:
             conn.execute(insert(_rental), new)
         changed = [
-            {"b_id": r.id, **{c: getattr(r, c) for c in _WRITTEN_RENTAL_COLUMNS}}
+            {"b_id": i, **{c: getattr(self.rentals[i], c) for c in _WRITTEN_RENTAL_COLUMNS}}
             for i in sorted(self.changed_rentals - self.new_rentals)
-            for r in (self.rentals[i],)
         ]
         if changed:
             conn.execute(_WRITE_RENTAL, changed)
