@@ -1,8 +1,8 @@
 """What an access decision reads, as plain rows: few statements, built once, no ORM objects.
 
 Deciding is the hot path of the API (every door opening), so its reads are prebuilt Core
-statements with bound parameters, run on the caller's connection: a unit lock costs three
-statements (door, unit with rental and share, the tenant's other units).
+statements with bound parameters, run on the caller's connection: a unit lock's door, unit,
+rental, share and whether the tenant's other units are delinquent come in one statement.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, and_, bindparam, select
+from sqlalchemy import Connection, FromClause, and_, bindparam, exists, or_, select
 
+from engine.domain import UnitState
 from engine.persistence import table_of
 from engine.persistence.tables import (
     AccessGroup,
@@ -30,12 +31,10 @@ __all__ = [
     "RentalFacts",
     "ShareFacts",
     "SiteFacts",
-    "TenantUnit",
     "UnitFacts",
     "door_site",
     "door_site_and_units",
     "live_grants",
-    "tenant_units",
     "units_for",
 ]
 
@@ -92,6 +91,9 @@ class RentalFacts:
     lease_start: date
     opens: time | None
     closes: time | None
+    other_unit_delinquent: bool
+    """The tenant rents another unit at the facility that is in gatelock or overlock now
+    (its `effective_state` at the decision's time; invariant 2b)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,31 @@ _latest_share_id = (
     .scalar_subquery()
 )
 
+_other_unit, _other_rental = _unit.alias("other_unit"), _rental.alias("other_rental")
+_now = bindparam("now", type_=_unit.c.emergency_until.type)
+# `effective_state(u, now) in (gatelock, overlock)` in SQL; the differential test in
+# tests/unit/engine/access/test_facts.py holds the two to the same answer.
+_DELINQUENT = (UnitState.GATELOCK.value, UnitState.OVERLOCK.value)
+_other_unit_delinquent = (
+    exists()
+    .where(
+        _other_rental.c.person_id == _rental.c.person_id,
+        _other_rental.c.ended_at.is_(None),
+        _other_unit.c.id == _other_rental.c.unit_id,
+        _other_unit.c.id != _unit.c.id,
+        _other_unit.c.facility_id == _unit.c.facility_id,
+        or_(
+            _other_unit.c.state.in_(_DELINQUENT),
+            and_(  # an emergency pending auction that ran out is the PMS status again
+                _other_unit.c.state == UnitState.PENDING_AUCTION.value,
+                _other_unit.c.emergency_until <= _now,
+                _other_unit.c.pms_status.in_(_DELINQUENT),
+            ),
+        ),
+    )
+    .correlate(_rental, _unit)
+)
+
 _UNIT_COLUMNS = (
     _unit.c.id,
     _unit.c.number,
@@ -167,6 +194,7 @@ _UNIT_COLUMNS = (
     _rental.c.lease_start,
     _group.c.opens,
     _group.c.closes,
+    _other_unit_delinquent.label("other_unit_delinquent"),
     _share.c.id,
     _share.c.expires_at,
     _share.c.revoked_at,
@@ -194,23 +222,6 @@ _UNITS_BASE = (
 # expanding IN is rendered again on every execution.
 _UNITS_ONE = _UNITS_BASE.where(_unit.c.id == bindparam("unit_id"))
 _UNITS = _UNITS_BASE.where(_unit.c.id.in_(bindparam("unit_ids", expanding=True)))
-
-_TENANT_UNITS_BASE = (
-    select(
-        _unit.c.id,
-        _unit.c.state,
-        _unit.c.pms_status,
-        _unit.c.emergency_until,
-        _unit.c.access_until,
-        _rental.c.person_id,
-    )
-    .select_from(_rental.join(_unit, _unit.c.id == _rental.c.unit_id))
-    .where(_rental.c.ended_at.is_(None), _unit.c.facility_id == bindparam("facility_id"))
-)
-_TENANT_UNITS_ONE = _TENANT_UNITS_BASE.where(_rental.c.person_id == bindparam("person"))
-_TENANT_UNITS = _TENANT_UNITS_BASE.where(
-    _rental.c.person_id.in_(bindparam("people", expanding=True))
-)
 
 # A unit lock's door, facility and unit facts in one round trip (the common access request).
 _SITE_AND_UNIT = (
@@ -241,11 +252,12 @@ def door_site(conn: Connection, door_id: str) -> SiteFacts | None:
 
 
 def door_site_and_units(
-    conn: Connection, door_id: str, person_id: str
+    conn: Connection, door_id: str, person_id: str, now: datetime
 ) -> tuple[SiteFacts, list[UnitFacts]] | None:
     """The door with its facility and, for a unit's door, what `units_for` gives for that
     unit and `person_id` (an empty list for other doors); None when there is no such door."""
-    rows = conn.execute(_SITE_AND_UNIT, {"door_id": door_id, "person": person_id}).all()
+    params = {"door_id": door_id, "person": person_id, "now": now}
+    rows = conn.execute(_SITE_AND_UNIT, params).all()
     if not rows:
         return None
     site = SiteFacts(*rows[0][:_SITE_WIDTH])
@@ -254,14 +266,15 @@ def door_site_and_units(
 
 
 def units_for(
-    conn: Connection, unit_ids: Iterable[str], facility_id: str, person_id: str
+    conn: Connection, unit_ids: Iterable[str], facility_id: str, person_id: str, now: datetime
 ) -> list[UnitFacts]:
     """The units among `unit_ids` at the facility, by number, each with its active rental
-    and the newest key shared with `person_id` under that rental."""
+    (and whether its tenant has another unit delinquent at `now`) and the newest key shared
+    with `person_id` under that rental."""
     ids = list(unit_ids)
     if not ids:
         return []
-    params = {"facility_id": facility_id, "person": person_id}
+    params = {"facility_id": facility_id, "person": person_id, "now": now}
     if len(ids) == 1:
         rows = conn.execute(_UNITS_ONE, {**params, "unit_id": ids[0]}).all()
     else:
@@ -271,34 +284,9 @@ def units_for(
 
 def _unit_facts(r: Sequence[Any]) -> UnitFacts:
     """A row of `_UNIT_COLUMNS`."""
-    rental = RentalFacts(r[6], r[7], r[8], r[9], r[10]) if r[6] is not None else None
-    share = ShareFacts(r[11], r[12], r[13]) if r[11] is not None else None
+    rental = RentalFacts(r[6], r[7], r[8], r[9], r[10], bool(r[11])) if r[6] is not None else None
+    share = ShareFacts(r[12], r[13], r[14]) if r[12] is not None else None
     return UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share)
-
-
-@dataclass(frozen=True, slots=True)
-class TenantUnit:
-    """A unit someone rents now, with the fields `effective_state` reads."""
-
-    id: str
-    state: str
-    pms_status: str
-    emergency_until: datetime | None
-    access_until: datetime | None
-    person_id: str
-
-
-def tenant_units(conn: Connection, people: Iterable[str], facility_id: str) -> list[TenantUnit]:
-    """Every unit the given people rent now at the facility."""
-    wanted = sorted(set(people))
-    if not wanted:
-        return []
-    if len(wanted) == 1:
-        params = {"person": wanted[0], "facility_id": facility_id}
-        rows = conn.execute(_TENANT_UNITS_ONE, params)
-    else:
-        rows = conn.execute(_TENANT_UNITS, {"people": wanted, "facility_id": facility_id})
-    return [TenantUnit(*r) for r in rows]
 
 
 def live_grants(conn: Connection, unit_id: str, person_id: str) -> list[GrantFacts]:

@@ -103,9 +103,11 @@ class AccessPoint:
         channel: Channel,
         policy: CompiledPolicy,
         door_units: list[UnitFacts] | None = None,
+        now: datetime | None = None,
     ) -> AccessOutcome:
-        """The decision `caller` would get at the door of `site` now, without recording it."""
-        now = self.clock.now()
+        """The decision `caller` would get at the door of `site` now, without recording it
+        (`door_units` read at `now`, when given)."""
+        now = self.clock.now() if now is None else now
         evaluations = self.evaluate(db, caller, site, channel, policy, now, door_units)
         return AccessOutcome(site, now, choose(list(evaluations)), evaluations, None)
 
@@ -142,9 +144,10 @@ class AccessPoint:
         policy: CompiledPolicy,
         note: str | None,
     ) -> tuple[AccessOutcome, DecisionRow]:
+        now = self.clock.now()
         with self.recorder.db.read_connection() as conn:
-            site, door_units = company_door_for(conn, caller, door_id)
-            preview = self.preview(conn, caller, site, channel, policy, door_units)
+            site, door_units = company_door_for(conn, caller, door_id, now)
+            preview = self.preview(conn, caller, site, channel, policy, door_units, now)
         chosen = preview.chosen
         decision = chosen.decision
         unit_id = chosen.candidate.unit_id

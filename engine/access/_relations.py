@@ -8,7 +8,7 @@ employee is always also asked with relation `none` (specs/policy-language.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -18,7 +18,6 @@ from engine.access._facts import (
     SiteFacts,
     UnitFacts,
     live_grants,
-    tenant_units,
     units_for,
 )
 from engine.access._hours import local_date, within_hours
@@ -41,7 +40,6 @@ _ROLE_PRINCIPAL = {
     "auction_winner": PrincipalKind.AUCTION_WINNER,
     "employee": PrincipalKind.EMPLOYEE,
 }
-_DELINQUENT = (UnitState.GATELOCK, UnitState.OVERLOCK)
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,6 @@ class _Context:
     channel: Channel
     now: datetime
     permissions: frozenset[Permission]
-    delinquent_units: dict[str, set[str]] = field(default_factory=dict)
-    """Tenant → their units at the facility in gatelock or overlock (for invariant 2b)."""
 
     def hours(self, rental: RentalFacts | None = None) -> bool:
         opens, closes = self.site.access_opens, self.site.access_closes
@@ -119,8 +115,7 @@ def candidates(
     if site.unit_id is not None and door_units is not None:
         units = door_units
     else:
-        units = _units_in_question(conn, site, caller.person_id)
-    ctx.delinquent_units = _delinquent_units(ctx, units)
+        units = _units_in_question(conn, site, caller.person_id, now)
     out: list[Candidate] = []
     for unit in units:
         out.extend(_for_unit(ctx, unit))
@@ -130,28 +125,14 @@ def candidates(
     return out
 
 
-def _units_in_question(conn: Connection, site: SiteFacts, person: str) -> list[UnitFacts]:
+def _units_in_question(
+    conn: Connection, site: SiteFacts, person: str, now: datetime
+) -> list[UnitFacts]:
     if site.unit_id is not None:
-        return units_for(conn, [site.unit_id], site.facility_id, person)
+        return units_for(conn, [site.unit_id], site.facility_id, person, now)
     # An entry point: every unit of the facility the person relates to.
     related = related_units(conn, person, revoked_shares=True)
-    return units_for(conn, related, site.facility_id, person)
-
-
-def _delinquent_units(ctx: _Context, units: list[UnitFacts]) -> dict[str, set[str]]:
-    """The gatelocked or overlocked units at the facility of every tenant the caller reaches
-    through a rental of `units` (as tenant or key holder), in one query."""
-    person = ctx.caller.person_id
-    reached = {
-        u.rental.person_id
-        for u in units
-        if u.rental is not None and (u.rental.person_id == person or u.share is not None)
-    }
-    out: dict[str, set[str]] = {}
-    for t in tenant_units(ctx.conn, reached, ctx.site.facility_id):
-        if effective_state(t, ctx.now) in _DELINQUENT:
-            out.setdefault(t.person_id, set()).add(t.id)
-    return out
+    return units_for(conn, related, site.facility_id, person, now)
 
 
 def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:
@@ -184,6 +165,6 @@ def _through_rental(
         lease_started=ctx.lease_started(rental),
         hours=ctx.hours(rental),
         grant_active=active,
-        other_delinquent=bool(ctx.delinquent_units.get(rental.person_id, set()) - {unit.id}),
+        other_delinquent=rental.other_unit_delinquent,
     )
     return Candidate(request, unit.id, via)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
@@ -76,11 +77,11 @@ def company_door(db: Session | Connection, caller: Caller, door_id: str) -> Site
 
 
 def company_door_for(
-    conn: Connection, caller: Caller, door_id: str
+    conn: Connection, caller: Caller, door_id: str, now: datetime
 ) -> tuple[SiteFacts, list[UnitFacts]]:
-    """`company_door`, with the door's own unit as `units_for` gives it for the caller (one
-    query: the access decision's first read)."""
-    found = door_site_and_units(conn, door_id, caller.person_id)
+    """`company_door`, with the door's own unit as `units_for` gives it for the caller at
+    `now` (one query: the access decision's first read)."""
+    found = door_site_and_units(conn, door_id, caller.person_id, now)
     if found is None or found[0].company_id != caller.company_id:
         raise NotFoundError(f"no door `{door_id}`")
     return found
