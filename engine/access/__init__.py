@@ -1,5 +1,6 @@
 """The access decision point: who may open which door now, decided by the policy and logged."""
 
+from engine.access._decision_row import DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import (
@@ -16,7 +17,7 @@ from engine.access._point import (
     choose,
     request_attributes,
 )
-from engine.access._recorder import DecisionRecorder, DecisionRow, write_decisions
+from engine.access._recorder import DecisionRecorder, write_decisions
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import (
     Caller,

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from engine.access._decision_row import DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
-from engine.access._recorder import DecisionRecorder, DecisionRow
+from engine.access._recorder import DecisionRecorder
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door_for, permissions_at
 from engine.clock import Clock

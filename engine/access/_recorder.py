@@ -1,9 +1,11 @@
 """Recording access decisions: one `access_decision` row and one audit entry each.
 
 Concurrent requests are written together (group commit): one writer thread per process
-takes every decision waiting, writes them in one transaction (one insert for the rows, one
-head lock and one insert per facility chain) and wakes each request when its decision is
-committed. A request never answers before its decision is durable.
+takes every decision waiting, writes each facility's in one go and wakes each request when
+its decision is committed. A request never answers before its decision is durable.
+On PostgreSQL a facility's batch is one statement (`ChainStatement`); otherwise, or when
+another writer moved that chain's head, one transaction: an insert for the rows, the head
+locked, an insert for the entries.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, fields
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert
 
+from engine.access._chain_statement import ChainStatement
+from engine.access._decision_row import DecisionRow
 from engine.audit import AuditLog, PendingEntry
 from engine.persistence import Database, table_of
 from engine.persistence.tables import AccessDecisionRecord
 
-__all__ = ["DecisionRecorder", "DecisionRow", "write_decisions"]
+__all__ = ["DecisionRecorder", "write_decisions"]
 
 MAX_BATCH = 128
 """Most decisions written in one transaction."""
@@ -34,46 +36,12 @@ _decisions = table_of(AccessDecisionRecord)
 _INSERT = insert(_decisions).returning(_decisions.c.id, sort_by_parameter_order=True)
 
 
-@dataclass(frozen=True)
-class DecisionRow:
-    """A decision to record; `audit` is the payload of its chain entry (without its id)."""
-
-    facility_id: str
-    door_id: str
-    unit_id: str | None
-    person_id: str | None
-    principal_kind: str
-    channel: str
-    allowed: bool
-    deciding_rule: str | None
-    reason: str
-    policy_version: str
-    note: str | None
-    at: datetime
-    actor: str
-    audit: dict[str, Any]
-
-    def columns(self) -> dict[str, Any]:
-        """The `access_decision` columns (no deep copy of the audit payload, as `asdict` makes)."""
-        return {name: getattr(self, name) for name in _COLUMNS}
-
-
-_COLUMNS = tuple(f.name for f in fields(DecisionRow) if f.name not in ("actor", "audit"))
-
-
 def write_decisions(conn: Connection, audit: AuditLog, rows: Sequence[DecisionRow]) -> list[int]:
     """Insert the decisions and append them to their facilities' chains; their row ids."""
     ids: list[int] = list(conn.execute(_INSERT, [r.columns() for r in rows]).scalars())
     by_facility: dict[str, list[PendingEntry]] = {}
     for row, record_id in zip(rows, ids, strict=True):
-        entry = PendingEntry(
-            row.at,
-            "access_decision",
-            row.actor,
-            row.unit_id or row.door_id,
-            {"decision_id": record_id, **row.audit},
-        )
-        by_facility.setdefault(row.facility_id, []).append(entry)
+        by_facility.setdefault(row.facility_id, []).append(row.entry(record_id))
     # Heads are locked in one order, so two batches never wait on each other in a cycle.
     for facility_id in sorted(by_facility):
         audit.append_many(conn, facility_id, by_facility[facility_id])
@@ -95,6 +63,7 @@ class DecisionRecorder:
         self._queue: queue.Queue[_Pending] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._statement = ChainStatement(db, audit) if db.dialect != "sqlite" else None
 
     def record(self, row: DecisionRow) -> int:
         """Write `row` (with others waiting) and return its id once committed."""
@@ -131,15 +100,30 @@ class DecisionRecorder:
             self._write(batch)
 
     def _write(self, batch: list[_Pending]) -> None:
+        by_facility: dict[str, list[_Pending]] = {}
+        for pending in batch:
+            by_facility.setdefault(pending.row.facility_id, []).append(pending)
+        for group in by_facility.values():
+            self._write_group(group)
+
+    def _write_group(self, group: list[_Pending]) -> None:
+        """Write one facility's decisions; one bad decision must not fail the others."""
         try:
-            with self.db.transaction() as session:
-                ids = write_decisions(session.connection(), self.audit, [p.row for p in batch])
+            ids = self._store([p.row for p in group])
         except Exception as exc:
-            if len(batch) == 1:
-                batch[0].done.set_exception(exc)
+            if len(group) == 1:
+                group[0].done.set_exception(exc)
                 return
-            for pending in batch:  # one bad decision must not fail the others
-                self._write([pending])
+            for pending in group:
+                self._write_group([pending])
             return
-        for pending, record_id in zip(batch, ids, strict=True):
+        for pending, record_id in zip(group, ids, strict=True):
             pending.done.set_result(record_id)
+
+    def _store(self, rows: list[DecisionRow]) -> list[int]:
+        if self._statement is not None:
+            ids = self._statement.write(rows)
+            if ids is not None:
+                return ids
+        with self.db.transaction() as session:
+            return write_decisions(session.connection(), self.audit, rows)

@@ -84,6 +84,25 @@ class AuditLog:
         conn = connection_of(db)
         head = conn.execute(_READ_HEAD, {"fid": facility_id}).first()
         seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+        rows = self.chained(facility_id, seq, prev_hash, items)
+        if not rows:
+            return []
+        conn.execute(_INSERT_ENTRY, rows)
+        last = rows[-1]
+        if head is None:
+            conn.execute(
+                _INSERT_HEAD, {"facility_id": facility_id, "seq": last["seq"], "hash": last["hash"]}
+            )
+        else:
+            conn.execute(
+                _UPDATE_HEAD, {"fid": facility_id, "new_seq": last["seq"], "new_hash": last["hash"]}
+            )
+        return [r["seq"] for r in rows]
+
+    def chained(
+        self, facility_id: str, seq: int, prev_hash: str, items: Sequence[PendingEntry]
+    ) -> list[dict[str, Any]]:
+        """`audit_entry` rows for `items` following the entry `seq` whose hash is `prev_hash`."""
         rows: list[dict[str, Any]] = []
         for item in items:
             seq += 1
@@ -106,14 +125,7 @@ class AuditLog:
                 }
             )
             prev_hash = digest
-        if not rows:
-            return []
-        conn.execute(_INSERT_ENTRY, rows)
-        if head is None:
-            conn.execute(_INSERT_HEAD, {"facility_id": facility_id, "seq": seq, "hash": prev_hash})
-        else:
-            conn.execute(_UPDATE_HEAD, {"fid": facility_id, "new_seq": seq, "new_hash": prev_hash})
-        return [r["seq"] for r in rows]
+        return rows
 
 
 @dataclass(frozen=True)

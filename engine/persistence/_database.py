@@ -60,6 +60,7 @@ class Database:
         if self.dialect != "sqlite":
             read_options["isolation_level"] = "AUTOCOMMIT"
         self._read_engine = self.engine.execution_options(**read_options)
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._writer = threading.Lock() if self.dialect == "sqlite" else None
 
     @contextmanager
@@ -87,6 +88,15 @@ class Database:
         """A Core connection for queries only (as `read`, without a session's bookkeeping:
         the access decision's hot path)."""
         with self._read_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def autocommit_connection(self) -> Iterator[Connection]:
+        """PostgreSQL: a Core connection on which each statement commits by itself (for
+        writes that are one atomic statement; no BEGIN and COMMIT round trips)."""
+        if self.dialect == "sqlite":
+            raise ValueError("autocommit connections are for PostgreSQL")
+        with self._autocommit_engine.connect() as conn:
             yield conn
 
     def dispose(self) -> None:

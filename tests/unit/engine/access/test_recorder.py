@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from engine.access import DecisionRow
 from engine.audit import verify_chain
+from engine.domain import LifecycleEvent
 from engine.persistence.tables import AccessDecisionRecord, AuditEntry
 from engine.runtime import Runtime
 from tests.support.world import build_world
@@ -56,10 +57,11 @@ def test_concurrent_decisions_are_each_written_once_and_chained(runtime: Runtime
         assert verify_chain(s, runtime.audit).ok
 
 
-def test_a_decision_that_cannot_be_written_fails_alone(sqlite_runtime: Runtime) -> None:
+def test_a_decision_that_cannot_be_written_fails_alone(runtime: Runtime) -> None:
     """A batch with a bad row (a door that does not exist) is retried row by row."""
-    rt = sqlite_runtime
+    rt = runtime
     world = build_world(rt)
+    world.pms(world.units[0], LifecycleEvent.MOVE_IN)  # a chain: PostgreSQL's one-statement path
     recorder = rt.access.recorder
     futures = [
         recorder.submit(_row(rt, world.facility_id, world.gate_id if i != 5 else "no-door", i))
