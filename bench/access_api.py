@@ -2,8 +2,12 @@
 
 One uvicorn process serves the real app with an extra bare route; a second process loads it
 over loopback with a bounded number of requests. Each access request is decided by the
-policy, written to `access_decision` and appended to the facility's hash chain (one
-transaction). Run on SQLite and on PostgreSQL (skipped when unreachable).
+policy, written to `access_decision` and appended to the facility's hash chain. Run on
+SQLite and on PostgreSQL (skipped when unreachable).
+
+Besides throughput it prints the CPU each request cost the server and the load process
+(httpx): the bare endpoint costs the server so little that its throughput is mostly the
+load process's limit, so the server-CPU ratio says what an access request costs beside it.
 """
 
 from __future__ import annotations
@@ -68,12 +72,33 @@ def _prepare(url: str) -> tuple[str, str]:
     return door, token
 
 
-def _load(url: str, method: str, token: str | None = None) -> dict[str, Any]:
+def _load(url: str, method: str, server_pid: int, token: str | None = None) -> dict[str, Any]:
+    """One bounded load; adds the CPU seconds the server and the load process spent on it."""
     args = [sys.executable, "-m", "bench._load", url, method, str(REQUESTS), str(CONCURRENCY)]
-    out = subprocess.run(
-        [*args, *([token] if token else [])], check=True, capture_output=True, text=True
+    server_before = _cpu_seconds(server_pid)
+    loader = subprocess.Popen(
+        [*args, *([token] if token else [])], stdout=subprocess.PIPE, text=True
     )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    assert loader.stdout is not None
+    out = loader.stdout.read()
+    _, status, usage = os.wait4(loader.pid, 0)
+    loader.returncode = os.waitstatus_to_exitcode(status)
+    if loader.returncode != 0:
+        raise RuntimeError(f"the load process failed ({loader.returncode})")
+    result: dict[str, Any] = json.loads(out)
+    result["server_cpu"] = _cpu_seconds(server_pid) - server_before
+    result["loader_cpu"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process (Linux /proc; NaN elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _serve_and_measure(db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -97,8 +122,9 @@ def _serve_and_measure(db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
             time.sleep(0.1)
         bare_runs, access_runs = [], []
         for _ in range(ROUNDS):
-            bare_runs.append(_load(f"{base}/bench/bare", "GET"))
-            access_runs.append(_load(f"{base}/v1/doors/{door}/access-requests", "POST", token))
+            bare_runs.append(_load(f"{base}/bench/bare", "GET", server.pid))
+            access_url = f"{base}/v1/doors/{door}/access-requests"
+            access_runs.append(_load(access_url, "POST", server.pid, token))
     finally:
         server.terminate()
         server.wait(10)
@@ -112,6 +138,8 @@ def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(ms for r in runs for ms in r["latencies_ms"])
     seconds = sum(r["seconds"] for r in runs)
     return {
+        "server_cpu_ms": 1000 * sum(r["server_cpu"] for r in runs) / len(latencies),
+        "loader_cpu_ms": 1000 * sum(r["loader_cpu"] for r in runs) / len(latencies),
         "per_second": len(latencies) / seconds,
         "p50_ms": latencies[len(latencies) // 2],
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
@@ -143,7 +171,8 @@ def _drop(url: str) -> None:
 def _line(label: str, r: dict[str, Any]) -> str:
     return (
         f"{label:<34} {r['per_second']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
-        f"p99 {r['p99_ms']:6.1f} ms"
+        f"p99 {r['p99_ms']:6.1f} ms   CPU per request: server {r['server_cpu_ms']:.2f} ms, "
+        f"load process {r['loader_cpu_ms']:.2f} ms"
     )
 
 
@@ -167,7 +196,8 @@ def run(argv: list[str]) -> None:
                 ratio = access["per_second"] / bare["per_second"]
                 print(
                     f"[{name}] access/bare throughput ratio {ratio:.2f} (goal >= 0.5); "
-                    f"decisions/s {access['per_second']:.0f}"
+                    f"decisions/s {access['per_second']:.0f}; server CPU per request "
+                    f"{access['server_cpu_ms'] / bare['server_cpu_ms']:.1f}x the bare endpoint's"
                 )
         finally:
             if pg is not None:

@@ -160,7 +160,8 @@ _latest_share_id = (
 _other_unit, _other_rental = _unit.alias("other_unit"), _rental.alias("other_rental")
 _now = bindparam("now", type_=_unit.c.emergency_until.type)
 # `effective_state(u, now) in (gatelock, overlock)` in SQL; the differential test in
-# tests/unit/engine/access/test_facts.py holds the two to the same answer.
+# tests/unit/engine/access/test_facts.py holds the two to the same answer. `=` rather than
+# IN: a literal IN list is an expanding parameter, rendered again at every execution.
 _DELINQUENT = (UnitState.GATELOCK.value, UnitState.OVERLOCK.value)
 _other_unit_delinquent = (
     exists()
@@ -171,11 +172,11 @@ _other_unit_delinquent = (
         _other_unit.c.id != _unit.c.id,
         _other_unit.c.facility_id == _unit.c.facility_id,
         or_(
-            _other_unit.c.state.in_(_DELINQUENT),
+            *(_other_unit.c.state == s for s in _DELINQUENT),
             and_(  # an emergency pending auction that ran out is the PMS status again
                 _other_unit.c.state == UnitState.PENDING_AUCTION.value,
                 _other_unit.c.emergency_until <= _now,
-                _other_unit.c.pms_status.in_(_DELINQUENT),
+                or_(*(_other_unit.c.pms_status == s for s in _DELINQUENT)),
             ),
         ),
     )

@@ -56,11 +56,17 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _install_sqlite_hooks(self.engine)
-        read_options: dict[str, Any] = {_READ_ONLY: True}
-        if self.dialect != "sqlite":
-            read_options["isolation_level"] = "AUTOCOMMIT"
-        self._read_engine = self.engine.execution_options(**read_options)
-        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_engine: Engine | None = None
+        if self.dialect == "sqlite":
+            self._read_engine: Engine = self.engine.execution_options(**{_READ_ONLY: True})
+        else:
+            # A pool of its own whose connections are in autocommit from the start: switching
+            # a pooled connection at every checkout and back at checkin was ~20 % of an
+            # access decision's read. Nothing is left open to reset on return.
+            self._autocommit_engine = create_engine(
+                url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **kwargs
+            )
+            self._read_engine = self._autocommit_engine
         self._writer = threading.Lock() if self.dialect == "sqlite" else None
 
     @contextmanager
@@ -94,7 +100,7 @@ class Database:
     def autocommit_connection(self) -> Iterator[Connection]:
         """PostgreSQL: a Core connection on which each statement commits by itself (for
         writes that are one atomic statement; no BEGIN and COMMIT round trips)."""
-        if self.dialect == "sqlite":
+        if self._autocommit_engine is None:
             raise ValueError("autocommit connections are for PostgreSQL")
         with self._autocommit_engine.connect() as conn:
             yield conn
@@ -102,6 +108,8 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()
 
 
 def connection_of(db: Session | Connection) -> Connection:
