@@ -200,7 +200,9 @@ def _accesses(
     query = select(AccessDecisionRecord).where(AccessDecisionRecord.unit_id == rental.unit_id)
     rows = session.exec(
         _window(query, AccessDecisionRecord, rental)
-        .order_by(col(AccessDecisionRecord.id).desc())
+        # By time: ids are unique but not in time order across API processes (each draws
+        # its ids ahead in blocks on PostgreSQL).
+        .order_by(col(AccessDecisionRecord.at).desc(), col(AccessDecisionRecord.id).desc())
         .limit(limit)
     ).all()
     out = []

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import update
 
 from engine.audit import verify_chain
 from engine.domain import LifecycleEvent
+from engine.persistence import table_of
+from engine.persistence.tables import AccessDecisionRecord
 from tests.support.api import bearer
 from tests.unit.api.conftest import Companies
 
@@ -229,3 +232,23 @@ def test_me_lists_facilities_across_companies(client: Client, companies: Compani
     me = client.get("/v1/me", headers=companies.headers(a, "tenant")).json()
     assert {f["company_id"] for f in me["facilities"]} == {a.company_id, b.company_id}
     assert me["company_id"] == a.company_id
+
+
+def test_the_feed_takes_the_newest_accesses_by_time_not_by_id(
+    client: Client, companies: Companies
+) -> None:
+    """Decision ids are unique but not in time order across API processes (each draws its
+    ids ahead in blocks): the newest `limit` accesses are chosen by when they happened."""
+    a = companies.a
+    tenant = companies.headers(a, "tenant")
+    first = _ask(client, companies.lock(a), tenant)["decision_id"]
+    a.rt.clock.advance(timedelta(minutes=1))
+    second = _ask(client, companies.lock(a), tenant)["decision_id"]
+    table = table_of(AccessDecisionRecord)
+    with a.rt.db.transaction() as s:  # the later decision gets the smaller id
+        s.connection().execute(update(table).where(table.c.id == second).values(id=-1))
+        s.connection().execute(update(table).where(table.c.id == first).values(id=second))
+        s.connection().execute(update(table).where(table.c.id == -1).values(id=first))
+    feed = client.get("/v1/me/activity?limit=1", headers=tenant).json()
+    assert len(feed) == 1
+    assert feed[0]["at"] == a.rt.clock.now().isoformat().replace("+00:00", "Z")
