@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas._input import Input
 from engine.domain import Channel
 
 __all__ = [
@@ -21,14 +22,14 @@ __all__ = [
 ]
 
 
-class AccessRequestIn(BaseModel):
+class AccessRequestIn(Input):
     """How the person is trying to open the door."""
 
     channel: Literal["phone_relay", "keypad"] = "phone_relay"
     """`phone_relay` (the app over Bluetooth) or `keypad`; remote unlock has its own route."""
 
 
-class RemoteUnlockIn(BaseModel):
+class RemoteUnlockIn(Input):
     """Why an employee unlocks a door remotely (shown in the tenant's activity feed)."""
 
     reason: str = Field(min_length=3, max_length=300)
@@ -69,7 +70,7 @@ class DoorAccess(BaseModel):
     rule: str | None
 
 
-class ExplainIn(BaseModel):
+class ExplainIn(Input):
     """Whose request at this door to explain."""
 
     person_id: str = Field(min_length=1, max_length=36)

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from api.schemas._input import Input
+
 __all__ = ["CleanoutIn", "EmergencyIn", "LienIn", "SaleIn", "TransitionResult", "WinnerIn"]
 
 from api.schemas._site import TransitionOut, UnitOut
 
 
-class LienIn(BaseModel):
+class LienIn(Input):
     """Why the unit changes lien status."""
 
     reason: str = Field(min_length=3, max_length=500)
@@ -28,7 +30,7 @@ class EmergencyIn(LienIn):
     """How long it lasts; capped by the deployment's emergency maximum."""
 
 
-class WinnerIn(BaseModel):
+class WinnerIn(Input):
     """The auction winner: an existing account, or a new one."""
 
     person_id: str | None = Field(default=None, min_length=1, max_length=36)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas._access import DoorAccess
+from api.schemas._input import Input
 from engine.domain import Permission, UnitState
 
 __all__ = [
@@ -60,7 +61,7 @@ class MyUnit(BaseModel):
     doors: list[DoorAccess]
 
 
-class ShareIn(BaseModel):
+class ShareIn(Input):
     """Whom to share a key with: an existing account or a new one by email or mobile."""
 
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -113,7 +114,7 @@ class PermissionOut(BaseModel):
     description: str
 
 
-class RoleIn(BaseModel):
+class RoleIn(Input):
     """A new role of the caller's company."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -128,7 +129,7 @@ class RoleOut(BaseModel):
     permissions: list[Permission]
 
 
-class AssignmentIn(BaseModel):
+class AssignmentIn(Input):
     """Give a person a role at one facility, or at all (no facility)."""
 
     person_id: str = Field(min_length=1, max_length=36)
