@@ -11,7 +11,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api.auth import build_jwt_auth
-from api.input_guard import refuse_nul
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -97,7 +96,6 @@ def create_app(
         # The same objects for handlers that read them in one dependency (the door routes).
         state=State({"runtime": rt, "policies": policies, "telemetry": tel}),
         on_app_init=[auth.on_app_init],
-        before_request=refuse_nul,
         plugins=[problem_plugin(), *tel.plugins()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

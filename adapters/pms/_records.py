@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.domain import LifecycleEvent
+from engine.domain import LifecycleEvent, refuse_nul
 from engine.units import PmsEvent, PmsTenant
 
 __all__ = ["Delinquency", "PmsRecord", "UnitStatus", "to_event"]
@@ -65,6 +65,8 @@ class PmsRecord(BaseModel):
     lease_start: date | None = None
     changed_at: datetime | None = None
     """When the PMS made this change (sync lag is measured from it)."""
+
+    _no_nul = field_validator("*", mode="after")(refuse_nul)
 
     @model_validator(mode="after")
     def _occupied_needs_a_tenant(self) -> PmsRecord:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from adapters.pms import PmsRecord, RecordPage, to_event
+from engine.domain import storable
 from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
 from engine.persistence.tables import PmsInboxEntry, PmsRejection, Unit
@@ -82,9 +83,9 @@ def receive(
                 {
                     "facility_id": facility_id,
                     "source": source,
-                    "where": r.where[:200],
-                    "error": r.error[:500],
-                    "payload": r.payload,
+                    "where": storable(r.where)[:200],
+                    "error": storable(r.error)[:500],
+                    "payload": storable(r.payload),
                     "at": now,
                 }
                 for r in page.rejected

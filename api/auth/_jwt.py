@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import JWTAuth, Token
 
 from api.auth._tokens import ALGORITHM, ROLES
+from api.input_guard import refuse_nul_in
 from engine.access import Caller
 
 __all__ = ["PUBLIC_PATHS", "VerifiedToken", "build_jwt_auth"]
@@ -20,9 +21,10 @@ PUBLIC_PATHS = ["^/health$", "^/docs(/|$)", "^/v1/dev/tokens$"]
 the path, so a bare `/health` also let `/v1/units/health` through without a token)."""
 
 
-async def _caller(token: Token, _connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+async def _caller(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
     # async: Litestar runs a sync user handler in a worker thread, a hop per request for
     # what is only reading claims.
+    refuse_nul_in(connection.scope)  # here, where every authenticated request passes once
     company = token.extras.get("company")
     role = token.extras.get("role")
     if not isinstance(company, str) or not company:

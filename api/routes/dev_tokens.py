@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from api.auth import token_for_member
 from api.problems import problems
+from api.schemas._input import Input
 from api.settings import Settings
 from engine.runtime import Runtime
 
 __all__ = ["dev_tokens_router"]
 
 
-class DevTokenIn(BaseModel):
+class DevTokenIn(Input):
     """Whom to issue a token for."""
 
     email: str = Field(min_length=3, max_length=254)

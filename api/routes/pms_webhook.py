@@ -23,6 +23,7 @@ from adapters.pms import (
     parse_webhook,
 )
 from adapters.sync import SyncMetrics, drain, receive
+from api.input_guard import refuse_nul_in
 from api.problems import problems
 from api.settings import Settings
 from api.telemetry import Telemetry
@@ -61,6 +62,7 @@ async def pms_webhook(
     Signed with HMAC-SHA256 over `<timestamp>.<body>` in `X-PMS-Signature: sha256=<hex>`,
     the Unix time in `X-PMS-Timestamp`. A bad signature is refused (401) and recorded.
     """
+    refuse_nul_in(request.scope)
     if not settings.pms_webhook_secret:
         raise PermissionDeniedError(
             "pms webhooks are not enabled", help="set UNITGATE_PMS_WEBHOOK_SECRET"

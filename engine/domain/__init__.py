@@ -1,5 +1,6 @@
 """Domain vocabulary: unit states, events, sources, door kinds, principals, permissions."""
 
+from engine.domain._text import refuse_nul, storable
 from engine.domain._vocabulary import (
     PMS_STATUSES,
     Channel,
@@ -22,4 +23,6 @@ __all__ = [
     "PrincipalKind",
     "Relation",
     "UnitState",
+    "refuse_nul",
+    "storable",
 ]

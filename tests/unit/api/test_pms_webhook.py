@@ -177,3 +177,24 @@ def test_sync_status_shows_quarantine_and_retry_applies_it(
         refused = client.post(f"{base}/{bad}/retry", headers=headers)
         assert refused.status_code == 400, refused.text
     assert client.post(f"{base}/{2**31 - 1}/retry", headers=headers).status_code == 404
+
+
+def test_nul_characters_are_refused_or_kept_escaped_on_both_databases(runtime: Runtime) -> None:
+    """PostgreSQL cannot store a NUL in text: before these checks each of these was a 500."""
+    linked = link_facility(runtime, PmsModel.build(["F1"], 3, seed=1), "F1")
+    with TestClient(app_for(runtime, pms_webhook_secret=SECRET)) as client:
+        in_path = _push(client, "F1%00", _records())
+        assert in_path.status_code == 400
+        assert "NUL" in in_path.text
+        # A raw NUL (not JSON) under a bad signature: refused, and kept with the NUL escaped.
+        raw = _push(client, linked.facility_id, b"\x00{records", secret="wrong")
+        assert raw.status_code == 401
+        # A record whose name holds a NUL is rejected alone; the other record applies.
+        bad = {**_move_in("F1-000002"), "first_name": "Ann\x00"}
+        mixed = _push(client, linked.facility_id, _records(bad, _move_in("F1-000001")))
+        assert mixed.status_code == 202, mixed.text
+        assert (mixed.json()["received"], mixed.json()["rejected"]) == (1, 1)
+    with runtime.db.read() as s:
+        rejections = {r.where: r for r in s.exec(select(PmsRejection)).all()}
+    assert rejections["webhook signature"].payload.startswith("\\u0000{records")
+    assert "nul character" in rejections["webhook record 1"].error.lower()
