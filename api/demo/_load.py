@@ -93,9 +93,14 @@ class _Loader:
             self.people[key] = pid
             self.permissions[key] = frozenset(ROLES[role])
         for key in ("winner", "friend"):
-            name, email, mobile = TENANTS[key]
+            person_name, person_email, person_mobile = TENANTS[key]
             self.people[key] = add_person(
-                s, name, now, id=stable_id("demo", "person", key), email=email, mobile=mobile
+                s,
+                person_name,
+                now,
+                id=stable_id("demo", "person", key),
+                email=person_email,
+                mobile=person_mobile,
             ).id
         s.flush()
         for fac in FACILITIES:

@@ -110,7 +110,7 @@ def my_units(
                     facility_id=facility.id,
                     facility_name=facility.name,
                     number=unit.number,
-                    relation=relation,  # type: ignore[arg-type]
+                    relation=relation,
                     state=effective_state(unit, runtime.clock.now()),
                     doors=access,
                 )

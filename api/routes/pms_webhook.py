@@ -84,6 +84,7 @@ def _ingest(
     stamp: str | None,
     body: bytes,
 ) -> WebhookResult:
+    failure: SignatureError | WebhookError | None = None
     with rt.db.transaction() as s:
         _facility(s, facility_id)
         try:
@@ -95,7 +96,6 @@ def _ingest(
             failure = exc
         else:
             got = receive(s, facility_id, page, "webhook", rt.clock.now())
-            failure = None
     if isinstance(failure, SignatureError):
         raise NotAuthorizedException(detail=f"webhook refused: {failure}")
     if failure is not None:
