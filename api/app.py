@@ -54,8 +54,11 @@ def build_policy_store(settings: Settings, runtime: Runtime) -> PolicyStore:
     )
 
 
-def _value(value: object) -> Provide:
-    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+def _from_state(name: str) -> Provide:
+    def provide(state: State) -> object:
+        return state[name]
+
+    return Provide(provide, sync_to_thread=False)
 
 
 def create_app(
@@ -83,18 +86,17 @@ def create_app(
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
     auth = build_jwt_auth(settings.jwt_secret_value(), settings.jwt_issuer)
+    services = {"policies": policies, "runtime": rt, "settings": settings, "telemetry": tel}
     return Litestar(
         route_handlers=[health, *routers],
         lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
         dependencies={
-            "policies": _value(policies),
-            "runtime": _value(rt),
-            "settings": _value(settings),
-            "telemetry": _value(tel),
+            **{name: _from_state(name) for name in services},
             "caller": Provide(caller_of, sync_to_thread=False),
         },
-        # The same objects for handlers that read them in one dependency (the door routes).
-        state=State({"runtime": rt, "policies": policies, "telemetry": tel}),
+        # One place for the services: their dependencies read it, and so do handlers that
+        # take them in one dependency (the door routes).
+        state=State(services),
         on_app_init=[auth.on_app_init],
         plugins=[problem_plugin(), *tel.plugins()],
         request_max_body_size=settings.max_body_bytes,
