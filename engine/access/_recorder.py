@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert
 
 from engine.access._chain_statement import ChainStatement
 from engine.access._decision_row import DecisionRow
-from engine.audit import AuditLog, PendingEntry
+from engine.audit import AuditLog
 from engine.persistence import Database, table_of
 from engine.persistence.tables import AccessDecisionRecord
 
@@ -37,14 +37,16 @@ _INSERT = insert(_decisions).returning(_decisions.c.id, sort_by_parameter_order=
 
 
 def write_decisions(conn: Connection, audit: AuditLog, rows: Sequence[DecisionRow]) -> list[int]:
-    """Insert the decisions and append them to their facilities' chains; their row ids."""
+    """Insert one facility's decisions and append them to its chain; their row ids.
+
+    One facility per call: a transaction locks one chain head, so two never wait on each
+    other in a cycle.
+    """
+    facility_id = rows[0].facility_id
+    # INVARIANT: the recorder groups decisions by facility before writing.
+    assert all(r.facility_id == facility_id for r in rows)
     ids: list[int] = list(conn.execute(_INSERT, [r.columns() for r in rows]).scalars())
-    by_facility: dict[str, list[PendingEntry]] = {}
-    for row, record_id in zip(rows, ids, strict=True):
-        by_facility.setdefault(row.facility_id, []).append(row.entry(record_id))
-    # Heads are locked in one order, so two batches never wait on each other in a cycle.
-    for facility_id in sorted(by_facility):
-        audit.append_many(conn, facility_id, by_facility[facility_id])
+    audit.append_many(conn, facility_id, [r.entry(i) for r, i in zip(rows, ids, strict=True)])
     return ids
 
 
