@@ -18,6 +18,14 @@ from tests.support import pg
 AUDIT_KEY = b"test-audit-key-not-secret"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--service-url",
+        default=None,
+        help="run the end-to-end tests against this running server instead (make smoke)",
+    )
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """A clock at 2026-01-01 12:00 UTC that moves only when told to."""

@@ -48,14 +48,17 @@ class Service:
     env: dict[str, str]
     workdir: Path
     http: httpx.Client
-    server: subprocess.Popen[bytes]
+    server: subprocess.Popen[bytes] | None
+    """None for a server started elsewhere (`make smoke` against `make run`)."""
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
         """The database the service and its commands use."""
-        return self.env["UNITGATE_DATABASE_URL"]
+        from api.settings import load_settings
+
+        return load_settings(self.env).database_url
 
     @property
     def dialect(self) -> str:
@@ -140,7 +143,7 @@ class Service:
 
     def alive(self) -> None:
         """Fail with the server's output when it is no longer running."""
-        if self.server.poll() is not None:
+        if self.server is not None and self.server.poll() is not None:
             raise AssertionError(f"the server exited {self.server.returncode}:\n{self.log()}")
 
 
@@ -185,6 +188,21 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
         yield url
     finally:
         pg.drop_database(url)
+
+
+@contextmanager
+def attach_service(base: str, workdir: Path) -> Iterator[Service]:
+    """A server someone started already (e.g. `make run`): its commands run in `workdir`
+    with this process's environment, so they reach the same database."""
+    http = httpx.Client(base_url=base, timeout=30)
+    service = Service(base, dict(os.environ), workdir, http, None)
+    try:
+        wait_for(lambda: _healthy(service), timeout=10, what=f"{base}/health")
+        yield service
+    finally:
+        http.close()
+        for proc in service.workers:
+            _stop(proc)
 
 
 @contextmanager
