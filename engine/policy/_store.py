@@ -17,7 +17,8 @@ from engine.clock import Clock
 from engine.errors import UnitgateError
 from engine.policy._compiler import CompiledPolicy
 from engine.policy._errors import PolicyRejected
-from engine.policy._loader import policy_files, policy_version
+from engine.policy._files import policy_files
+from engine.policy._loader import policy_version
 from engine.policy._prepare import prepare_policy
 from engine.policy._resolve import ParameterValue
 from engine.policy._verifier import Invariant

@@ -11,6 +11,7 @@ from typing import Literal
 from engine.policy._boxes import Box, box_cells, box_has
 from engine.policy._compiler import CompiledPolicy
 from engine.policy._errors import PolicyError, PolicyIssue, SourceLocation
+from engine.policy._files import read_policy_file
 from engine.policy._loader import parse_model
 from engine.policy._model import InvariantFileSpec, InvariantSpec
 from engine.policy._reach import reachability
@@ -97,7 +98,7 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
     path = Path(path)
     if not path.is_file():
         raise PolicyError([PolicyIssue("error", "not-found", f"no invariants file at `{path}`")])
-    located = read_yaml(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    located = read_yaml(read_policy_file(path), str(path))
     spec = parse_model(InvariantFileSpec, located)
     issues: list[PolicyIssue] = []
     out: list[Invariant] = []
