@@ -25,7 +25,7 @@ from engine.policy._request import AccessRequest, Decision
 from engine.policy._schema import invariants_json_schema, policy_json_schema
 from engine.policy._source import Parameter, PolicySource, Rule
 from engine.policy._space import ACCESS_PERMISSIONS, DISPLAY_ORDER, NO_UNIT, SPACE
-from engine.policy._store import PolicyEvent, PolicyStore
+from engine.policy._store import PolicyEvent, PolicyStore, ReloadStatus
 from engine.policy._validator import validate_policy
 from engine.policy._verifier import (
     Counterexample,
@@ -61,6 +61,7 @@ __all__ = [
     "PolicyStore",
     "PreparedPolicy",
     "ReferenceResult",
+    "ReloadStatus",
     "Rule",
     "SourceLocation",
     "VerifyReport",
