@@ -170,8 +170,16 @@ def _check(policy: CompiledPolicy, inv: Invariant) -> InvariantResult:
                 note=f"the policy has no parameter `{name}` this invariant depends on",
             )
         if params[name] != wanted:
+            # Said plainly: a facility setting this parameter gives the invariant up.
             return InvariantResult(
-                inv, "not_applicable", 0, 0, note=f"applies when `{name}` is {wanted!r}"
+                inv,
+                "not_applicable",
+                0,
+                0,
+                note=(
+                    f"given up: this policy sets `{name}` to {params[name]!r}, and the "
+                    f"invariant holds only with {wanted!r}"
+                ),
             )
     flags = reachability().flags
     table, allowed = policy.table, policy.allowed_codes
