@@ -1,4 +1,9 @@
-"""Hot reload of the access policy: poll the files, swap in a proven policy atomically."""
+"""Hot reload of the access policy: poll the files, swap in a proven policy atomically.
+
+The poller outlives whatever a reload raises: a refusal is logged with its reason, anything
+else with its traceback, both are recorded in the store's status, and polling goes on, so
+the next valid edit is picked up.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +34,17 @@ def policy_reloader(
                 if await asyncio.to_thread(store.reload):
                     log.info("policy reloaded: version %s", store.current.version)
             except PolicyRejected as exc:
-                log.error("policy reload refused, still serving %s: %s", store.current.version, exc)
+                # Only an unforeseen failure's traceback helps; bad files are told by reason.
+                trace = exc if exc.code == "internal-error" else None
+                log.error(
+                    "policy reload refused, still serving %s: %s",
+                    store.current.version,
+                    exc,
+                    exc_info=trace,
+                )
+            except Exception as exc:  # outside the store (the thread hop): record it too
+                store.record_failure(exc)
+                log.exception("policy reload failed, still serving %s", store.current.version)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

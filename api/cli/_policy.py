@@ -178,7 +178,7 @@ def verify(path: Path | None, pairs: tuple[str, ...], invariants: Path | None) -
         label = {
             "proved": "proved",
             "violated": "VIOLATED",
-            "not_applicable": "n/a",
+            "not_applicable": "GIVEN UP",
             "system": "system",
         }
         detail = f"{result.checked} requests" if result.status == "proved" else result.note
@@ -186,8 +186,11 @@ def verify(path: Path | None, pairs: tuple[str, ...], invariants: Path | None) -
         if result.status == "violated":
             click.echo(f"          {describe_failure(result)}")
     proved = sum(r.status == "proved" for r in report.results)
+    given_up = sum(r.status == "not_applicable" for r in report.results)
     click.echo(
-        f"{proved} proved, {len(report.failures)} violated, over {reachability().total} possible "
+        f"{proved} proved, {len(report.failures)} violated"
+        + (f", {given_up} given up by parameters" if given_up else "")
+        + f", over {reachability().total} possible "
         f"requests in {time.perf_counter() - started:.2f} s (policy {compiled.version})"
     )
     if not report.ok:

@@ -11,6 +11,7 @@ from engine.policy._compiler import CompiledPolicy, Explanation, compile_policy
 from engine.policy._cover import cover, render_row
 from engine.policy._diff import DiffRow, PolicyDiff, diff_policies
 from engine.policy._errors import PolicyError, PolicyIssue, PolicyRejected, SourceLocation
+from engine.policy._files import is_policy_file_name, policy_files, read_policy_file
 from engine.policy._loader import load_policy, load_policy_files
 from engine.policy._paths import default_invariants_path, default_policy_path
 from engine.policy._prepare import (
@@ -24,7 +25,7 @@ from engine.policy._request import AccessRequest, Decision
 from engine.policy._schema import invariants_json_schema, policy_json_schema
 from engine.policy._source import Parameter, PolicySource, Rule
 from engine.policy._space import ACCESS_PERMISSIONS, DISPLAY_ORDER, NO_UNIT, SPACE
-from engine.policy._store import PolicyEvent, PolicyStore
+from engine.policy._store import PolicyEvent, PolicyStore, ReloadStatus
 from engine.policy._validator import validate_policy
 from engine.policy._verifier import (
     Counterexample,
@@ -60,6 +61,7 @@ __all__ = [
     "PolicyStore",
     "PreparedPolicy",
     "ReferenceResult",
+    "ReloadStatus",
     "Rule",
     "SourceLocation",
     "VerifyReport",
@@ -71,12 +73,15 @@ __all__ = [
     "diff_policies",
     "export_cedar",
     "invariants_json_schema",
+    "is_policy_file_name",
     "load_invariants",
     "load_policy",
     "load_policy_files",
+    "policy_files",
     "policy_json_schema",
     "prepare_policy",
     "reachability",
+    "read_policy_file",
     "reference_decide",
     "render_row",
     "validate_policy",

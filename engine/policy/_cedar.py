@@ -147,7 +147,8 @@ def export_cedar(source: PolicySource) -> CedarExport:
     action = f'action == {CEDAR_NAMESPACE}::Action::"open"'
     for rule in source.rules:
         if not rule.enabled:
-            blocks.append(f"\n// `{rule.id}` is switched off by {rule.enabled_by}")
+            by = rule.enabled_by or "`enabled: false`"
+            blocks.append(f"\n// `{rule.id}` is switched off by {by}")
             continue
         ids.append(rule.id)
         text = f"\n{_comment(rule.description)}\n@id({json.dumps(rule.id)})\n"

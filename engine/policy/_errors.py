@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Literal
 
 from engine.errors import InvalidInputError, UnitgateError
@@ -71,6 +72,25 @@ class PolicyError(InvalidInputError):
 
 
 class PolicyRejected(UnitgateError):
-    """A new policy was refused: invalid, or an invariant does not hold. The old one serves."""
+    """A new policy was refused: invalid, or an invariant does not hold. The old one serves.
+
+    `code` says why in one word (a `PolicyIssue` code, `invariant-violated`, or
+    `internal-error` for a failure unitgate did not foresee); `file` is the base name of the
+    file at fault, when one is.
+    """
 
     title = "policy rejected"
+
+    def __init__(
+        self, message: str, *, code: str, file: str | None = None, help: str | None = None
+    ) -> None:
+        super().__init__(message, help=help)
+        self.code = code
+        self.file = file
+
+    @classmethod
+    def of(cls, prefix: str, error: PolicyError) -> PolicyRejected:
+        """The refusal of a policy whose files have `error`; the message starts `prefix: `."""
+        first = error.issues[0]
+        file = PurePath(first.location.file).name if first.location else None
+        return cls(f"{prefix}: {error.message}", code=first.code, file=file, help=error.help)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.policy._boxes import Matcher
 from engine.policy._errors import PolicyError, PolicyIssue, SourceLocation
+from engine.policy._files import policy_files
 from engine.policy._model import Conditions, PolicyFileSpec
 from engine.policy._resolve import ParameterValue, ResolveError, conditions_box
 from engine.policy._source import DEFAULT_DENY_REASON, Parameter, PolicySource, Rule
@@ -21,48 +22,10 @@ __all__ = [
     "load_policy",
     "load_policy_files",
     "parse_model",
-    "policy_files",
     "policy_version",
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def policy_files(path: Path) -> dict[str, str]:
-    """`{name: text}` of a policy file, or of every `*.yaml`/`*.yml` file of a directory."""
-    if path.is_dir():
-        paths = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-        if not paths:
-            raise PolicyError(
-                [
-                    PolicyIssue(
-                        "error",
-                        "no-files",
-                        f"no policy files in `{path}`",
-                        SourceLocation(str(path), 1, 1),
-                        "a policy directory holds `*.yaml` files",
-                    )
-                ]
-            )
-    elif path.is_file():
-        paths = [path]
-    else:
-        raise PolicyError(
-            [
-                PolicyIssue(
-                    "error", "not-found", f"no policy at `{path}`", None, "give a file or directory"
-                )
-            ]
-        )
-    return {_shown(p): p.read_text(encoding="utf-8", errors="replace") for p in paths}
-
-
-def _shown(path: Path) -> str:
-    """The path relative to the working directory when it is below it (shorter messages)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def load_policy(

@@ -52,14 +52,12 @@ def prepare_policy(
     try:
         policy = compile_policy(load_policy_files(files, origin=origin, parameters=parameters))
     except PolicyError as exc:
-        raise PolicyRejected(f"invalid policy: {exc.message}", help=exc.help) from exc
+        raise PolicyRejected.of("invalid policy", exc) from exc
     issues = tuple(validate_policy(policy))
     errors = [i for i in issues if i.severity == "error"]
     if errors:
-        raise PolicyRejected(
-            f"invalid policy: {errors[0].location}: {errors[0].message}", help=errors[0].help
-        )
+        raise PolicyRejected.of("invalid policy", PolicyError(errors))
     proof = verify_policy(policy, invariants)
     if not proof.ok:
-        raise PolicyRejected(describe_failure(proof.failures[0]))
+        raise PolicyRejected(describe_failure(proof.failures[0]), code="invariant-violated")
     return PreparedPolicy(policy, issues, proof)

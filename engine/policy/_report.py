@@ -73,7 +73,7 @@ def _invariants(proof: VerifyReport) -> str:
         status = {
             "proved": f'<span class="proved">proved</span> on all {r.checked} requests',
             "violated": f'<span class="violated">VIOLATED</span> on {r.violations} requests',
-            "not_applicable": f"not applicable: {escape(r.note)}",
+            "not_applicable": f'<span class="violated">not proven</span>: {escape(r.note)}',
             "system": f"tested on the running system: {escape(r.note)}",
         }[r.status]
         if r.counterexample is not None:
@@ -181,6 +181,12 @@ def html_report(
         if proof.ok
         else f'<span class="violated">{len(proof.failures)} invariant(s) violated</span>'
     )
+    given_up = [r.invariant.id for r in proof.results if r.status == "not_applicable"]
+    if given_up:
+        verdict += (
+            '; <span class="violated">given up by this policy\'s parameters: '
+            f"{escape(', '.join(given_up))}</span>"
+        )
     sections = [
         f"<h1>unitgate access policy report</h1><p>Policy <code>{escape(src.origin)}</code>, "
         f"version <code>{escape(src.version)}</code>, generated {generated_at:%Y-%m-%d %H:%M} UTC. "

@@ -11,6 +11,7 @@ from typing import Literal
 from engine.policy._boxes import Box, box_cells, box_has
 from engine.policy._compiler import CompiledPolicy
 from engine.policy._errors import PolicyError, PolicyIssue, SourceLocation
+from engine.policy._files import read_policy_file
 from engine.policy._loader import parse_model
 from engine.policy._model import InvariantFileSpec, InvariantSpec
 from engine.policy._reach import reachability
@@ -97,7 +98,7 @@ def load_invariants(path: Path | str) -> tuple[Invariant, ...]:
     path = Path(path)
     if not path.is_file():
         raise PolicyError([PolicyIssue("error", "not-found", f"no invariants file at `{path}`")])
-    located = read_yaml(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    located = read_yaml(read_policy_file(path), str(path))
     spec = parse_model(InvariantFileSpec, located)
     issues: list[PolicyIssue] = []
     out: list[Invariant] = []
@@ -169,8 +170,16 @@ def _check(policy: CompiledPolicy, inv: Invariant) -> InvariantResult:
                 note=f"the policy has no parameter `{name}` this invariant depends on",
             )
         if params[name] != wanted:
+            # Said plainly: a facility setting this parameter gives the invariant up.
             return InvariantResult(
-                inv, "not_applicable", 0, 0, note=f"applies when `{name}` is {wanted!r}"
+                inv,
+                "not_applicable",
+                0,
+                0,
+                note=(
+                    f"given up: this policy sets `{name}` to {params[name]!r}, and the "
+                    f"invariant holds only with {wanted!r}"
+                ),
             )
     flags = reachability().flags
     table, allowed = policy.table, policy.allowed_codes

@@ -294,7 +294,8 @@ class AccessApi(RuleBasedStateMachine):
                 rental = rentals.get(unit_id)
                 if rental is None or rental.lease_start > today:  # invariant 7
                     return False
-                if channel == "remote":
+                # Remote: only an employee holding a share, at that unit's lock (seed 001).
+                if channel == "remote" and not (via_share and employee and door.unit_id):
                     return False
                 if via_share:
                     share = s.exec(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,52 @@ def write_policy(directory: Path, data: dict[str, dict[str, Any]]) -> Path:
     for name, text in as_files(data).items():
         (directory / name).write_text(text)
     return directory
+
+
+Maker = Callable[[Path], None]
+"""Puts a bad `x.yaml` into a policy directory."""
+
+
+def _dangling_link(d: Path) -> None:
+    (d / "x.yaml").symlink_to(d / "gone.yaml")
+
+
+def _directory(d: Path) -> None:
+    (d / "x.yaml").mkdir()
+
+
+def _fifo(d: Path) -> None:
+    os.mkfifo(d / "x.yaml")
+
+
+def _nested_5000_deep(d: Path) -> None:
+    (d / "x.yaml").write_text("rules: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def _not_utf8(d: Path) -> None:
+    (d / "x.yaml").write_bytes(b"description: ok\nrules:\n  - id: caf\xe9\n")
+
+
+def _impossible_date(d: Path) -> None:
+    (d / "x.yaml").write_text("description: 2026-02-30\n")
+
+
+def _alias_bomb(d: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    (d / "x.yaml").write_text("\n".join(lines) + "\n")
+
+
+BAD_FILES: dict[str, tuple[Maker, str, int | None, int | None, str]] = {
+    "dangling symlink": (_dangling_link, "not-a-file", 1, 1, "symbolic link to nothing"),
+    "directory": (_directory, "not-a-file", 1, 1, "a directory named like a policy file"),
+    "named pipe": (_fifo, "not-a-file", 1, 1, "a named pipe"),
+    "nested 5000 deep": (_nested_5000_deep, "too-deep", 1, 28, "nesting deeper than 20"),
+    "invalid utf-8": (_not_utf8, "not-utf8", 3, 12, "byte `0xe9`"),
+    "impossible date": (_impossible_date, "bad-value", 1, 14, "`2026-02-30`"),
+    "alias bomb": (_alias_bomb, "too-many-values", None, None, "more than 100000 values"),
+}
+"""`x.yaml` made unreadable in a policy directory, as the issue found (a broken link, a
+directory, YAML nested 5,000 deep) and more: case -> (make it, the issue code, its line and
+column, words of the message). An alias's values carry the anchor's lines, so the alias
+bomb's place is not checked."""

@@ -42,6 +42,12 @@ def companies(sqlite_runtime: Runtime) -> Companies:
     return _companies(sqlite_runtime)
 
 
+@pytest.fixture
+def both_companies(runtime: Runtime) -> Companies:
+    """The same two companies, once on SQLite and once on PostgreSQL."""
+    return _companies(runtime)
+
+
 def _companies(rt: Runtime) -> Companies:
     a = build_world(rt, name="Acme")
     b = build_world(rt, name="Bolt")

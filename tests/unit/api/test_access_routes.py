@@ -252,3 +252,49 @@ def test_the_feed_takes_the_newest_accesses_by_time_not_by_id(
     feed = client.get("/v1/me/activity?limit=1", headers=tenant).json()
     assert len(feed) == 1
     assert feed[0]["at"] == a.rt.clock.now().isoformat().replace("+00:00", "Z")
+
+
+def test_a_manager_holding_the_tenants_share_unlocks_the_unit_remotely(
+    both_companies: Companies,
+) -> None:
+    """Seed 001: a tenant shares a key with the manager so that the manager can help next
+    time, also remotely; never without a live share, never for a delinquent unit."""
+    companies = both_companies
+    a = companies.a
+    manager, tenant = companies.headers(a, "manager"), companies.headers(a, "tenant")
+    lock = companies.lock(a)
+    with TestClient(companies.app) as client:
+
+        def remote(reason: str) -> dict[str, object]:
+            response = client.post(
+                f"/v1/doors/{lock}/remote-unlocks", json={"reason": reason}, headers=manager
+            )
+            assert response.status_code == 201, response.text
+            return response.json()  # type: ignore[no-any-return]
+
+        assert remote("no share yet")["allowed"] is False  # invariant 6
+        share = client.post(
+            f"/v1/units/{a.units[0]}/shares", json={"email": "manager@acme.example"}, headers=tenant
+        )
+        assert share.status_code == 201, share.text
+        opened = remote("phone locked inside, tenant on the phone")
+        assert (opened["allowed"], opened["rule"]) == (True, "shared-key-holder-unlocks-remotely")
+        assert opened["authorization"] is not None
+        assert opened["authorization"]["channel"] == "remote"  # type: ignore[index]
+        feed = client.get("/v1/me/activity", headers=tenant).json()
+        assert feed[0]["allowed"] is True and feed[0]["actor_id"] == a.manager_id
+        assert "phone locked inside" in feed[0]["summary"]
+
+        a.pms(a.units[0], LifecycleEvent.DELINQUENT_GATE, "a1")
+        gatelocked = remote("again")
+        assert (gatelocked["allowed"], gatelocked["rule"]) == (
+            False,
+            "delinquent-unit-opens-for-no-one",
+        )
+        a.pms(a.units[0], LifecycleEvent.CURRENT, "a1")
+        assert remote("paid up")["allowed"] is True
+
+        revoked = client.delete(f"/v1/shares/{share.json()['id']}", headers=tenant)
+        assert revoked.status_code == 200
+        after = remote("after the tenant revoked the share")
+        assert (after["allowed"], after["rule"]) == (False, "share-not-in-force")

@@ -19,7 +19,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 def test_check_summarises_the_default_policy() -> None:
     code, out, _ = _run("check")
     assert code == 0
-    assert "16 rules (7 permit, 9 forbid) in 5 files" in out
+    assert "17 rules (8 permit, 9 forbid) in 5 files" in out
     assert "69552 possible requests" in out
 
 
@@ -79,15 +79,33 @@ def test_diff_with_fail_on_change(tmp_path: Path) -> None:
     code, out, _ = _run("diff", "policy", "policy", "--fail-on-change")
     assert code == 0 and "0 requests change decision" in out
     code, out, _ = _run(
-        "diff",
-        "policy",
-        "policy",
-        "--set",
-        "delinquency_locks_every_gate=false",
-        "--fail-on-change",
+        "diff", "policy", "policy", "--set", "tenant_channels=[phone_relay]", "--fail-on-change"
     )
     assert code == 1
-    assert "deny -> permit  [any-delinquent-unit-locks-every-gate ->" in out
+    assert "permit -> deny  [tenant-opens-rented-unit -> default deny]" in out
+    assert "channel=keypad" in out
+
+
+def test_verify_and_report_say_plainly_which_invariant_a_parameter_gives_up(tmp_path: Path) -> None:
+    invariants = tmp_path / "inv.yaml"
+    invariants.write_text(
+        "invariants:\n  - id: keypads-work\n    source: s\n    statement: s\n"
+        "    given: {tenant_channels: [phone_relay, keypad]}\n"
+        "    when: {principal: tenant, channel: keypad}\n    require: deny\n"
+    )
+    code, out, _ = _run(
+        "verify", "--invariants", str(invariants), "--set", "tenant_channels=[phone_relay]"
+    )
+    assert code == 0
+    assert "GIVEN UP  keypads-work  given up: this policy sets `tenant_channels`" in out
+    assert "0 violated, 1 given up by parameters" in out
+    report = tmp_path / "report.html"
+    code, _, _ = _run(
+        "report", "-o", str(report), "--invariants", str(invariants),
+        "--set", "tenant_channels=[phone_relay]",
+    )  # fmt: skip
+    assert code == 0
+    assert "given up by this policy's parameters: keypads-work" in report.read_text()
 
 
 def test_report_writes_a_self_contained_page(tmp_path: Path) -> None:
@@ -103,7 +121,7 @@ def test_report_writes_a_self_contained_page(tmp_path: Path) -> None:
 
 def test_export_cedar_writes_valid_policies(tmp_path: Path) -> None:
     code, out, _ = _run("export-cedar", "-o", str(tmp_path))
-    assert code == 0 and "16 Cedar policies" in out
+    assert code == 0 and "17 Cedar policies" in out
     policies = (tmp_path / "policy.cedar").read_text()
     result = cedarpy.validate_policies(policies, (tmp_path / "policy.cedarschema").read_text())
     assert result.validation_passed

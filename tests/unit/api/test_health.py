@@ -9,8 +9,10 @@ from engine.runtime import Runtime
 from tests.support.api import app_for
 
 
-def test_health_reports_current_schema(runtime: Runtime) -> None:
+def test_health_reports_current_schema_and_the_policy_serving(runtime: Runtime) -> None:
     app = app_for(runtime)
+    store = app.state["policies"]
+    loaded = runtime.clock.now().isoformat().replace("+00:00", "Z")
     with TestClient(app) as client:
         body = client.get("/health").json()
     assert body == {
@@ -18,6 +20,12 @@ def test_health_reports_current_schema(runtime: Runtime) -> None:
         "database": runtime.db.dialect,
         "schema_revision": head_revision(),
         "schema_current": True,
+        "policy": {
+            "version": store.current.version,
+            "loaded_at": loaded,
+            "checked_at": loaded,
+            "reload_error": None,
+        },
     }
 
 

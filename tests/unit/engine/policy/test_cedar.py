@@ -14,12 +14,12 @@ import pytest
 from engine.policy import (
     SPACE,
     CompiledPolicy,
-    default_policy_path,
     export_cedar,
-    load_policy,
+    load_policy_files,
     reachability,
 )
 from engine.policy._cedar import cedar_entities, cedar_request
+from tests.support.policy import as_files, default_policy_data
 
 pytestmark = pytest.mark.slow
 
@@ -59,8 +59,17 @@ def test_cedar_decides_every_possible_request_like_the_table(
     assert len(cells) == 69_552
 
 
-def test_a_switched_off_rule_is_left_out_of_the_export(default_policy: CompiledPolicy) -> None:
-    source = load_policy(default_policy_path(), parameters={"delinquency_locks_every_gate": False})
-    exported = export_cedar(source)
-    assert "any-delinquent-unit-locks-every-gate" not in exported.policy_ids
-    assert "switched off by $delinquency_locks_every_gate" in exported.policies
+def test_a_switched_off_rule_is_left_out_of_the_export() -> None:
+    data = default_policy_data()
+    data["facility.yaml"]["parameters"]["hold_auctions"] = {"value": False, "description": "d"}
+    for doc in data.values():
+        for rule in doc.get("rules", []):
+            if rule["id"] == "auction-staff-open-lien-units":
+                rule["enabled"] = "$hold_auctions"
+            if rule["id"] == "staff-open-available-units":
+                rule["enabled"] = False
+    exported = export_cedar(load_policy_files(as_files(data)))
+    assert "auction-staff-open-lien-units" not in exported.policy_ids
+    assert "staff-open-available-units" not in exported.policy_ids
+    assert "`auction-staff-open-lien-units` is switched off by $hold_auctions" in exported.policies
+    assert "`staff-open-available-units` is switched off by `enabled: false`" in exported.policies

@@ -16,7 +16,7 @@ from engine.policy import (
 )
 from engine.policy._boxes import box_cells
 from engine.policy._reach import box_of
-from tests.support.policy import as_files, default_policy_data
+from tests.support.policy import as_files, default_policy_data, without_rule
 
 
 def test_a_policy_does_not_differ_from_itself(default_policy: CompiledPolicy) -> None:
@@ -26,7 +26,9 @@ def test_a_policy_does_not_differ_from_itself(default_policy: CompiledPolicy) ->
 
 def test_diff_rows_cover_exactly_the_changed_requests(default_policy: CompiledPolicy) -> None:
     new = compile_policy(
-        load_policy(default_policy_path(), parameters={"delinquency_locks_every_gate": False})
+        load_policy_files(
+            as_files(without_rule(default_policy_data(), "staff-open-available-units"))
+        )
     )
     result = diff_policies(default_policy, new)
     flags = reachability().flags
@@ -39,9 +41,9 @@ def test_diff_rows_cover_exactly_the_changed_requests(default_policy: CompiledPo
     assert sum(r.requests for r in result.rows) == len(changed)
     described: set[int] = set()
     for row in result.rows:
-        assert (row.before, row.after) == ("deny", "permit")
-        assert row.before_rule == "any-delinquent-unit-locks-every-gate"
-        assert row.conditions["other_unit_delinquent"] == ("true",)
+        assert (row.before, row.after) == ("permit", "deny")
+        assert row.before_rule == "staff-open-available-units"
+        assert row.conditions["unit_state"] == ("available",)
         names = {k: list(vals) for k, vals in row.conditions.items() if k != "permissions"}
         cells = [c for c in box_cells(box_of(names)) if flags[c] and c in changed]
         described.update(cells)

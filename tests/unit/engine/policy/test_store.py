@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from engine.clock import ManualClock
-from engine.domain import DoorKind, PrincipalKind, Relation, UnitState
+from engine.domain import DoorKind, Permission, PrincipalKind, UnitState
 from engine.policy import AccessRequest, Invariant, PolicyRejected, PolicyStore
-from tests.support.policy import default_policy_data, mutate_rule, without_rule, write_policy
+from engine.policy import _store as store_module
+from tests.support.policy import (
+    BAD_FILES,
+    default_policy_data,
+    mutate_rule,
+    without_rule,
+    write_policy,
+)
 
-TENANT_AT_GATE_OTHER_DELINQUENT = AccessRequest(
-    PrincipalKind.TENANT,
-    DoorKind.GATE,
-    UnitState.OCCUPIED,
-    relation=Relation.TENANT,
-    lease_started=True,
+STAFF_AT_AVAILABLE_UNIT = AccessRequest(
+    PrincipalKind.EMPLOYEE,
+    DoorKind.UNIT_LOCK,
+    UnitState.AVAILABLE,
+    permissions=frozenset({Permission.UNITS_OPEN_AVAILABLE}),
     within_access_hours=True,
-    other_unit_delinquent=True,
 )
 
 
@@ -34,18 +41,19 @@ def test_unchanged_files_are_not_reloaded(store: PolicyStore) -> None:
 
 
 def test_a_proven_change_replaces_the_policy_and_decisions_carry_the_new_version(
-    store: PolicyStore,
+    store: PolicyStore, clock: ManualClock
 ) -> None:
     old = store.current
-    data = default_policy_data()
-    data["facility.yaml"]["parameters"]["delinquency_locks_every_gate"]["value"] = False
-    write_policy(store.path, data)
-    assert not old.decide(TENANT_AT_GATE_OTHER_DELINQUENT).allowed
+    write_policy(store.path, without_rule(default_policy_data(), "staff-open-available-units"))
+    assert old.decide(STAFF_AT_AVAILABLE_UNIT).allowed
+    clock.advance(timedelta(minutes=1))
     assert store.reload() is True
-    decision = store.current.decide(TENANT_AT_GATE_OTHER_DELINQUENT)
-    assert decision.allowed
+    decision = store.current.decide(STAFF_AT_AVAILABLE_UNIT)
+    assert not decision.allowed
     assert decision.policy_version == store.current.version != old.version
     assert [e.outcome for e in store.history] == ["loaded", "loaded"]
+    assert store.status.loaded_at == store.status.checked_at == clock.now()
+    assert store.status.refused is None
 
 
 def test_an_invalid_policy_is_refused_and_the_old_one_keeps_serving(store: PolicyStore) -> None:
@@ -87,3 +95,87 @@ def test_a_deleted_policy_directory_is_refused(store: PolicyStore) -> None:
     with pytest.raises(PolicyRejected, match="no policy files"):
         store.reload()
     assert store.current is old
+
+
+def _valid_edit(directory: Path) -> None:
+    """Change the policy's text (so its version) without changing a decision, atomically."""
+    text = (directory / "facility.yaml").read_text() + "# reviewed again\n"
+    (directory / "facility.yaml.tmp").write_text(text)
+    os.replace(directory / "facility.yaml.tmp", directory / "facility.yaml")
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_bad_file_at_reload_is_refused_recorded_once_and_a_later_edit_loads(
+    store: PolicyStore, clock: ManualClock, case: str
+) -> None:
+    make, code, *_ = BAD_FILES[case]
+    old = store.current
+    make(store.path)
+    clock.advance(timedelta(seconds=5))
+    with pytest.raises(PolicyRejected) as info:
+        store.reload()
+    assert (info.value.code, info.value.file) == (code, "x.yaml")
+    assert store.current is old
+    refused = store.status.refused
+    assert refused is not None
+    assert (refused.code, refused.file, refused.at) == (code, "x.yaml", clock.now())
+    assert "x.yaml" in refused.reason and refused.help
+
+    clock.advance(timedelta(seconds=5))
+    assert store.reload() is False  # the same refusal: not recorded or raised again
+    assert store.status.checked_at == clock.now() and store.status.refused == refused
+    assert [e.outcome for e in store.history] == ["loaded", "rejected"]
+
+    bad = store.path / "x.yaml"
+    bad.rmdir() if bad.is_dir() and not bad.is_symlink() else bad.unlink()
+    _valid_edit(store.path)
+    assert store.reload() is True
+    assert store.current.version != old.version
+    assert store.status.refused is None
+    assert store.status.loaded_at == clock.now()
+
+
+def test_files_back_to_the_serving_version_clear_the_refusal(store: PolicyStore) -> None:
+    (store.path / "x.yaml").mkdir()
+    with pytest.raises(PolicyRejected):
+        store.reload()
+    (store.path / "x.yaml").rmdir()
+    assert store.reload() is False
+    assert store.status.refused is None
+
+
+def test_an_unforeseen_failure_is_a_recorded_refusal(
+    store: PolicyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = store.current
+
+    def broken(*_: object, **__: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(store_module, "prepare_policy", broken)
+    _valid_edit(store.path)
+    with pytest.raises(PolicyRejected) as info:
+        store.reload()
+    assert info.value.code == "internal-error"
+    assert isinstance(info.value.__cause__, KeyError)
+    assert store.current is old
+    refused = store.status.refused
+    assert refused is not None and refused.reason == "reload failed: KeyError: 'a bug'"
+    assert store.reload() is False  # those files failed already
+    monkeypatch.undo()
+    _valid_edit(store.path)
+    assert store.reload() is True
+    assert store.status.refused is None
+
+
+def test_a_failure_reading_the_files_is_recorded_too(
+    store: PolicyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_: Path) -> dict[str, str]:
+        raise MemoryError
+
+    monkeypatch.setattr(store_module, "policy_files", broken)
+    with pytest.raises(PolicyRejected, match="reload failed: MemoryError"):
+        store.reload()
+    assert store.status.refused is not None
+    assert store.status.refused.code == "internal-error"

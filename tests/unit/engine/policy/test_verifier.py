@@ -162,6 +162,12 @@ WEAKENINGS: list[tuple[str, str, Callable[[dict[str, Any]], None], str]] = [
         "inv-05-available-unit-only-permitted-staff",
     ),
     (
+        "shared-key-holder-unlocks-remotely",
+        "any relation",
+        _drop("relation"),
+        "inv-06-occupied-unit-closed-to-staff-without-share",
+    ),
+    (
         "lien-unit-closed-to-tenant",
         "spares shared users",
         _narrow("relation", "shared"),
@@ -228,25 +234,76 @@ def test_a_violation_names_the_smallest_request_and_the_responsible_rules(
     assert result.violations > 0
 
 
-def test_an_invariant_given_a_parameter_applies_only_with_that_value(
-    invariants: tuple[Invariant, ...],
+CHANNELS_INVARIANT = """\
+invariants:
+  - id: keypad-tenants-get-in
+    source: a facility with keypads
+    statement: A tenant whose lease started opens their occupied unit with the keypad.
+    given:
+      tenant_channels: [phone_relay, keypad]
+    when:
+      principal: tenant
+      relation: tenant
+      door: unit_lock
+      unit_state: occupied
+      lease_started: true
+      within_access_hours: true
+      channel: keypad
+    require: permit
+"""
+
+
+def test_an_invariant_given_a_parameter_is_given_up_plainly_by_another_value(
+    tmp_path: Any,
 ) -> None:
+    (tmp_path / "inv.yaml").write_text(CHANNELS_INVARIANT)
+    invariant = load_invariants(tmp_path / "inv.yaml")
     files = as_files(default_policy_data())
-    off = compile_policy(
-        load_policy_files(files, parameters={"delinquency_locks_every_gate": False})
+    assert verify_policy(compile_policy(load_policy_files(files)), invariant).results[0].status == (
+        "proved"
     )
-    report = verify_policy(off, invariants)
-    statuses = {r.invariant.id: r.status for r in report.results}
-    assert statuses["inv-02b-any-delinquent-unit-locks-every-gate"] == "not_applicable"
-    assert report.ok
+    off = compile_policy(load_policy_files(files, parameters={"tenant_channels": ["phone_relay"]}))
+    [result] = verify_policy(off, invariant).results
+    assert result.status == "not_applicable"
+    assert result.note == (
+        "given up: this policy sets `tenant_channels` to ['phone_relay'], and the invariant "
+        "holds only with ['phone_relay', 'keypad']"
+    )
 
 
-def test_a_policy_without_a_parameter_an_invariant_needs_fails_it(
-    invariants: tuple[Invariant, ...],
+def test_a_policy_without_a_parameter_an_invariant_needs_fails_it(tmp_path: Any) -> None:
+    (tmp_path / "inv.yaml").write_text(CHANNELS_INVARIANT.replace("tenant_channels", "chans"))
+    invariant = load_invariants(tmp_path / "inv.yaml")
+    report = verify_policy(
+        compile_policy(load_policy_files(as_files(default_policy_data()))), invariant
+    )
+    assert [r.invariant.id for r in report.failures] == ["keypad-tenants-get-in"]
+
+
+def test_delinquency_at_another_unit_locks_every_gate_with_no_way_to_turn_it_off(
+    default_policy: CompiledPolicy, invariants: tuple[Invariant, ...]
 ) -> None:
-    data = without_rule(default_policy_data(), "any-delinquent-unit-locks-every-gate")
-    del data["facility.yaml"]["parameters"]["delinquency_locks_every_gate"]
-    assert "inv-02b-any-delinquent-unit-locks-every-gate" in _failures(data, invariants)
+    """DESIGN invariant 2 holds at every facility: no parameter switches its rule off."""
+    rule = default_policy.source.rule("any-delinquent-unit-locks-every-gate")
+    assert rule.enabled and rule.enabled_by is None
+    inv = next(i for i in invariants if i.id == "inv-02b-any-delinquent-unit-locks-every-gate")
+    assert inv.spec.given == {}
+    assert all(not i.spec.given for i in invariants)
+
+
+# Permits an invariant requires, and that invariant.
+REQUIRED_PERMITS = {
+    "shared-key-holder-unlocks-remotely": "shared-key-manager-can-help",
+    "auction-staff-open-lien-units": "emergency-manager-can-help",
+    "tenant-opens-rented-unit": "current-tenant-gets-in",
+}
+
+
+@pytest.mark.parametrize(("rule_id", "invariant"), sorted(REQUIRED_PERMITS.items()))
+def test_deleting_a_required_permit_breaks_its_invariant(
+    rule_id: str, invariant: str, invariants: tuple[Invariant, ...]
+) -> None:
+    assert invariant in _failures(without_rule(default_policy_data(), rule_id), invariants)
 
 
 def test_invariant_file_errors_name_their_location(tmp_path: Any) -> None:
