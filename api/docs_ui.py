@@ -25,7 +25,8 @@ def _assets_directory() -> Path:
     # the service needs: find its directory without importing it.
     spec = importlib.util.find_spec("swagger_ui")
     # INVARIANT: swagger-ui-py is a pinned dependency of the distribution.
-    assert spec is not None and spec.origin is not None, "swagger-ui-py is not installed"
+    assert spec is not None, "swagger-ui-py is not installed"
+    assert spec.origin is not None
     return Path(spec.origin).parent / "static"
 
 
