@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from api.auth import build_jwt_auth
 from api.docs_ui import docs_assets_router, docs_render_plugin
+from api.json_body import JSONRequest
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -99,6 +100,7 @@ def create_app(
         state=State(services),
         on_app_init=[auth.on_app_init],
         plugins=[problem_plugin(), *tel.plugins()],
+        request_class=JSONRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="unitgate",
