@@ -81,7 +81,9 @@ def test_docs_render_every_operation_with_only_loopback_reachable(
 ) -> None:
     spec = service.get("/docs/openapi.json")
     expected = {
-        (method.upper(), path) for path, operations in spec["paths"].items() for method in operations
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method in operations
     }
     dom = _rendered_dom(f"{service.base}/docs", tmp_path / "chromium")
     shown = {(method, html.unescape(path)) for method, path in _OPERATION.findall(dom)}
