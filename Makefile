@@ -4,8 +4,20 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Where `make run` serves: the service's own settings, from the environment or the command
+# line alike (`make run UNITGATE_PORT=9000` or `UNITGATE_PORT=9000 make run`).
+UNITGATE_HOST ?= 127.0.0.1
+UNITGATE_PORT ?= 8000
+# The Makefile once read PORT and HOST: say so rather than ignore them (an environment HOST
+# is left alone, since zsh and csh set it to the machine's name).
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+ifdef PORT
+$(error PORT is not read: the port is UNITGATE_PORT, e.g. make run UNITGATE_PORT=$(PORT))
+endif
+ifeq ($(origin HOST),command line)
+$(error HOST is not read: the address is UNITGATE_HOST, e.g. make run UNITGATE_HOST=$(HOST))
+endif
+endif
 
 .PHONY: run test lint bench env clean
 
@@ -19,7 +31,8 @@ env: $(UV)
 run: env
 	$(UV) run --frozen unitgate db upgrade
 	$(UV) run --frozen unitgate demo load
-	UNITGATE_DEV_TOKENS=$${UNITGATE_DEV_TOKENS:-true} $(UV) run --frozen unitgate serve --host $(HOST) --port $(PORT)
+	UNITGATE_HOST=$(UNITGATE_HOST) UNITGATE_PORT=$(UNITGATE_PORT) \
+	UNITGATE_DEV_TOKENS=$${UNITGATE_DEV_TOKENS:-true} $(UV) run --frozen unitgate serve
 
 test: env
 	$(UV) run --frozen pytest

@@ -8,9 +8,10 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api.auth import build_jwt_auth
+from api.docs_ui import docs_assets_router, docs_render_plugin
+from api.json_body import JSONRequest
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -88,7 +89,7 @@ def create_app(
     auth = build_jwt_auth(settings.jwt_secret_value(), settings.jwt_issuer)
     services = {"policies": policies, "runtime": rt, "settings": settings, "telemetry": tel}
     return Litestar(
-        route_handlers=[health, *routers],
+        route_handlers=[health, *routers, docs_assets_router()],
         lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
         dependencies={
             **{name: _from_state(name) for name in services},
@@ -99,6 +100,7 @@ def create_app(
         state=State(services),
         on_app_init=[auth.on_app_init],
         plugins=[problem_plugin(), *tel.plugins()],
+        request_class=JSONRequest,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="unitgate",
@@ -110,7 +112,7 @@ def create_app(
                 "Errors are RFC 9457 problem details."
             ),
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(path="/")],
+            render_plugins=[docs_render_plugin()],
         ),
         on_shutdown=[rt.db.dispose, tel.shutdown],
     )

@@ -1,7 +1,9 @@
-"""Every error as RFC 9457 problem details: engine errors, auth, validation, limits."""
+"""Every error as RFC 9457 problem details: engine errors, auth, validation, limits, and
+anything unexpected (a 500 with a generic detail; the exception is logged, never sent)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -23,6 +25,8 @@ from engine.errors import (
 )
 
 __all__ = ["Problem", "problem_plugin", "problems"]
+
+_log = logging.getLogger("unitgate.api")
 
 _STATUS: tuple[tuple[type[UnitgateError], int], ...] = (
     (InvalidInputError, 400),
@@ -98,6 +102,19 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
+def _from_unexpected(exc: Exception) -> ProblemDetailsException:
+    # Everything not mapped above is a defect or an outage (e.g. the database is gone): the
+    # caller learns only that, the log gets the traceback.
+    _log.error("unexpected error answered with 500", exc_info=exc)
+    return ProblemDetailsException(
+        detail="the service failed to answer this request",
+        status_code=500,
+        title=_TITLES[500],
+        type_=_type(500),
+        extra={"help": "try again later; the service logged the error for its operators"},
+    )
+
+
 def problem_plugin() -> ProblemDetailsPlugin:
     """The plugin that renders every error as `application/problem+json`."""
     return ProblemDetailsPlugin(
@@ -107,6 +124,7 @@ def problem_plugin() -> ProblemDetailsPlugin:
                 UnitgateError: _from_unitgate,
                 ValidationException: _from_validation,
                 HTTPException: _from_http,
+                Exception: _from_unexpected,
             },
         )
     )

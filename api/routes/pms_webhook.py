@@ -24,6 +24,7 @@ from adapters.pms import (
 )
 from adapters.sync import SyncMetrics, drain, receive
 from api.input_guard import refuse_nul_in
+from api.json_body import refuse_foreign_charset
 from api.problems import problems
 from api.settings import Settings
 from api.telemetry import Telemetry
@@ -63,6 +64,7 @@ async def pms_webhook(
     the Unix time in `X-PMS-Timestamp`. A bad signature is refused (401) and recorded.
     """
     refuse_nul_in(request.scope)
+    refuse_foreign_charset(request)
     if not settings.pms_webhook_secret:
         raise PermissionDeniedError(
             "pms webhooks are not enabled", help="set UNITGATE_PMS_WEBHOOK_SECRET"

@@ -40,11 +40,16 @@ from api.schemas._site import (
     UnitDetail,
     UnitOut,
 )
+from api.schemas._time import EARLIEST, LATEST, TIME_PATTERN, ApiTime, OptionalApiTime
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "TIME_PATTERN",
     "AccessRequestIn",
     "AccessResult",
     "ActivityItem",
+    "ApiTime",
     "AssignmentIn",
     "AssignmentOut",
     "CleanoutIn",
@@ -61,6 +66,7 @@ __all__ = [
     "MeOut",
     "MyFacility",
     "MyUnit",
+    "OptionalApiTime",
     "PermissionOut",
     "RemoteUnlockIn",
     "RoleIn",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas._input import Input
+from api.schemas._time import ApiTime
 
 __all__ = ["CleanoutIn", "EmergencyIn", "LienIn", "SaleIn", "TransitionResult", "WinnerIn"]
 
@@ -46,8 +45,10 @@ class WinnerIn(Input):
 
 
 class _Window(LienIn):
-    window_start: datetime
-    window_end: datetime
+    window_start: ApiTime
+    """When the access window opens."""
+    window_end: ApiTime
+    """When it closes (after `window_start`)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> _Window:

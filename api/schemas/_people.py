@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.schemas._access import DoorAccess
 from api.schemas._input import Input
+from api.schemas._time import OptionalApiTime
 from engine.domain import Permission, UnitState
 
 __all__ = [
@@ -69,7 +70,7 @@ class ShareIn(Input):
     """E.164, e.g. `+15550100001`."""
     name: str | None = Field(default=None, min_length=1, max_length=200)
     """The name for a new account (defaults to the email or mobile)."""
-    expires_at: datetime | None = None
+    expires_at: OptionalApiTime = None
     """When the key stops working; none: until revoked."""
 
     @model_validator(mode="after")

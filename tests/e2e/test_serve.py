@@ -56,3 +56,31 @@ def test_demo_load_twice_duplicates_nothing(service: Service) -> None:
         "/v1/facilities", service.as_("maria@acme-storage.example", DEMO_COMPANY_ID, "employee")
     )
     assert after == before
+
+
+def test_the_issues_bad_inputs_are_400_problems_over_real_http(service: Service) -> None:
+    """Issue 20: share expiries without an offset (or in year 9999) and undecodable bodies
+    were 500s; the dev-token route answers them without credentials."""
+    olivia = service.as_("olivia@mail.example", DEMO_COMPANY_ID)
+    unit = next(u for u in service.get("/v1/me/units", olivia) if u["relation"] == "tenant")
+    for expiry in ("2030-01-01T00:00:00", "2030-01-01", "9999-12-31T23:59:59-01:00"):
+        answer = service.http.post(
+            f"/v1/units/{unit['unit_id']}/shares",
+            json={"email": "e2e-friend@mail.example", "expires_at": expiry},
+            headers=olivia,
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    for body, content_type in [
+        (b"[" * 1000 + b"]" * 1000, "application/json"),
+        (b'{"email": "caf\xe9"}', "application/json"),
+        (b'{"email": "a\xc0\xaf"}', "application/json"),
+        (b'{"email": "a\xed\xa0\x80"}', "application/json"),
+        (b'{"email": "a"}', "application/json; charset=latin-1"),
+    ]:
+        answer = service.http.post(
+            "/v1/dev/tokens", content=body, headers={"content-type": content_type}
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["title"] == "invalid input"
