@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api.auth import build_jwt_auth
+from api.expiry_duty import expiry_lifespan
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -89,7 +90,10 @@ def create_app(
     services = {"policies": policies, "runtime": rt, "settings": settings, "telemetry": tel}
     return Litestar(
         route_handlers=[health, *routers],
-        lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
+        lifespan=[
+            policy_reloader(policies, settings.policy_reload_seconds),
+            expiry_lifespan(rt, settings, tel),
+        ],
         dependencies={
             **{name: _from_state(name) for name in services},
             "caller": Provide(caller_of, sync_to_thread=False),
