@@ -2,16 +2,9 @@
 key shares."""
 
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
-from engine.units._expiry import (
-    EXPIRY_ACTOR,
-    claim_due,
-    due_units,
-    expire_claimed,
-    expire_due,
-    expire_if_due,
-    next_bound,
-)
-from engine.units._expiry_duty import Expired, ExpiryAlarm, ExpiryConfig, ExpiryDuty, ExpiryRound
+from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
+from engine.units._expiry_batch import EXPIRY_ACTOR, Expired, record_expiries
+from engine.units._expiry_duty import ExpiryAlarm, ExpiryConfig, ExpiryDuty, ExpiryRound
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -46,11 +39,11 @@ __all__ = [
     "claim_due",
     "due_units",
     "effective_state",
-    "expire_claimed",
     "expire_due",
     "expire_if_due",
     "expiry_due",
     "next_bound",
+    "record_expiries",
     "revoke_share",
     "share_key",
     "snapshot",

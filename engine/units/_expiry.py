@@ -1,8 +1,9 @@
 """The clock ends what was granted for a stated time: auction windows and emergencies.
 
 An expiry is the system event `access_expired` (auction -> pending_auction, the grant
-revoked) or `emergency_expired` (the emergency pending auction -> the PMS status), applied
-through `LifecycleService` like any event: a transition, its audit entry, its effects.
+revoked) or `emergency_expired` (the emergency pending auction -> the PMS status), decided
+by the lifecycle machine and recorded as `LifecycleService` records any event: a transition,
+its audit entry, its effects (as a set: `record_expiries`).
 
 Whoever records an expiry holds the unit's row lock first, so two processes never record
 one twice: the duty claims due units with `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has
@@ -19,24 +20,12 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from engine.clock import utc
-from engine.domain import EventSource, UnitState
-from engine.lifecycle import TransitionRefused
+from engine.domain import UnitState
 from engine.persistence.tables import Unit
-from engine.units._service import Applied, LifecycleService
-from engine.units._snapshot import expiry_due
+from engine.units._expiry_batch import Expired, record_expiries
+from engine.units._service import LifecycleService
 
-__all__ = [
-    "EXPIRY_ACTOR",
-    "claim_due",
-    "due_units",
-    "expire_claimed",
-    "expire_due",
-    "expire_if_due",
-    "next_bound",
-]
-
-EXPIRY_ACTOR = "system:clock"
-"""The actor of every expiry in transitions and the audit log."""
+__all__ = ["claim_due", "due_units", "expire_due", "expire_if_due", "next_bound"]
 
 _PENDING = UnitState.PENDING_AUCTION.value
 _AUCTION = UnitState.AUCTION.value
@@ -88,28 +77,9 @@ def claim_due(
     return list(session.exec(query).all())
 
 
-def expire_claimed(
-    session: Session, service: LifecycleService, units: Iterable[Unit]
-) -> tuple[list[Applied], list[tuple[str, TransitionRefused]]]:
-    """Record the expiry of each locked unit that is still due; what was applied, and the
-    units whose expiry the machine refused (left as they are, each with why)."""
-    applied, refused = [], []
-    # Facility by facility: every writer locks chain heads in one order, so a transaction
-    # touching several facilities never waits on another in a cycle.
-    for unit in sorted(units, key=lambda u: (u.facility_id, u.id)):
-        try:
-            done = _expire(session, service, unit)
-        except TransitionRefused as exc:  # raised before anything is written
-            refused.append((unit.id, exc))
-            continue
-        if done is not None:
-            applied.append(done)
-    return applied, refused
-
-
 def expire_if_due(
     session: Session, service: LifecycleService, unit_ids: Iterable[str]
-) -> list[Applied]:
+) -> list[Expired]:
     """Record the expiry of each of the units that is due now, in `session`'s transaction.
 
     For reads and actions that met a unit past its stated end: the units are locked first
@@ -126,17 +96,18 @@ def expire_if_due(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    applied = []
-    for unit in sorted(locked, key=lambda u: (u.facility_id, u.id)):
-        done = _expire(session, service, unit)
-        if done is not None:
-            applied.append(done)
-    return applied
+    expired, refused = record_expiries(session, service, locked)
+    if refused:
+        # INVARIANT: only the machine's guards refuse an expiry of a due unit, and no
+        # sequence of events leaves a due unit they refuse (an emergency's PMS status is
+        # occupied: any PMS event ends the emergency). Say so rather than act on it.
+        raise refused[0][1]
+    return expired
 
 
 def expire_due(
     session: Session, service: LifecycleService, facility_id: str | None = None
-) -> list[Applied]:
+) -> list[Expired]:
     """Apply `emergency_expired` / `access_expired` to every unit that is due."""
     ids = due_units(session, service.clock.now(), facility_id)
     return expire_if_due(session, service, ids)
@@ -146,12 +117,3 @@ def next_bound(session: Session, after: datetime | None = None) -> datetime | No
     """The earliest stated end of a lien, or of one later than `after` (None: there is none)."""
     found = session.exec(select(func.min(_BOUND)).where(_bounded_by(after, None))).one()
     return utc(found) if found is not None else None
-
-
-def _expire(session: Session, service: LifecycleService, unit: Unit) -> Applied | None:
-    """The unit's expiry if it is due now (`unit` freshly read under its row lock)."""
-    event = expiry_due(unit, service.clock.now())
-    if event is None:
-        return None
-    request = service.request(event, actor=EXPIRY_ACTOR, source=EventSource.SYSTEM)
-    return service.apply(session, unit.id, request)

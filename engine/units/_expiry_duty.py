@@ -18,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.domain import LifecycleEvent, UnitState
 from engine.persistence import Database
-from engine.persistence.tables import Unit
-from engine.units._expiry import claim_due, expire_claimed, next_bound
+from engine.units._expiry import claim_due, next_bound
+from engine.units._expiry_batch import Expired, record_expiries
 from engine.units._service import LifecycleService
 
-__all__ = ["Expired", "ExpiryAlarm", "ExpiryConfig", "ExpiryDuty", "ExpiryRound"]
+__all__ = ["ExpiryAlarm", "ExpiryConfig", "ExpiryDuty", "ExpiryRound"]
 
 log = logging.getLogger("unitgate.expiry")
 
@@ -56,24 +55,6 @@ class ExpiryConfig:
     """Units expired per transaction (their row locks are held until it commits)."""
     max_backoff_seconds: float = 30.0
     """Longest pause after rounds that failed in a row (the database is away)."""
-
-
-@dataclass(frozen=True)
-class Expired:
-    """One expiry the duty recorded."""
-
-    unit_id: str
-    facility_id: str
-    event: LifecycleEvent
-    bound: datetime
-    """The stated end of the emergency or access window."""
-    at: datetime
-    """When the transition was recorded."""
-
-    @property
-    def lag_seconds(self) -> float:
-        """From the stated end to the recorded transition."""
-        return (self.at - self.bound).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -142,36 +123,17 @@ class ExpiryDuty:
         while True:
             with self.db.transaction() as s:
                 units = claim_due(s, now, batch, skip=refused)
-                bounds = {u.id: _bound(u) for u in units}
-                applied, refusals = expire_claimed(s, self.service, units)
+                done, refusals = record_expiries(s, self.service, units)
             for unit_id, exc in refusals:
                 log.error("expiry of unit %s refused: %s", unit_id, exc)
                 refused.append(unit_id)
-            for done in applied:
-                # INVARIANT: an expiry is an accepted system event: a transition was recorded.
-                assert done.transition is not None
-                record = done.transition
-                item = Expired(
-                    record.unit_id,
-                    record.facility_id,
-                    done.outcome.event,
-                    bounds[record.unit_id],
-                    record.at,
-                )
+            for item in done:
                 expired.append(item)
                 self.totals[item.event.value] += 1
                 if self.on_expired is not None:
                     self.on_expired(item)
             if len(units) < batch:
                 return
-
-
-def _bound(unit: Unit) -> datetime:
-    pending = unit.state == UnitState.PENDING_AUCTION.value
-    bound = unit.emergency_until if pending else unit.access_until
-    # INVARIANT: claim_due returns only units with a stated end.
-    assert bound is not None
-    return bound
 
 
 def _first_line(exc: Exception) -> str:

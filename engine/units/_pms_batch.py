@@ -36,8 +36,9 @@ from engine.persistence.tables import (
     TransitionRecord,
     Unit,
 )
+from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
-from engine.units._expiry import EXPIRY_ACTOR
+from engine.units._expiry_batch import EXPIRY_ACTOR
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -257,7 +258,7 @@ class _Batch:
         if outcome.changed and outcome.to_state is UnitState.AVAILABLE:
             effects = self._release_everyone(unit.id, request.now)
         elif outcome.event is LifecycleEvent.ACCESS_EXPIRED:
-            ended = self._revoke_grants(unit.id, request.now, "access window ended")
+            ended = self._revoke_grants(unit.id, request.now, WINDOW_ENDED)
             effects = {"grants_revoked": ended}
         row = transition_row(unit.id, unit.facility_id, outcome, request, unit.version)
         self.transitions.append(row)
