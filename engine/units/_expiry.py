@@ -63,9 +63,23 @@ def due_units(session: Session, now: datetime, facility_id: str | None = None) -
 def claim_due(
     session: Session, now: datetime, limit: int, *, skip: Collection[str] = ()
 ) -> list[Unit]:
-    """Lock and return up to `limit` units due by `now`, earliest stated end first, that no
-    other transaction holds (`FOR UPDATE SKIP LOCKED`; `skip`: ids to leave out)."""
-    query = select(Unit).where(_bounded_by(None, now))
+    """Lock and return up to `limit` units due by `now` that no other transaction holds
+    (`FOR UPDATE SKIP LOCKED`), all of one facility: the facility of the earliest stated end
+    among them, earliest first (`skip`: ids to leave out).
+
+    One facility a batch: its expiries append to one chain (one head locked, three audit
+    statements), and two duties mostly take different facilities instead of queueing on
+    the same heads.
+    """
+    due = select(Unit.facility_id).where(_bounded_by(None, now))
+    if skip:
+        due = due.where(col(Unit.id).not_in(list(skip)))
+    first = session.exec(
+        due.order_by(_BOUND, col(Unit.id)).limit(1).with_for_update(skip_locked=True)
+    ).first()
+    if first is None:
+        return []
+    query = select(Unit).where(_bounded_by(None, now), col(Unit.facility_id) == first)
     if skip:
         query = query.where(col(Unit.id).not_in(list(skip)))
     query = (
@@ -74,6 +88,7 @@ def claim_due(
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    # INVARIANT: the unit locked above is among these (a transaction skips no lock it holds).
     return list(session.exec(query).all())
 
 

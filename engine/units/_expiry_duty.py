@@ -51,8 +51,8 @@ class ExpiryConfig:
 
     poll_seconds: float = 1.0
     """Longest sleep between looks: bounds other processes set are seen within it."""
-    batch_size: int = 50
-    """Units expired per transaction (their row locks are held until it commits)."""
+    batch_size: int = 100
+    """Units of one facility expired per transaction (locked until it commits)."""
     max_backoff_seconds: float = 30.0
     """Longest pause after rounds that failed in a row (the database is away)."""
 
@@ -119,10 +119,11 @@ class ExpiryDuty:
 
     def _expire_due(self, now: datetime, expired: list[Expired], refused: list[str]) -> None:
         """Batches of the units due by `now` until none is left that nobody else holds."""
-        batch = self.config.batch_size
         while True:
             with self.db.transaction() as s:
-                units = claim_due(s, now, batch, skip=refused)
+                units = claim_due(s, now, self.config.batch_size, skip=refused)
+                if not units:
+                    return
                 done, refusals = record_expiries(s, self.service, units)
             for unit_id, exc in refusals:
                 log.error("expiry of unit %s refused: %s", unit_id, exc)
@@ -132,8 +133,6 @@ class ExpiryDuty:
                 self.totals[item.event.value] += 1
                 if self.on_expired is not None:
                     self.on_expired(item)
-            if len(units) < batch:
-                return
 
 
 def _first_line(exc: Exception) -> str:

@@ -107,6 +107,21 @@ def test_the_duty_sleeps_until_the_next_stated_end_capped_by_its_poll(
         assert next_bound(s, after=clock.now() + timedelta(minutes=15)) is None
 
 
+def test_a_round_records_what_is_due_at_every_facility(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """A batch is one facility's; the round goes on to the next facility's."""
+    worlds = [build_world(runtime, units=2, name=name) for name in ("Acme", "Bolt", "Core")]
+    for world in worlds:
+        emergency(world, world.units[0], timedelta(minutes=5))
+        sold(world, world.units[1], timedelta(minutes=5))
+    clock.advance(timedelta(minutes=5))
+    done = duty(runtime).run_once()
+    assert Counter(e.facility_id for e in done.expired) == Counter(
+        {w.facility_id: 2 for w in worlds}
+    )
+
+
 def test_an_expiry_the_machine_refuses_leaves_the_others_to_expire(
     world: World, clock: ManualClock
 ) -> None:
@@ -129,13 +144,16 @@ def test_two_duties_record_each_of_200_expiries_exactly_once(
     runtime: Runtime, clock: ManualClock
 ) -> None:
     """Two duties on their own connections (as two replicas) claim batches of the same 200
-    due units at the same time: every unit gets one `access_expired`, no more."""
-    world = build_world(runtime, units=200)
-    # The facility's chain exists, as it does once anything was sold or set in an emergency.
-    world.pms(world.units[0], E.MOVE_IN)
+    due units of two facilities at the same time: every unit gets one `access_expired`, no
+    more."""
+    worlds = [build_world(runtime, units=100, name=name) for name in ("Acme", "Bolt")]
+    for world in worlds:
+        # The facility's chain exists, as it does once anything was sold or set in an emergency.
+        world.pms(world.units[0], E.MOVE_IN)
+    units = [u for world in worlds for u in world.units]
     start = clock.now()
     with runtime.db.transaction() as s:
-        for i, unit_id in enumerate(world.units):
+        for i, unit_id in enumerate(units):
             s.execute(
                 update(Unit)
                 .where(col(Unit.id) == unit_id)
@@ -175,7 +193,7 @@ def test_two_duties_record_each_of_200_expiries_exactly_once(
                 )
             ).all()
         )
-        assert events == Counter(dict.fromkeys(world.units, 1))
+        assert events == Counter(dict.fromkeys(units, 1))
         assert {u.state for u in s.exec(select(Unit)).all()} == {"pending_auction"}
         assert verify_chain(s, runtime.audit).ok
     assert sum(d.totals["access_expired"] for d in duties) == 200
