@@ -3,10 +3,11 @@
 It sleeps until the earliest stated end it knows, looks again at least every
 `poll_seconds` (a window or emergency another process set is seen within that), and wakes
 at once when its alarm rings (a portal action set a bound, or a decision met a unit past
-its bound). Each round claims the due units in small batches (`claim_due`: row locks,
-`SKIP LOCKED` on PostgreSQL) and records their expiries, so several duties (API replicas,
-`unitgate expire run` workers) share the work and each expiry is recorded once. It keeps
-nothing but its next wake-up in memory: a restarted duty finds what is due in the database.
+its bound). Each round claims the due units in batches, one facility's at a time
+(`claim_due`: row locks, `SKIP LOCKED` on PostgreSQL), and records their expiries as a set
+(`record_expiries`), so several duties (API replicas, `unitgate expire run` workers) share
+the work and each expiry is recorded once. It keeps nothing but its next wake-up in memory:
+a restarted duty finds what is due in the database.
 """
 
 from __future__ import annotations
