@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from api.auth import build_jwt_auth
 from api.docs_ui import docs_assets_router, docs_render_plugin
+from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
@@ -90,7 +91,10 @@ def create_app(
     services = {"policies": policies, "runtime": rt, "settings": settings, "telemetry": tel}
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],
-        lifespan=[policy_reloader(policies, settings.policy_reload_seconds)],
+        lifespan=[
+            policy_reloader(policies, settings.policy_reload_seconds),
+            expiry_lifespan(rt, settings, tel),
+        ],
         dependencies={
             **{name: _from_state(name) for name in services},
             "caller": Provide(caller_of, sync_to_thread=False),

@@ -30,6 +30,10 @@ class Settings(BaseModel):
     """Where the audit key is kept when `audit_key` is unset (created on first use, 0600)."""
     emergency_max_minutes: int = Field(default=240, ge=1, le=24 * 60)
     """The longest an emergency pending auction may be set for."""
+    expiry_in_serve: bool = True
+    """`unitgate serve` records expiries itself (off when `unitgate expire run` workers do)."""
+    expiry_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    """Longest an expiry duty sleeps between looks: the bound on an expiry's lag."""
     policy_path: Path | None = None
     """The access policy (a directory of YAML files); the shipped `policy/` when unset."""
     policy_reload_seconds: float = Field(default=5.0, ge=0, le=3600)

@@ -33,6 +33,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, Tracer
 from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
+from engine.units import Expired
 
 __all__ = ["Telemetry", "build_telemetry"]
 
@@ -52,6 +53,7 @@ class Telemetry:
     decisions: Counter = field(init=False)
     decision_seconds: Histogram = field(init=False)
     transitions: Counter = field(init=False)
+    expiry_lag: Histogram = field(init=False)
     sync: SyncMetrics = field(init=False)
     """PMS sync outcomes, receipts and lag (webhooks here; `unitgate sync` workers too)."""
 
@@ -69,6 +71,11 @@ class Telemetry:
         )
         self.transitions = self.meter.create_counter(
             "unitgate.lifecycle.transitions", description="accepted lifecycle events"
+        )
+        self.expiry_lag = self.meter.create_histogram(
+            "unitgate.expiry.lag",
+            unit="s",
+            description="from an emergency's or access window's stated end to its recorded expiry",
         )
 
     def plugins(self) -> list[OpenTelemetryPlugin]:
@@ -137,6 +144,12 @@ class Telemetry:
         """Put a transition's from/to states on `span` and count it."""
         span.set_attributes({f"unitgate.{k}": v for k, v in attributes.items()})
         self.transitions.add(1, {"event": str(attributes.get("event", ""))})
+
+    def record_expiry(self, expired: Expired) -> None:
+        """Count an expiry the duty recorded, and its lag behind the stated end."""
+        event = expired.event.value
+        self.transitions.add(1, {"event": event})
+        self.expiry_lag.record(max(0.0, expired.lag_seconds), {"event": event})
 
     def shutdown(self) -> None:
         """Flush and stop exporters."""

@@ -10,7 +10,7 @@ from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
 from engine.persistence import Database
-from engine.units import LifecycleService
+from engine.units import ExpiryAlarm, LifecycleService
 
 __all__ = ["Runtime"]
 
@@ -24,6 +24,8 @@ class Runtime:
     audit: AuditLog
     lifecycle: LifecycleService
     access: AccessPoint
+    expiry_alarm: ExpiryAlarm
+    """Rung when an expiry may be due sooner than this process's expiry duty planned."""
 
     @classmethod
     def create(
@@ -39,5 +41,6 @@ class Runtime:
         audit = AuditLog(audit_key)
         service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
         db = Database(database_url)
-        access = AccessPoint(clock, DecisionRecorder(db, audit))
-        return cls(db, clock, audit, service, access)
+        alarm = ExpiryAlarm()
+        access = AccessPoint(clock, DecisionRecorder(db, audit), alarm)
+        return cls(db, clock, audit, service, access, alarm)

@@ -7,10 +7,11 @@ from typing import Annotated
 from litestar import Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.routes._deps import employee_facility, employee_unit
+from api.routes._expiry import read_with_expiries
 from api.routes._views import door_out, facility_out, transition_out, unit_out
 from api.schemas import ConflictOut, DoorOut, FacilityOut, GrantOut, UnitDetail, UnitOut
 from engine.access import Caller, permissions_at
@@ -77,13 +78,16 @@ def list_units(
 ) -> list[UnitOut]:
     """The facility's units by number: lifecycle state, PMS status and lien overlay."""
     now = runtime.clock.now()
-    with runtime.db.read() as s:
+
+    def read(s: Session) -> tuple[list[UnitOut], list[Unit]]:
         employee_facility(s, caller, facility_id, _VIEW)
         query = select(Unit).where(Unit.facility_id == facility_id)
         if unit_state is not None:
             query = query.where(Unit.state == unit_state.value)
-        rows = s.exec(query.order_by(col(Unit.number)).offset(offset).limit(limit)).all()
-        return [unit_out(u, now) for u in rows]
+        rows = list(s.exec(query.order_by(col(Unit.number)).offset(offset).limit(limit)).all())
+        return [unit_out(u, now) for u in rows], rows
+
+    return read_with_expiries(runtime, now, read)
 
 
 @get("/units/{unit_id:str}", responses=problems(403, 404), sync_to_thread=True)
@@ -92,7 +96,8 @@ def get_unit(
 ) -> UnitDetail:
     """A unit with its transitions (newest first), auction grants and sync conflicts."""
     now = runtime.clock.now()
-    with runtime.db.read() as s:
+
+    def read(s: Session) -> tuple[UnitDetail, list[Unit]]:
         unit, _, _ = employee_unit(s, caller, unit_id, _VIEW)
         history = s.exec(
             select(TransitionRecord)
@@ -110,12 +115,15 @@ def get_unit(
             .where(SyncConflict.unit_id == unit_id)
             .order_by(col(SyncConflict.id))
         ).all()
-        return UnitDetail(
+        detail = UnitDetail(
             **unit_out(unit, now).model_dump(),
             history=[transition_out(t) for t in history],
             grants=[GrantOut.model_validate(g, from_attributes=True) for g in grants],
             conflicts=[ConflictOut.model_validate(c, from_attributes=True) for c in conflicts],
         )
+        return detail, [unit]
+
+    return read_with_expiries(runtime, now, read)
 
 
 @get("/facilities/{facility_id:str}/doors", responses=problems(403, 404), sync_to_thread=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from litestar import Router, post
@@ -21,6 +21,7 @@ from engine.errors import InvalidInputError
 from engine.persistence.tables import Person, Role, RoleAssignment
 from engine.runtime import Runtime
 from engine.sites import add_person, find_person
+from engine.units import expire_if_due, expiry_due
 
 __all__ = ["lifecycle_router"]
 
@@ -37,10 +38,16 @@ def _act(
     body: LienIn,
     **details: Any,
 ) -> TransitionResult:
-    """Apply one portal event to the unit in one transaction and return what it recorded."""
+    """Apply one portal event to the unit in one transaction and return what it recorded.
+
+    A unit whose lien has reached its stated end gets that expiry recorded first, in the
+    same transaction: the action applies to the state decisions already see.
+    """
     svc = runtime.lifecycle
     with telemetry.transition_span(unit_id, event.value) as span, runtime.db.transaction() as s:
         unit, _, held = employee_unit(s, caller, unit_id, permission)
+        if expiry_due(unit, svc.clock.now()) is not None:
+            expire_if_due(s, svc, [unit.id])
         resolved = {k: (v(s) if callable(v) else v) for k, v in details.items()}
         request = svc.request(
             event, actor=caller.actor, permissions=held, reason=body.reason, **resolved
@@ -53,10 +60,13 @@ def _act(
             span,
             {"event": event.value, "from": outcome.from_state.value, "to": outcome.to_state.value},
         )
-        return TransitionResult(
+        result = TransitionResult(
             unit=unit_out(svc.load(s, unit.id), request.now),
             transition=transition_out(applied.transition),
         )
+    if result.unit.emergency_until is not None or result.unit.access_until is not None:
+        runtime.expiry_alarm.ring()  # committed: this process's duty plans for the new end
+    return result
 
 
 @post("/units/{unit_id:str}/pending-auction", responses=_ERRORS, sync_to_thread=True)
@@ -97,7 +107,7 @@ def emergency_pending_auction(
         LifecycleEvent.MARK_PENDING_AUCTION,
         Permission.LIEN_EMERGENCY,
         data.model_copy(update={"reason": reason[:500]}),
-        expires_at=runtime.clock.now() + timedelta(minutes=data.minutes),
+        expires_at=data.ends(runtime.clock.now()),
     )
 
 

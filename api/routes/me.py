@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from sqlmodel import Session, col, select
 
 from api.problems import problems
+from api.routes._expiry import read_with_expiries
 from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
 from engine.access import RELATION_ORDER, Caller, SiteFacts, person_facilities, related_units
 from engine.domain import Channel, UnitState
@@ -77,10 +78,13 @@ def my_units(
     Each door says why not when it would not open (nothing is logged: this is a preview).
     """
     policy = policies.current
-    with runtime.db.read() as s:
+    now = runtime.clock.now()
+
+    def read(s: Session) -> tuple[list[MyUnit], list[Unit]]:
         _me(s, caller)
         out = []
-        for unit, facility, relation in _my_units(s, caller):
+        mine = _my_units(s, caller)
+        for unit, facility, relation in mine:
             doors = s.exec(
                 select(Door)
                 .where(
@@ -92,7 +96,9 @@ def my_units(
             access = []
             for door in doors:
                 site = SiteFacts.of(door, facility)
-                preview = runtime.access.preview(s, caller, site, Channel.PHONE_RELAY, policy)
+                preview = runtime.access.preview(
+                    s, caller, site, Channel.PHONE_RELAY, policy, now=now
+                )
                 d = preview.decision
                 access.append(
                     DoorAccess(
@@ -111,11 +117,13 @@ def my_units(
                     facility_name=facility.name,
                     number=unit.number,
                     relation=relation,
-                    state=effective_state(unit, runtime.clock.now()),
+                    state=effective_state(unit, now),
                     doors=access,
                 )
             )
-        return out
+        return out, [unit for unit, _, _ in mine]
+
+    return read_with_expiries(runtime, now, read)
 
 
 @get("/me/activity", responses=problems(404), sync_to_thread=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas._input import Input
-from api.schemas._time import ApiTime
+from api.schemas._time import ApiTime, OptionalApiTime
 
 __all__ = ["CleanoutIn", "EmergencyIn", "LienIn", "SaleIn", "TransitionResult", "WinnerIn"]
 
@@ -21,12 +23,27 @@ class LienIn(Input):
 
 
 class EmergencyIn(LienIn):
-    """An emergency pending auction of an occupied unit (seed 001), ending by itself."""
+    """An emergency pending auction of an occupied unit (seed 001), ending by itself: after
+    `minutes`, or at `ends_at` (give one), within the deployment's emergency maximum."""
 
     identity_verification: str = Field(min_length=3, max_length=300)
     """How the requester's identity was checked (e.g. `driver licence matched the lease`)."""
     minutes: int = Field(default=60, ge=1, le=24 * 60)
     """How long it lasts; capped by the deployment's emergency maximum."""
+    ends_at: OptionalApiTime = None
+    """When it ends, instead of `minutes`: in the future, within the emergency maximum."""
+
+    @model_validator(mode="after")
+    def _one_end(self) -> EmergencyIn:
+        if self.ends_at is not None and "minutes" in self.model_fields_set:
+            raise ValueError("give `minutes` or `ends_at`, not both")
+        return self
+
+    def ends(self, now: datetime) -> datetime:
+        """The emergency's end for a request made at `now`."""
+        if self.ends_at is not None:
+            return self.ends_at
+        return now + timedelta(minutes=self.minutes)
 
 
 class WinnerIn(Input):

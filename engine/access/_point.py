@@ -18,6 +18,7 @@ from engine.clock import Clock
 from engine.domain import Channel
 from engine.persistence import connection_of
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
+from engine.units import ExpiryAlarm
 
 __all__ = ["AccessOutcome", "AccessPoint", "Evaluation"]
 
@@ -74,6 +75,9 @@ class AccessPoint:
 
     clock: Clock
     recorder: DecisionRecorder
+    expiry_alarm: ExpiryAlarm | None = None
+    """Rung when a request meets a unit past its stated end whose expiry is not recorded:
+    the decision uses the effective state, the expiry duty records the expiry at once."""
 
     def evaluate(
         self,
@@ -94,6 +98,8 @@ class AccessPoint:
             else frozenset()
         )
         found = candidates(conn, caller, site, channel, now, held, door_units)
+        if self.expiry_alarm is not None and any(c.expiry_due for c in found):
+            self.expiry_alarm.ring()
         return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
 
     def preview(

@@ -8,7 +8,7 @@ employee is always also asked with relation `none` (specs/policy-language.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -25,7 +25,7 @@ from engine.access._membership import related_units
 from engine.access._scope import Caller
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
 from engine.policy import AccessRequest
-from engine.units import effective_state
+from engine.units import effective_state, expiry_due
 
 __all__ = ["Candidate", "candidates"]
 
@@ -50,6 +50,9 @@ class Candidate:
     unit_id: str | None
     via: str
     """`rental:<id>`, `share:<id>`, `grant:<id>` or `role` (no relation to the unit)."""
+    expiry_due: bool = False
+    """The unit's lien has reached its stated end but its expiry is not recorded yet (the
+    request carries the effective state)."""
 
 
 @dataclass
@@ -122,6 +125,9 @@ def candidates(
     if caller.is_employee or not out:
         door_unit = units[0] if site.unit_id is not None and units else None
         out.append(Candidate(ctx.request(door_unit, Relation.NONE), site.unit_id, "role"))
+    due = {u.id for u in units if expiry_due(u, now) is not None}
+    if due:
+        out = [replace(c, expiry_due=c.unit_id in due) for c in out]
     return out
 
 

@@ -1,7 +1,10 @@
-"""Stored units: lifecycle events with their effects, PMS events, expiries, key shares."""
+"""Stored units: lifecycle events with their effects, PMS events, expiries and their duty,
+key shares."""
 
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
-from engine.units._expiry import due_units, expire_due
+from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
+from engine.units._expiry_batch import EXPIRY_ACTOR, Expired, record_expiries
+from engine.units._expiry_duty import ExpiryAlarm, ExpiryConfig, ExpiryDuty, ExpiryRound
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -13,11 +16,17 @@ from engine.units._pms import (
 from engine.units._pms_batch import apply_pms_batch
 from engine.units._service import Applied, LifecycleService
 from engine.units._shares import revoke_share, share_key
-from engine.units._snapshot import effective_state, snapshot
+from engine.units._snapshot import effective_state, expiry_due, snapshot
 
 __all__ = [
+    "EXPIRY_ACTOR",
     "Applied",
     "ConcurrentUpdate",
+    "Expired",
+    "ExpiryAlarm",
+    "ExpiryConfig",
+    "ExpiryDuty",
+    "ExpiryRound",
     "LifecycleService",
     "PmsEvent",
     "PmsOutcome",
@@ -27,9 +36,14 @@ __all__ = [
     "active_rental",
     "apply_pms_batch",
     "apply_pms_event",
+    "claim_due",
     "due_units",
     "effective_state",
     "expire_due",
+    "expire_if_due",
+    "expiry_due",
+    "next_bound",
+    "record_expiries",
     "revoke_share",
     "share_key",
     "snapshot",

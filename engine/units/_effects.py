@@ -12,7 +12,10 @@ from engine.domain import LifecycleEvent, UnitState
 from engine.lifecycle import EventRequest, Outcome
 from engine.persistence.tables import AuctionGrant, KeyShare, Rental
 
-__all__ = ["lien_fields", "release_everyone", "revoke_grants"]
+__all__ = ["WINDOW_ENDED", "lien_fields", "release_everyone", "revoke_grants"]
+
+WINDOW_ENDED = "access window ended"
+"""Why an ended window's grants were revoked."""
 
 _GRANT_KIND = {
     LifecycleEvent.RECORD_AUCTION_SALE: "winner",

@@ -14,7 +14,9 @@ from engine.errors import InvalidInputError
 from engine.lifecycle import PMS_STATUS_AFTER, Outcome
 from engine.persistence.tables import Person, Rental
 from engine.sites import find_person
+from engine.units._expiry import expire_if_due
 from engine.units._service import LifecycleService
+from engine.units._snapshot import expiry_due
 
 __all__ = [
     "PmsEvent",
@@ -112,9 +114,16 @@ def apply_pms_event(
     `restate` applies `ev` even when its number is not newer: an operator's repair when a
     reconcile finds the store disagreeing with the PMS at a number both have (the store's
     number never goes back).
+
+    A unit whose auction window or emergency has reached its end gets that expiry recorded
+    first, so the PMS's statement applies to the state it meets (seed 002: the next sync
+    returns pending_auction to the PMS status).
     """
     check_pms_event(ev)
     unit = service.load(session, ev.unit_id)
+    if expiry_due(unit, service.clock.now()) is not None:
+        expire_if_due(session, service, [unit.id])
+        unit = service.load(session, unit.id)
     if ev.seq == unit.last_pms_seq and not restate:
         return PmsResult(PmsOutcome.DUPLICATE)
     if ev.seq < unit.last_pms_seq and not restate:

@@ -8,6 +8,8 @@ are written at the end: people and rentals as multi-row inserts, units with one 
 that checks each unit's version, transitions and conflicts as multi-row inserts, audit
 entries with one `append_many` per facility. A vacate revokes shares and grants as it comes,
 since their counts go into its audit entry; two reads per batch tell which units have any.
+A unit whose auction window or emergency has reached its end is locked when read and gets
+its expiry recorded before its first event, as `apply_pms_event` does.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from engine.persistence.tables import (
     TransitionRecord,
     Unit,
 )
+from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
+from engine.units._expiry_batch import EXPIRY_ACTOR
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -53,7 +57,7 @@ from engine.units._service import (
     transition_row,
     unit_values,
 )
-from engine.units._snapshot import snapshot
+from engine.units._snapshot import expiry_due, snapshot
 
 __all__ = ["apply_pms_batch"]
 
@@ -76,6 +80,7 @@ _WRITTEN_UNIT_COLUMNS = _UNIT_COLUMNS[2:]
 _READ_UNITS = select(*(_unit.c[c] for c in _UNIT_COLUMNS)).where(
     _unit.c.id.in_(bindparam("ids", expanding=True))
 )
+_LOCK_UNITS = _READ_UNITS.order_by(_unit.c.id).with_for_update()
 _READ_RENTALS = (
     select(_rental)
     .where(_rental.c.unit_id.in_(bindparam("ids", expanding=True)), _rental.c.ended_at.is_(None))
@@ -107,7 +112,7 @@ _REVOKE_SHARES = (
 _REVOKE_GRANTS = (
     update(_grant)
     .where(_grant.c.unit_id == bindparam("b_unit"), _grant.c.revoked_at.is_(None))
-    .values(revoked_at=bindparam("b_now"), revoked_reason="unit vacated")
+    .values(revoked_at=bindparam("b_now"), revoked_reason=bindparam("b_reason"))
 )
 
 
@@ -178,6 +183,11 @@ class _Batch:
         self.units = {
             r.id: _WorkUnit(**r._mapping) for r in conn.execute(_READ_UNITS, {"ids": ids})
         }
+        now = service.clock.now()
+        due = sorted(uid for uid, u in self.units.items() if expiry_due(u, now) is not None)
+        if due:  # locked before anything else, as `expire_if_due` does; read again under it
+            for r in conn.execute(_LOCK_UNITS, {"ids": due}):
+                self.units[r.id] = _WorkUnit(**r._mapping)
         self.read_versions = {uid: u.version for uid, u in self.units.items()}
         self.active: dict[str, list[_WorkRental]] = defaultdict(list)
         for r in conn.execute(_READ_RENTALS, {"ids": ids}):
@@ -201,6 +211,11 @@ class _Batch:
         unit = self.units.get(ev.unit_id)
         if unit is None:
             raise UnitNotFound(ev.unit_id)
+        expiry = expiry_due(unit, self.service.clock.now())
+        if expiry is not None:
+            self._step(
+                unit, self.service.request(expiry, actor=EXPIRY_ACTOR, source=EventSource.SYSTEM)
+            )
         if ev.seq == unit.last_pms_seq:
             return PmsResult(PmsOutcome.DUPLICATE)
         if ev.seq < unit.last_pms_seq:
@@ -237,10 +252,14 @@ class _Batch:
             self.conflicts.append(row)
             self.entries[unit.facility_id].append(conflict_entry(row, outcome, request))
             return outcome
-        # INVARIANT: PMS events create no auction grants; their only effect is a vacate's.
+        # INVARIANT: PMS events and expiries create no auction grants; their only effects
+        # are a vacate's and an ended window's.
         effects: dict[str, int] = {}
         if outcome.changed and outcome.to_state is UnitState.AVAILABLE:
             effects = self._release_everyone(unit.id, request.now)
+        elif outcome.event is LifecycleEvent.ACCESS_EXPIRED:
+            ended = self._revoke_grants(unit.id, request.now, WINDOW_ENDED)
+            effects = {"grants_revoked": ended}
         row = transition_row(unit.id, unit.facility_id, outcome, request, unit.version)
         self.transitions.append(row)
         self.entries[unit.facility_id].append(transition_entry(row, request, effects))
@@ -252,15 +271,20 @@ class _Batch:
         for rental in ended:
             rental.ended_at, rental.pms_status = now, UnitState.AVAILABLE.value
             self.changed_rentals.add(rental.id)
-        params = {"b_unit": unit_id, "b_now": now}
-        shares = grants = 0
+        shares = 0
         if unit_id in self.shared:
-            shares = self.conn.execute(_REVOKE_SHARES, params).rowcount
+            shares = self.conn.execute(_REVOKE_SHARES, {"b_unit": unit_id, "b_now": now}).rowcount
             self.shared.discard(unit_id)
-        if unit_id in self.granted:
-            grants = self.conn.execute(_REVOKE_GRANTS, params).rowcount
-            self.granted.discard(unit_id)
+        grants = self._revoke_grants(unit_id, now, "unit vacated")
         return {"rentals_ended": len(ended), "shares_revoked": shares, "grants_revoked": grants}
+
+    def _revoke_grants(self, unit_id: str, now: datetime, reason: str) -> int:
+        """`revoke_grants`, for units known to hold a live grant."""
+        if unit_id not in self.granted:
+            return 0
+        self.granted.discard(unit_id)
+        params = {"b_unit": unit_id, "b_now": now, "b_reason": reason}
+        return int(self.conn.execute(_REVOKE_GRANTS, params).rowcount)
 
     def _move_in(self, unit_id: str, tenant: PmsTenant) -> _WorkRental:
         now = self.service.clock.now()

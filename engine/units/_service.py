@@ -15,7 +15,13 @@ from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
 from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
-from engine.units._effects import grant_for, lien_fields, release_everyone, revoke_grants
+from engine.units._effects import (
+    WINDOW_ENDED,
+    grant_for,
+    lien_fields,
+    release_everyone,
+    revoke_grants,
+)
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._snapshot import snapshot
 
@@ -132,7 +138,7 @@ class LifecycleService:
         if outcome.changed and outcome.to_state is UnitState.AVAILABLE:
             return release_everyone(session, unit.id, now)
         if outcome.event is LifecycleEvent.ACCESS_EXPIRED:
-            return {"grants_revoked": revoke_grants(session, unit.id, now, "access window ended")}
+            return {"grants_revoked": revoke_grants(session, unit.id, now, WINDOW_ENDED)}
         grant = grant_for(outcome, request, unit.id)
         if grant is not None:
             revoked = revoke_grants(session, unit.id, now, "replaced by a new grant")

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_serve import UNITGATE, _env, free_port
+from tests.support.service import UNITGATE, free_port, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 def test_mirror_sync_and_reconcile_the_demo(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = service_env(tmp_path, f"sqlite:///{tmp_path / 'unitgate.db'}")
     _cli(env, "db", "upgrade")
     _cli(env, "demo", "load")
     port = free_port()

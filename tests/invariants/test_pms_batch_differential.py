@@ -45,12 +45,19 @@ from tests.invariants.test_lifecycle_streams import migrated_copy
 from tests.support.pms import link_facility
 
 _LIEN_PERMISSIONS = frozenset(
-    {Permission.LIEN_MARK_PENDING_AUCTION, Permission.AUCTION_RECORD_SALE}
+    {
+        Permission.LIEN_MARK_PENDING_AUCTION,
+        Permission.AUCTION_RECORD_SALE,
+        Permission.LIEN_EMERGENCY,
+    }
 )
+_ENDS_DURING_THE_BATCHES = timedelta(minutes=10)
+"""Each batch moves the clock 7 minutes: later batches meet these liens past their end."""
 
 
 def _portal_actions(rt: Runtime, s: Session, choices: list[int]) -> None:
-    """Liens, sales and key shares on the units, as employees and tenants make them."""
+    """Liens, sales (some windows ending during the batches, some not), emergencies and key
+    shares on the units, as employees and tenants make them."""
     service, now = rt.lifecycle, rt.clock.now()
     winner = add_person(s, "Winner", now, email="winner@example.com")
     friend = add_person(s, "Friend", now, email="friend@example.com")
@@ -66,15 +73,25 @@ def _portal_actions(rt: Runtime, s: Session, choices: list[int]) -> None:
             )
             service.apply(s, unit.id, mark)
             if choice % 3 == 2:
+                window = _ENDS_DURING_THE_BATCHES if choice == 2 else timedelta(days=2)
                 sale = service.request(
                     LifecycleEvent.RECORD_AUCTION_SALE,
                     actor="manager",
                     permissions=_LIEN_PERMISSIONS,
                     grantee=winner.id,
                     window_start=now,
-                    window_end=now + timedelta(days=2),
+                    window_end=now + window,
                 )
                 service.apply(s, unit.id, sale)
+        elif state is UnitState.OCCUPIED and choice == 4:
+            urgent = service.request(
+                LifecycleEvent.MARK_PENDING_AUCTION,
+                actor="manager",
+                permissions=_LIEN_PERMISSIONS,
+                reason="phone locked in the unit",
+                expires_at=now + _ENDS_DURING_THE_BATCHES,
+            )
+            service.apply(s, unit.id, urgent)
         rental = active_rental(s, unit.id)
         if rental is not None and choice % 2:
             share_key(s, rt.audit, rental=rental, grantee_id=friend.id, now=now)
