@@ -11,11 +11,13 @@ from engine.units._pms import (
     apply_pms_event,
 )
 from engine.units._pms_batch import apply_pms_batch
-from engine.units._service import Applied, LifecycleService
+from engine.units._service import TRANSITION_BINDING, TRANSITION_KIND, Applied, LifecycleService
 from engine.units._shares import revoke_share, share_key
 from engine.units._snapshot import effective_state, snapshot
 
 __all__ = [
+    "TRANSITION_BINDING",
+    "TRANSITION_KIND",
     "Applied",
     "ConcurrentUpdate",
     "LifecycleService",
