@@ -6,9 +6,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from engine.audit import PendingEntry, RowBinding
+from engine.audit import EntryRow, PendingEntry, RowBinding
 from engine.persistence import table_of
-from engine.persistence.tables import AccessDecisionRecord, AuditEntry
+from engine.persistence.tables import AccessDecisionRecord
 
 __all__ = ["DECISION_BINDING", "DECISION_KIND", "DecisionRow"]
 
@@ -68,7 +68,7 @@ class DecisionRow:
 _COLUMNS = tuple(f.name for f in fields(DecisionRow) if f.name not in ("actor", "audit"))
 
 
-def _expected_row(entry: AuditEntry, payload: dict[str, Any]) -> dict[str, Any]:
+def _expected_row(entry: EntryRow, payload: dict[str, Any]) -> dict[str, Any]:
     """The `access_decision` columns `entry` says its row has."""
     request = payload.get("request") or {}
     note = payload.get("note")

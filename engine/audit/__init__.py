@@ -1,6 +1,6 @@
 """The audit log: append-only and hash-chained per facility, written with the change it records."""
 
-from engine.audit._binding import RowBinding
+from engine.audit._binding import EntryRow, RowBinding
 from engine.audit._canonical import canonical_json
 from engine.audit._chain import GENESIS_HASH, AuditLog, ChainTip, PendingEntry, entry_hash
 from engine.audit._checkpoint import (
@@ -27,6 +27,7 @@ __all__ = [
     "CheckpointChain",
     "CheckpointChainDocument",
     "CheckpointDocument",
+    "EntryRow",
     "PendingEntry",
     "Registry",
     "RowBinding",

@@ -5,13 +5,39 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Table
 
-from engine.persistence.tables import AuditEntry
+__all__ = ["EntryRow", "RowBinding"]
 
-__all__ = ["RowBinding"]
+
+class EntryRow(Protocol):
+    """An `audit_entry` row as verification reads it (a Core row: no ORM objects)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def facility_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def mac(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -26,9 +52,9 @@ class RowBinding:
 
     kind: str
     table: Table
-    expected: Callable[[AuditEntry, dict[str, Any]], dict[str, Any]]
+    expected: Callable[[EntryRow, dict[str, Any]], dict[str, Any]]
 
-    def difference(self, entry: AuditEntry, row: Mapping[str, Any]) -> str | None:
+    def difference(self, entry: EntryRow, row: Mapping[str, Any]) -> str | None:
         """What in `row` disagrees with `entry`, or None."""
         for column, value in self.expected(entry, json.loads(entry.payload)).items():
             if row[column] != value:

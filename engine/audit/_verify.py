@@ -11,15 +11,15 @@ the entry it recorded.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from engine.audit._binding import RowBinding
+from engine.audit._binding import EntryRow, RowBinding
 from engine.audit._chain import GENESIS_HASH, AuditLog, entry_hash
 from engine.audit._checkpoint import Checkpoint, CheckpointChain
 from engine.audit._registry import REGISTRY_ID, chain_mac, registry_mac
@@ -148,12 +148,8 @@ def walk_chain(
     expected, prev, first = 1, GENESIS_HASH, None
     conn = session.connection()
     while True:
-        entries = session.exec(
-            select(AuditEntry)
-            .where(AuditEntry.facility_id == fid, AuditEntry.seq >= expected)
-            .order_by(col(AuditEntry.seq), col(AuditEntry.id))
-            .limit(batch)
-        ).all()
+        params = {"fid": fid, "from": expected, "n": batch}
+        entries = cast(Sequence[EntryRow], conn.execute(_ENTRIES, params).all())
         if not entries:
             break
         low, high = entries[0].seq, entries[-1].seq
@@ -246,7 +242,7 @@ def _head_problem(log: AuditLog, head: AuditHead, registered: AuditChain | None)
     return None
 
 
-def _check_entry(log: AuditLog, e: AuditEntry, expected: int, prev: str) -> str | None:
+def _check_entry(log: AuditLog, e: EntryRow, expected: int, prev: str) -> str | None:
     if e.seq != expected:
         return f"entry #{expected} is missing (the next one is #{e.seq})"
     if e.prev_hash != prev:
@@ -261,7 +257,7 @@ def _check_entry(log: AuditLog, e: AuditEntry, expected: int, prev: str) -> str 
     return None
 
 
-def _differs(entry: AuditEntry, expect: CheckpointChain | None) -> bool:
+def _differs(entry: EntryRow, expect: CheckpointChain | None) -> bool:
     """True when `entry` is where the checkpoint's chain ended and is not that entry."""
     return expect is not None and entry.seq == expect.seq and entry.hash != expect.hash
 
@@ -277,7 +273,7 @@ def _bound_rows(
 
 
 def _check_rows(
-    entry: AuditEntry, bound: list[tuple[RowBinding, dict[int, Mapping[str, Any]]]]
+    entry: EntryRow, bound: list[tuple[RowBinding, dict[int, Mapping[str, Any]]]]
 ) -> str | None:
     for binding, rows in bound:
         row = rows.get(entry.seq)
@@ -349,6 +345,13 @@ def _rows_without_chain(
 
 
 _heads = table_of(AuditHead)
+_entries = table_of(AuditEntry)
+_ENTRIES = (
+    core_select(_entries)
+    .where(_entries.c.facility_id == bindparam("fid"), _entries.c.seq >= bindparam("from"))
+    .order_by(_entries.c.seq, _entries.c.id)
+    .limit(bindparam("n"))
+)
 
 
 def registry_problems(

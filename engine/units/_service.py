@@ -9,13 +9,13 @@ from typing import Any, Protocol
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from engine.audit import AuditLog, PendingEntry, RowBinding
+from engine.audit import AuditLog, EntryRow, PendingEntry, RowBinding
 from engine.clock import Clock
 from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
 from engine.persistence import table_of
-from engine.persistence.tables import AuditEntry, Person, SyncConflict, TransitionRecord, Unit
+from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
 from engine.units._effects import grant_for, lien_fields, release_everyone, revoke_grants
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._snapshot import snapshot
@@ -235,7 +235,7 @@ def transition_entry(
     return PendingEntry(request.now, TRANSITION_KIND, request.actor, row["unit_id"], payload)
 
 
-def _expected_row(entry: AuditEntry, payload: dict[str, Any]) -> dict[str, Any]:
+def _expected_row(entry: EntryRow, payload: dict[str, Any]) -> dict[str, Any]:
     """The `transition_record` columns `entry` says its row has (all but its id)."""
     return {
         "unit_id": payload.get("unit_id"),
