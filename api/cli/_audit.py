@@ -19,6 +19,8 @@ from engine.audit import (
     verify_chain,
 )
 from engine.errors import InvalidInputError
+from engine.persistence import current_revision, head_revision
+from engine.runtime import Runtime
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -40,7 +42,7 @@ def audit() -> None:
 def verify_command(facility: str | None, against: Path | None) -> None:
     """Check every entry, head, registered chain and bound row; exit 1 and name the first
     problem of each broken chain."""
-    rt = runtime()
+    rt = _migrated_runtime()
     checkpoint = read_checkpoint(against, rt.audit) if against is not None else None
     with rt.db.read() as session:
         report = verify_chain(session, rt.audit, facility, against=checkpoint)
@@ -62,7 +64,7 @@ def verify_command(facility: str | None, against: Path | None) -> None:
 def checkpoint_command(output: Path | None) -> None:
     """Export the head of every chain now, signed; keep it outside the database and later
     `audit verify --against` it."""
-    rt = runtime()
+    rt = _migrated_runtime()
     with rt.db.read() as session:
         checkpoint = take_checkpoint(session, rt.audit, rt.clock.now())
     text = json.dumps(checkpoint.document(), indent=2) + "\n"
@@ -74,6 +76,18 @@ def checkpoint_command(output: Path | None) -> None:
         f"checkpoint of {len(checkpoint.chains)} chains at {checkpoint.at.isoformat()} "
         f"written to {output}"
     )
+
+
+def _migrated_runtime() -> Runtime:
+    """The runtime, once its database's schema is the one this unitgate writes."""
+    rt = runtime()
+    current, newest = current_revision(rt.db), head_revision()
+    if current != newest:
+        raise InvalidInputError(
+            f"the database is at revision `{current or 'empty'}`, this unitgate needs `{newest}`",
+            help="run `unitgate db upgrade` (it also seals chains written before revision 0005)",
+        )
+    return rt
 
 
 def read_checkpoint(path: Path, log: AuditLog) -> Checkpoint:
