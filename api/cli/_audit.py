@@ -44,7 +44,7 @@ def verify_command(facility: str | None, against: Path | None) -> None:
     problem of each broken chain."""
     rt = _migrated_runtime()
     checkpoint = read_checkpoint(against, rt.audit) if against is not None else None
-    with rt.db.read() as session:
+    with rt.db.snapshot() as session:
         report = verify_chain(session, rt.audit, facility, against=checkpoint)
     for problem in report.problems:
         click.echo(f"BROKEN {problem}", err=True)
@@ -65,7 +65,7 @@ def checkpoint_command(output: Path | None) -> None:
     """Export the head of every chain now, signed; keep it outside the database and later
     `audit verify --against` it."""
     rt = _migrated_runtime()
-    with rt.db.read() as session:
+    with rt.db.snapshot() as session:
         checkpoint = take_checkpoint(session, rt.audit, rt.clock.now())
     text = json.dumps(checkpoint.document(), indent=2) + "\n"
     if output is None:

@@ -97,7 +97,7 @@ def verify_audit(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> AuditVerifyOut:
     """Recompute every hash and MAC of the facility's chain."""
-    with runtime.db.read() as s:
+    with runtime.db.snapshot() as s:
         employee_facility(s, caller, facility_id, Permission.AUDIT_READ)
         report = verify_chain(s, runtime.audit, facility_id)
     return AuditVerifyOut(
@@ -112,7 +112,7 @@ def audit_checkpoint(
     """A signed checkpoint of the chains of every facility of your company where you hold
     `audit.read`: keep it, and later `POST /v1/audit/verify` it to check that the log only
     grew since (a rollback to an earlier state passes every other check)."""
-    with runtime.db.read() as s:
+    with runtime.db.snapshot() as s:
         audited = _audited_facilities(s, caller)
         checkpoint = take_checkpoint(
             s,
@@ -136,7 +136,7 @@ def verify_against_checkpoint(
     checkpoint = checkpoint_from_document(runtime.audit, data)
     entries = 0
     found: dict[str, None] = {}  # problems in order, each once (registry ones repeat)
-    with runtime.db.read() as s:
+    with runtime.db.snapshot() as s:
         for chain in checkpoint.chains:
             employee_facility(s, caller, chain.facility_id, Permission.AUDIT_READ)
         for chain in checkpoint.chains:

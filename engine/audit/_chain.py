@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -149,6 +149,18 @@ class AuditLog:
         unregistered = None if is_registered(conn, facility_id) else registry
         return ChainTip(facility_id, 0, GENESIS_HASH, None, True, False, unregistered)
 
+    def tips(self, db: Session | Connection, facility_ids: Iterable[str]) -> dict[str, ChainTip]:
+        """`tip` of each facility, heads locked in sorted order (two writers never wait on
+        each other in a cycle). When one has no chain yet the registry is locked before any
+        head: `tip` would lock it after the others, while a writer creating another chain
+        holds it and waits for one of those heads."""
+        conn = connection_of(db)
+        ids = sorted(set(facility_ids))
+        existing = set(conn.execute(_HEADS_OF, {"fids": ids}).scalars())
+        if len(existing) < len(ids):
+            lock_registry(conn, self)
+        return {fid: self.tip(conn, fid) for fid in ids}
+
     def extend(
         self, db: Session | Connection, tip: ChainTip, items: Sequence[PendingEntry]
     ) -> list[int]:
@@ -226,6 +238,9 @@ _READ_HEAD = (
     select(_heads.c.seq, _heads.c.hash, _heads.c.mac)
     .where(_heads.c.facility_id == bindparam("fid"))
     .with_for_update()
+)
+_HEADS_OF = select(_heads.c.facility_id).where(
+    _heads.c.facility_id.in_(bindparam("fids", expanding=True))
 )
 _INSERT_ENTRY = insert(_entries)
 _INSERT_HEAD = insert(_heads)

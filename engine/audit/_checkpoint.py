@@ -79,10 +79,6 @@ class Checkpoint:
             "mac": self.mac,
         }
 
-    def chain(self, facility_id: str) -> CheckpointChain | None:
-        """The facility's chain as the checkpoint recorded it, if it did."""
-        return next((c for c in self.chains if c.facility_id == facility_id), None)
-
 
 def checkpoint_mac(
     log: AuditLog,

@@ -99,9 +99,10 @@ def verify_chain(
     report = VerifyReport()
     report.problems.extend(registry_problems(session, log, against))
     since = f"the checkpoint of {against.at.isoformat()}" if against is not None else ""
+    recorded = {c.facility_id: c for c in against.chains} if against is not None else {}
     for fid in sorted(heads):
         report.facilities += 1
-        expect = against.chain(fid) if against is not None else None
+        expect = recorded.get(fid)
         problem = _verify_one(
             session, log, heads[fid], registered.get(fid), expect, since, report, batch
         )
@@ -110,14 +111,16 @@ def verify_chain(
     for fid in sorted(set(registered) - set(heads)):
         when = registered[fid].registered_at.isoformat()
         report.problems.append(
-            ChainProblem(fid, 1, None, f"the chain registered at {when} is gone with its head")
+            ChainProblem(
+                fid, 1, None, f"the chain registered at {when} has no head: it was deleted"
+            )
         )
     headless = set(session.exec(facilities_query).all()) - set(heads) - set(registered)
     for fid in sorted(headless):
         report.problems.append(ChainProblem(fid, 1, None, "entries exist without a chain head"))
     if against is not None:
         present = set(heads) | set(registered) | headless
-        for chain in against.chains:
+        for chain in recorded.values():
             if chain.facility_id not in present and facility_id in (None, chain.facility_id):
                 report.problems.append(
                     ChainProblem(

@@ -343,9 +343,9 @@ class _Batch:
             conn.execute(_WRITE_RENTAL, changed)
         self._write_units()
         audit = self.service.audit
-        # Heads locked in one order (no deadlock), after the units as `LifecycleService.apply`
-        # does; each transition row then gets the seq its entry will have.
-        tips = {fid: audit.tip(conn, fid) for fid in sorted(self.entries)}
+        # Heads locked after the units, as `LifecycleService.apply` does; each transition row
+        # then gets the seq its entry will have.
+        tips = audit.tips(conn, self.entries)
         for row in self.transitions:
             row["audit_seq"] += tips[row["facility_id"]].seq
         if self.transitions:
