@@ -97,7 +97,7 @@ def verify_chain(
     heads = {h.facility_id: h for h in session.exec(heads_query)}
     registered = {c.facility_id: c for c in session.exec(chains_query)}
     report = VerifyReport()
-    report.problems.extend(registry_problems(session, log, against))
+    report.problems.extend(registry_problems(session, log, against, detailed=facility_id is None))
     since = f"the checkpoint of {against.at.isoformat()}" if against is not None else ""
     recorded = {c.facility_id: c for c in against.chains} if against is not None else {}
     for fid in sorted(heads):
@@ -358,11 +358,12 @@ _ENTRIES = (
 
 
 def registry_problems(
-    session: Session, log: AuditLog, against: Checkpoint | None
+    session: Session, log: AuditLog, against: Checkpoint | None, *, detailed: bool = True
 ) -> list[ChainProblem]:
     """The registry as a whole: its head's code, and ordinals 1..count with no gap.
 
-    Names no facility: a caller verifying one facility learns only that the registry broke.
+    Names no facility; not `detailed`, it does not tell counts either (a caller verifying
+    one facility learns that the registry broke, not how many chains the deployment has).
     """
     head = session.get(AuditRegistry, REGISTRY_ID)
     ordinals = session.exec(select(AuditChain.ordinal).order_by(col(AuditChain.ordinal))).all()
@@ -415,4 +416,14 @@ def registry_problems(
                 f"counted {against.registered}: chains were deleted since",
             )
         )
+    if problems and not detailed:
+        return [
+            ChainProblem(
+                None,
+                0,
+                None,
+                "it does not verify: a chain was deleted with its "
+                "registry row, or the registry changed without the audit key",
+            )
+        ]
     return problems

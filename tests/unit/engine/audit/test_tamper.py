@@ -412,3 +412,13 @@ def test_verifying_while_the_service_appends_reports_nothing(chained: Runtime) -
         thread.join()
     assert [r.problems for r in reports if not r.ok] == []
     assert reports[-1].entries > reports[0].entries  # the log grew while it was verified
+
+
+def test_verifying_one_facility_tells_a_broken_registry_without_counts(chained: Runtime) -> None:
+    delete_chain(chained, OTHER, registry_row=True)
+    with chained.db.read() as s:
+        report = verify_chain(s, chained.audit, FACILITY)
+    assert [str(p) for p in report.problems] == [
+        "chain registry: it does not verify: a chain was deleted with its registry row, or the "
+        "registry changed without the audit key"
+    ]
