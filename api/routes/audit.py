@@ -96,7 +96,8 @@ def query_audit(
 def verify_audit(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> AuditVerifyOut:
-    """Recompute every hash and MAC of the facility's chain."""
+    """Recompute every hash and code of the facility's chain and its head, check it is in
+    the registry of chains, and compare each decision and transition row with its entry."""
     with runtime.db.snapshot() as s:
         employee_facility(s, caller, facility_id, Permission.AUDIT_READ)
         report = verify_chain(s, runtime.audit, facility_id)
