@@ -144,7 +144,7 @@ class AuditLog:
             authentic = self.head_is_authentic(facility_id, seq, digest, mac)
             return ChainTip(facility_id, seq, digest, mac, authentic, exists=True)
         assert registry is not None  # INVARIANT: locked above when there was no head.
-        # A registered chain without a head was deleted: it starts again, unregistered anew,
+        # A registered chain without a head was deleted: it starts again, not registered anew,
         # and verification reports that its entry #1 is not the one it was registered with.
         unregistered = None if is_registered(conn, facility_id) else registry
         return ChainTip(facility_id, 0, GENESIS_HASH, None, True, False, unregistered)
