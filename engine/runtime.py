@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from engine.access import AccessPoint, DecisionRecorder
+from engine.access import DECISION_BINDING, AccessPoint, DecisionRecorder
 from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
 from engine.persistence import Database
-from engine.units import ExpiryAlarm, LifecycleService
+from engine.units import TRANSITION_BINDING, ExpiryAlarm, LifecycleService
 
 __all__ = ["Runtime"]
 
@@ -38,7 +38,7 @@ class Runtime:
     ) -> Runtime:
         """Build the services for `database_url` (not migrated here: see `upgrade`)."""
         clock = clock or SystemClock()
-        audit = AuditLog(audit_key)
+        audit = AuditLog(audit_key, bindings=(DECISION_BINDING, TRANSITION_BINDING))
         service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
         db = Database(database_url)
         alarm = ExpiryAlarm()

@@ -1,6 +1,6 @@
 """The access decision point: who may open which door now, decided by the policy and logged."""
 
-from engine.access._decision_row import DecisionRow
+from engine.access._decision_row import DECISION_BINDING, DECISION_KIND, DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import (
@@ -31,6 +31,8 @@ from engine.access._scope import (
 )
 
 __all__ = [
+    "DECISION_BINDING",
+    "DECISION_KIND",
     "RELATION_ORDER",
     "UNLOCK_VALIDITY",
     "AccessOutcome",

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from engine.access._decision_row import DecisionRow
-from engine.audit import AuditLog
+from engine.audit import AuditLog, ChainTip
 from engine.persistence import Database
 
 __all__ = ["ChainStatement"]
@@ -43,6 +44,7 @@ _DECISION_COLUMNS = {
     "policy_version": "text",
     "note": "text",
     "at": "timestamptz",
+    "audit_seq": "int4",
 }
 _ENTRY_COLUMNS = {
     "facility_id": "text",
@@ -71,11 +73,12 @@ def _insert(table: str, param: str, columns: dict[str, str]) -> str:
 
 
 # INVARIANT: the inserts run only when the head moved from exactly (old_seq, old_hash), and
-# a statement is atomic, so a chain never forks and no decision is without its entry.
+# a statement is atomic, so a chain never forks and no decision is without its entry. The
+# head's code moves with it: fresh when the head chained from verified, else as found.
 _STATEMENT = text(
     f"""
 WITH head AS (
-    UPDATE audit_head SET seq = :new_seq, hash = :new_hash
+    UPDATE audit_head SET seq = :new_seq, hash = :new_hash, mac = :new_mac
     WHERE facility_id = :facility AND seq = :old_seq AND hash = :old_hash
     RETURNING 1
 ), decisions AS (
@@ -86,7 +89,7 @@ WITH head AS (
 SELECT count(*) FROM head
 """
 )
-_HEAD = text("SELECT seq, hash FROM audit_head WHERE facility_id = :facility")
+_HEAD = text("SELECT seq, hash, mac FROM audit_head WHERE facility_id = :facility")
 _IDS = text(
     "SELECT nextval(pg_get_serial_sequence('access_decision', 'id')) "
     "FROM generate_series(1, :n) ORDER BY 1"
@@ -102,7 +105,7 @@ class ChainStatement:
     def __init__(self, db: Database, audit: AuditLog) -> None:
         self.db = db
         self.audit = audit
-        self._heads: dict[str, tuple[int, str]] = {}
+        self._heads: dict[str, ChainTip] = {}
         self._ids: list[int] = []
 
     def write(self, rows: Sequence[DecisionRow]) -> list[int] | None:
@@ -111,27 +114,41 @@ class ChainStatement:
         written: take the locking path)."""
         facility_id = rows[0].facility_id
         with self.db.autocommit_connection() as conn:
-            head = self._heads.pop(facility_id, None) or _read_head(conn, facility_id)
-            if head is None:
+            tip = self._heads.pop(facility_id, None) or self._read_tip(conn, facility_id)
+            if tip is None:
                 return None
             ids = self._take_ids(conn, len(rows))
             items = [r.entry(i) for r, i in zip(rows, ids, strict=True)]
-            chained = self.audit.chained(facility_id, head[0], head[1], items)
+            chained = self.audit.chained(facility_id, tip.seq, tip.hash, items)
             last = chained[-1]
+            mac = self.audit.next_head_mac(tip, last["seq"], last["hash"])
             params: dict[str, Any] = {
                 "facility": facility_id,
-                "old_seq": head[0],
-                "old_hash": head[1],
+                "old_seq": tip.seq,
+                "old_hash": tip.hash,
                 "new_seq": last["seq"],
                 "new_hash": last["hash"],
+                "new_mac": mac,
             }
-            columns = [{**r.columns(), "id": i} for r, i in zip(rows, ids, strict=True)]
+            columns = [
+                {**r.columns(tip.seq + n), "id": i}
+                for n, (r, i) in enumerate(zip(rows, ids, strict=True), start=1)
+            ]
             params["decisions"] = json.dumps(columns, default=_iso)
             params["entries"] = json.dumps(chained, default=_iso)
             if conn.execute(_STATEMENT, params).scalar_one() != 1:
                 return None  # the head moved; the ids taken are left as a gap
-        self._heads[facility_id] = (last["seq"], last["hash"])
+        self._heads[facility_id] = replace(tip, seq=last["seq"], hash=last["hash"], mac=mac)
         return ids
+
+    def _read_tip(self, conn: Connection, facility_id: str) -> ChainTip | None:
+        """The facility's head as stored (not locked: the statement compares and sets)."""
+        row = conn.execute(_HEAD, {"facility": facility_id}).first()
+        if row is None:
+            return None
+        seq, digest, mac = row
+        authentic = self.audit.head_is_authentic(facility_id, seq, digest, mac)
+        return ChainTip(facility_id, seq, digest, mac, authentic, exists=True)
 
     def _take_ids(self, conn: Connection, n: int) -> list[int]:
         if len(self._ids) < n:
@@ -144,8 +161,3 @@ def _iso(value: object) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.isoformat()  # with its offset: read back as the same timestamptz
     raise TypeError(f"cannot write `{value!r}` as JSON (datetimes must be aware)")
-
-
-def _read_head(conn: Connection, facility_id: str) -> tuple[int, str] | None:
-    row = conn.execute(_HEAD, {"facility": facility_id}).first()
-    return (row[0], row[1]) if row is not None else None

@@ -172,17 +172,7 @@ class AccessPoint:
             note=note[:300] if note else None,
             at=preview.at,
             actor=caller.actor,
-            audit={
-                "door_id": site.id,
-                "unit_id": unit_id,
-                "allowed": decision.allowed,
-                "rule": decision.rule,
-                "reason": decision.reason,
-                "policy_version": decision.policy_version,
-                "via": chosen.candidate.via,
-                "request": request_attributes(chosen.candidate),
-                "note": note,
-            },
+            audit={"via": chosen.candidate.via, "request": request_attributes(chosen.candidate)},
         )
         return preview, row
 

@@ -4,8 +4,8 @@ Concurrent requests are written together (group commit): one writer thread per p
 takes every decision waiting, writes each facility's in one go and wakes each request when
 its decision is committed. A request never answers before its decision is durable.
 On PostgreSQL a facility's batch is one statement (`ChainStatement`); otherwise, or when
-another writer moved that chain's head, one transaction: an insert for the rows, the head
-locked, an insert for the entries.
+another writer moved that chain's head, one transaction: the head locked, an insert for the
+rows (each holding the seq its entry will have), an insert for the entries.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def write_decisions(conn: Connection, audit: AuditLog, rows: Sequence[DecisionRo
     facility_id = rows[0].facility_id
     # INVARIANT: the recorder groups decisions by facility before writing.
     assert all(r.facility_id == facility_id for r in rows)
-    ids: list[int] = list(conn.execute(_INSERT, [r.columns() for r in rows]).scalars())
-    audit.append_many(conn, facility_id, [r.entry(i) for r, i in zip(rows, ids, strict=True)])
+    tip = audit.tip(conn, facility_id)  # the head locked: the rows' entries follow tip.seq
+    columns = [r.columns(tip.seq + n) for n, r in enumerate(rows, start=1)]
+    ids: list[int] = list(conn.execute(_INSERT, columns).scalars())
+    audit.extend(conn, tip, [r.entry(i) for r, i in zip(rows, ids, strict=True)])
     return ids
 
 

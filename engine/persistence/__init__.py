@@ -1,12 +1,18 @@
 """Persistence: sqlmodel tables, databases and transactions, Alembic migrations."""
 
 from engine.persistence._database import Database, connection_of
-from engine.persistence._migrate import current_revision, head_revision, upgrade
+from engine.persistence._migrate import (
+    applied_revisions,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from engine.persistence._types import UTCDateTime, new_id, stable_id, table_of
 
 __all__ = [
     "Database",
     "UTCDateTime",
+    "applied_revisions",
     "connection_of",
     "current_revision",
     "head_revision",

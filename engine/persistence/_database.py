@@ -90,6 +90,24 @@ class Database:
             yield session
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for queries that must all see one moment (verifying the audit log while
+        the service appends to it): on PostgreSQL a read-only REPEATABLE READ transaction,
+        where `read` gives each statement its own; SQLite's read transaction already is one."""
+        if self._autocommit_engine is None:
+            with self.read() as session:
+                yield session
+            return
+        engine = self.engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
     def read_connection(self) -> Iterator[Connection]:
         """A Core connection for queries only (as `read`, without a session's bookkeeping:
         the access decision's hot path)."""

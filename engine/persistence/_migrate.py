@@ -8,10 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 
 from engine.persistence._database import Database
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = ["alembic_config", "applied_revisions", "current_revision", "head_revision", "upgrade"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -42,3 +43,14 @@ def current_revision(db: Database) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this version of unitgate."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def applied_revisions(before: str | None, after: str | None) -> set[str]:
+    """The revisions an upgrade from `before` to `after` applied (None: an empty database)."""
+    if after is None or before == after:
+        return set()
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        return {r.revision for r in script.iterate_revisions(after, before or "base")}
+    except RevisionError:  # `after` is not above `before`: nothing was applied
+        return set()

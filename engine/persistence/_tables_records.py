@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.persistence._types import UTCDateTime
 
 __all__ = [
     "AccessDecisionRecord",
+    "AuditChain",
     "AuditEntry",
     "AuditHead",
+    "AuditRegistry",
     "SyncConflict",
     "TransitionRecord",
 ]
@@ -22,6 +24,9 @@ class TransitionRecord(SQLModel, table=True):
     """One accepted lifecycle event: who, why, source and PMS sequence number."""
 
     __tablename__ = "transition_record"
+    __table_args__ = (
+        Index("ix_transition_record_audit_seq", "facility_id", "audit_seq", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
@@ -36,12 +41,17 @@ class TransitionRecord(SQLModel, table=True):
     unit_version: int
     """The unit's version after this transition."""
     at: datetime = Field(sa_type=UTCDateTime, index=True)
+    audit_seq: int | None = Field(default=None)
+    """The `seq` of its entry in the facility's chain, which verification compares it with."""
 
 
 class AccessDecisionRecord(SQLModel, table=True):
     """One access decision at a door with the rule and policy version that made it."""
 
     __tablename__ = "access_decision"
+    __table_args__ = (
+        Index("ix_access_decision_audit_seq", "facility_id", "audit_seq", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     door_id: str = Field(foreign_key="door.id", index=True, max_length=36)
@@ -56,6 +66,8 @@ class AccessDecisionRecord(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=300)
     """Why an employee unlocked remotely; shown in the tenant's activity feed."""
     at: datetime = Field(sa_type=UTCDateTime, index=True)
+    audit_seq: int | None = Field(default=None)
+    """The `seq` of its entry in the facility's chain, which verification compares it with."""
 
 
 class SyncConflict(SQLModel, table=True):
@@ -100,3 +112,35 @@ class AuditHead(SQLModel, table=True):
     facility_id: str = Field(foreign_key="facility.id", primary_key=True, max_length=36)
     seq: int = Field(default=0)
     hash: str = Field(max_length=64)
+    mac: str | None = Field(default=None, max_length=64)
+    """HMAC-SHA256 of the head (facility, seq, hash) under the audit key; None until sealed."""
+
+
+class AuditChain(SQLModel, table=True):
+    """The registry of chains that must exist: a row per facility chain, written with its
+    first entry (or when `db upgrade` sealed a chain older than the registry)."""
+
+    __tablename__ = "audit_chain"
+    facility_id: str = Field(foreign_key="facility.id", primary_key=True, max_length=36)
+    ordinal: int = Field(unique=True)
+    """Its place in the registry: chains are numbered 1, 2, ... as they are registered."""
+    first_hash: str = Field(max_length=64)
+    """The hash of the chain's entry #1: a chain deleted and started again has another."""
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    """When the chain was registered (its first entry's time, or when it was sealed)."""
+    sealed_seq: int | None = Field(default=None)
+    """The chain's last entry when `db upgrade` sealed it; None: registered with entry #1."""
+    mac: str = Field(max_length=64)
+    """HMAC-SHA256 of the row's other columns under the audit key."""
+
+
+class AuditRegistry(SQLModel, table=True):
+    """The registry's head (one row): how many chains are registered, authenticated, so a
+    registry row removed is missed; chain creation locks it."""
+
+    __tablename__ = "audit_registry"
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    chains: int
+    """How many chains are registered (the registry's ordinals run 1 to this)."""
+    mac: str = Field(max_length=64)
+    """HMAC-SHA256 of the count under the audit key."""

@@ -10,8 +10,10 @@ from engine.persistence._tables_people import (
 )
 from engine.persistence._tables_records import (
     AccessDecisionRecord,
+    AuditChain,
     AuditEntry,
     AuditHead,
+    AuditRegistry,
     SyncConflict,
     TransitionRecord,
 )
@@ -22,8 +24,10 @@ __all__ = [
     "AccessDecisionRecord",
     "AccessGroup",
     "AuctionGrant",
+    "AuditChain",
     "AuditEntry",
     "AuditHead",
+    "AuditRegistry",
     "Company",
     "Door",
     "Facility",

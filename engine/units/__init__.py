@@ -14,12 +14,14 @@ from engine.units._pms import (
     apply_pms_event,
 )
 from engine.units._pms_batch import apply_pms_batch
-from engine.units._service import Applied, LifecycleService
+from engine.units._service import TRANSITION_BINDING, TRANSITION_KIND, Applied, LifecycleService
 from engine.units._shares import revoke_share, share_key
 from engine.units._snapshot import effective_state, expiry_due, snapshot
 
 __all__ = [
     "EXPIRY_ACTOR",
+    "TRANSITION_BINDING",
+    "TRANSITION_KIND",
     "Applied",
     "ConcurrentUpdate",
     "Expired",

@@ -5,7 +5,7 @@ Each unit is decided by the lifecycle machine and its rows are built by the serv
 helpers (`unit_values`, `transition_row`, `transition_entry`); then the units are written
 with one executemany that checks each version, the transitions with one insert, the ended
 windows' grants revoked with one update (counted first: the count is in the audit entry),
-and each facility's audit entries with one `append_many`, facilities in order.
+and each facility's audit entries after its chain's tip, heads locked in order.
 """
 
 from __future__ import annotations
@@ -127,14 +127,21 @@ def record_expiries(
             else {}
         )
         entries[unit.facility_id].append(transition_entry(row, request, effects))
+        # Its entry's place in the facility's batch; the chain's end is added below.
+        row["audit_seq"] = len(entries[unit.facility_id])
         expired.append(Expired(unit.id, unit.facility_id, outcome, version, bound, now))
     if conn.execute(_WRITE_UNIT, units_written).rowcount != len(units_written):
         # INVARIANT: the caller holds the units' row locks, so no version moved.
         first = planned[0][0]
         raise ConcurrentUpdate(first.id, first.version, "expiry")
+    # Heads locked after the units, as `LifecycleService.apply` does; each transition row
+    # then holds the seq of the entry that records it.
+    tips = service.audit.tips(conn, entries)
+    for row in transitions:
+        row["audit_seq"] += tips[row["facility_id"]].seq
     conn.execute(insert(table_of(TransitionRecord)), transitions)
-    for facility_id, items in entries.items():  # in facility order, as `planned` is
-        service.audit.append_many(conn, facility_id, items)
+    for facility_id, tip in tips.items():
+        service.audit.extend(conn, tip, entries[facility_id])
     _expire_touched(session, {u.id for u, _, _, _ in planned})
     return expired, refused
 

@@ -6,7 +6,7 @@ the batch's units and active rentals are read with one statement each, every eve
 planned in memory with the same machine and helpers as `apply_pms_event`, and the results
 are written at the end: people and rentals as multi-row inserts, units with one executemany
 that checks each unit's version, transitions and conflicts as multi-row inserts, audit
-entries with one `append_many` per facility. A vacate revokes shares and grants as it comes,
+entries with one `extend` per facility. A vacate revokes shares and grants as it comes,
 since their counts go into its audit entry; two reads per batch tell which units have any.
 A unit whose auction window or emergency has reached its end is locked when read and gets
 its expiry recorded before its first event, as `apply_pms_event` does.
@@ -261,8 +261,11 @@ class _Batch:
             ended = self._revoke_grants(unit.id, request.now, WINDOW_ENDED)
             effects = {"grants_revoked": ended}
         row = transition_row(unit.id, unit.facility_id, outcome, request, unit.version)
+        entries = self.entries[unit.facility_id]
+        entries.append(transition_entry(row, request, effects))
+        # Its entry's place in the facility's batch; `write` adds where the chain ends.
+        row["audit_seq"] = len(entries)
         self.transitions.append(row)
-        self.entries[unit.facility_id].append(transition_entry(row, request, effects))
         return outcome
 
     def _release_everyone(self, unit_id: str, now: datetime) -> dict[str, int]:
@@ -363,12 +366,18 @@ class _Batch:
         if changed:
             conn.execute(_WRITE_RENTAL, changed)
         self._write_units()
+        audit = self.service.audit
+        # Heads locked after the units, as `LifecycleService.apply` does; each transition row
+        # then gets the seq its entry will have.
+        tips = audit.tips(conn, self.entries)
+        for row in self.transitions:
+            row["audit_seq"] += tips[row["facility_id"]].seq
         if self.transitions:
             conn.execute(insert(table_of(TransitionRecord)), self.transitions)
         if self.conflicts:
             conn.execute(insert(table_of(SyncConflict)), self.conflicts)
-        for facility_id in sorted(self.entries):  # heads locked in one order: no deadlock
-            self.service.audit.append_many(conn, facility_id, self.entries[facility_id])
+        for facility_id, tip in tips.items():
+            audit.extend(conn, tip, self.entries[facility_id])
 
     def _write_units(self) -> None:
         moved = [u for u in self.units.values() if u.version != self.read_versions[u.id]]

@@ -9,11 +9,12 @@ from typing import Any, Protocol
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from engine.audit import AuditLog, PendingEntry
+from engine.audit import AuditLog, EntryRow, PendingEntry, RowBinding
 from engine.clock import Clock
 from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
+from engine.persistence import table_of
 from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
 from engine.units._effects import (
     WINDOW_ENDED,
@@ -26,6 +27,8 @@ from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._snapshot import snapshot
 
 __all__ = [
+    "TRANSITION_BINDING",
+    "TRANSITION_KIND",
     "Applied",
     "LifecycleService",
     "UnitFields",
@@ -37,6 +40,9 @@ __all__ = [
 ]
 
 _LIEN_COLUMNS = ("lien_reason", "emergency_until", "access_until")
+
+TRANSITION_KIND = "transition"
+"""The kind of a transition's audit entry."""
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,10 @@ class LifecycleService:
         effects: dict[str, int],
     ) -> TransitionRecord:
         row = transition_row(unit.id, unit.facility_id, outcome, request, version)
-        record = TransitionRecord(**row)
+        tip = self.audit.tip(session, unit.facility_id)
+        record = TransitionRecord(**row, audit_seq=tip.seq + 1)
         session.add(record)
-        self.audit.append_many(session, unit.facility_id, [transition_entry(row, request, effects)])
+        self.audit.extend(session, tip, [transition_entry(row, request, effects)])
         return record
 
     def _record_conflict(
@@ -231,7 +238,29 @@ def transition_entry(
         "effects": effects,
         **_details(request),
     }
-    return PendingEntry(request.now, "transition", request.actor, row["unit_id"], payload)
+    return PendingEntry(request.now, TRANSITION_KIND, request.actor, row["unit_id"], payload)
+
+
+def _expected_row(entry: EntryRow, payload: dict[str, Any]) -> dict[str, Any]:
+    """The `transition_record` columns `entry` says its row has (all but its id)."""
+    return {
+        "unit_id": payload.get("unit_id"),
+        "facility_id": entry.facility_id,
+        "event": payload.get("event"),
+        "source": payload.get("source"),
+        "actor": entry.actor,
+        "reason": payload.get("reason"),
+        "from_state": payload.get("from"),
+        "to_state": payload.get("to"),
+        "pms_status": payload.get("pms_status"),
+        "pms_seq": payload.get("pms_seq"),
+        "unit_version": payload.get("version"),
+        "at": entry.at,
+    }
+
+
+TRANSITION_BINDING = RowBinding(TRANSITION_KIND, table_of(TransitionRecord), _expected_row)
+"""Each `transition_record` row is bound to its `transition` entry."""
 
 
 def conflict_row(

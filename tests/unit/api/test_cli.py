@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -78,7 +79,59 @@ def test_audit_verify_passes_then_names_the_edited_entry(env: Path) -> None:
     assert broken.exit_code == 1
     assert f"BROKEN facility `{facility}`: entry #{seq}" in broken.output
     assert "edited" in broken.output
-    assert "1 broken chain(s)" in broken.output
+    assert "1 problem(s)" in broken.output
+
+
+def test_audit_checkpoint_then_verify_against_it(env: Path, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    run("demo", "load")
+    path = tmp_path / "checkpoint.json"
+    made = run("audit", "checkpoint", "-o", str(path))
+    assert made.exit_code == 0, made.output
+    assert "checkpoint of 2 chains at" in made.output
+    document = json.loads(path.read_text())
+    assert document["registered"] == 2
+    held = run("audit", "verify", "--against", str(path))
+    assert held.exit_code == 0, held.output
+    assert f"held to the checkpoint of {document['at']}" in held.output
+    assert json.loads(run("audit", "checkpoint").output)["chains"] == document["chains"]
+
+    # The last entry the checkpoint recorded is deleted: the log no longer holds it.
+    chain = document["chains"][0]
+    with sqlite3.connect(env) as conn:
+        conn.execute(
+            "DELETE FROM audit_entry WHERE facility_id = ? AND seq = ?",
+            (chain["facility_id"], chain["seq"]),
+        )
+    rolled = CliRunner().invoke(cli, ["audit", "verify", "--against", str(path)])
+    assert rolled.exit_code == 1
+    assert f"BROKEN facility `{chain['facility_id']}`" in rolled.output
+
+
+def test_a_bad_checkpoint_file_names_the_file_line_and_field(env: Path, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    run("demo", "load")
+    path = tmp_path / "checkpoint.json"
+    run("audit", "checkpoint", "-o", str(path))
+    genuine = path.read_text()
+
+    path.write_text(genuine.replace('"seq": ', '"seq": -', 1))
+    shape = CliRunner().invoke(cli, ["audit", "verify", "--against", str(path)])
+    assert shape.exit_code == 2
+    line = next(n for n, text in enumerate(genuine.splitlines(), 1) if '"seq"' in text)
+    assert f"checkpoint `{path}`: line {line}: field `chains[0].seq`" in shape.output
+
+    document = json.loads(genuine)
+    document["chains"][0]["seq"] += 1  # well formed, but not what was signed
+    path.write_text(json.dumps(document, indent=2))
+    forged = CliRunner().invoke(cli, ["audit", "verify", "--against", str(path)])
+    assert forged.exit_code == 2
+    assert f"checkpoint `{path}`: the checkpoint's authentication code is wrong" in forged.output
+
+    path.write_text(genuine[:40])
+    cut = CliRunner().invoke(cli, ["audit", "verify", "--against", str(path)])
+    assert cut.exit_code == 2
+    assert f"checkpoint `{path}`: line 2: malformed json" in cut.output
 
 
 def test_bad_setting_names_the_variable(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from engine.access import DecisionRow
@@ -62,6 +63,7 @@ def test_rows_entries_and_head_are_written_together(pg_runtime: Runtime) -> None
     ]
     after = _head(rt, world.facility_id)
     assert after is not None and after.seq == before.seq + 5
+    assert rt.audit.head_is_authentic(after.facility_id, after.seq, after.hash, after.mac)
     with rt.db.read() as s:
         entries = s.exec(
             select(AuditEntry).where(AuditEntry.seq > before.seq).order_by(col(AuditEntry.seq))
@@ -137,3 +139,33 @@ def test_decisions_interleaved_with_lifecycle_events_are_each_written_once(
         ]
         assert sorted(logged) == sorted(ids)
         assert verify_chain(s, rt.audit).ok
+    head = _head(rt, world.facility_id)
+    assert head is not None
+    assert rt.audit.head_is_authentic(head.facility_id, head.seq, head.hash, head.mac)
+
+
+def test_a_head_rewritten_without_the_key_is_not_signed_again(pg_runtime: Runtime) -> None:
+    """A forger rewinds the head (dropping the last entry); the statement chains on from it
+    but keeps the wrong code, so the truncation stays visible."""
+    rt = pg_runtime
+    world = _chained_world(rt)
+    world.pms(world.units[1], LifecycleEvent.MOVE_IN)
+    with rt.db.transaction() as s:
+        conn = s.connection()
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
+        conn.execute(
+            text(
+                "UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_entry WHERE seq = 1)"
+            )
+        )
+        conn.execute(text("DELETE FROM transition_record WHERE audit_seq = 2"))
+    statement = ChainStatement(rt.db, rt.audit)
+    assert statement.write([_row(rt, world.facility_id, world.gate_id, i) for i in range(3)])
+
+    head = _head(rt, world.facility_id)
+    assert head is not None and head.seq == 4
+    assert not rt.audit.head_is_authentic(head.facility_id, head.seq, head.hash, head.mac)
+    with rt.db.read() as s:
+        report = verify_chain(s, rt.audit)
+    assert [p.facility_id for p in report.problems] == [world.facility_id]
+    assert "head's authentication code is wrong" in report.problems[0].problem
