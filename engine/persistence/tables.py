@@ -2,6 +2,7 @@
 
 from engine.persistence._tables_people import (
     AuctionGrant,
+    Invitation,
     KeyShare,
     Person,
     Rental,
@@ -15,7 +16,14 @@ from engine.persistence._tables_records import (
     SyncConflict,
     TransitionRecord,
 )
-from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
+from engine.persistence._tables_site import (
+    AccessGroup,
+    Company,
+    Door,
+    DoorScope,
+    Facility,
+    Unit,
+)
 from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
 
 __all__ = [
@@ -26,7 +34,9 @@ __all__ = [
     "AuditHead",
     "Company",
     "Door",
+    "DoorScope",
     "Facility",
+    "Invitation",
     "KeyShare",
     "Person",
     "PmsInboxEntry",
