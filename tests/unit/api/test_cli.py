@@ -41,7 +41,7 @@ def test_demo_load_is_idempotent(env: Path) -> None:
     run("db", "upgrade")
     first = run("demo", "load")
     assert first.exit_code == 0, first.output
-    assert "demo company loaded 2 facilities" in first.output
+    assert "demo loaded: 2 companies, 3 facilities" in first.output
     counts = table_counts(env)
     second = run("demo", "load")
     assert second.exit_code == 0
