@@ -47,7 +47,11 @@ def _country(value: str | None) -> str | None:
 def given(body: BaseModel, *, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """The fields a PATCH body sets (explicit nulls included); `required` fields may not be
     set to null."""
-    values = {name: getattr(body, name) for name in body.model_fields_set}
+    values = {
+        name: getattr(body, name)
+        for name in type(body).model_fields
+        if name in body.model_fields_set
+    }
     for name in required:
         if name in values and values[name] is None:
             raise ValueError(f"`{name}` cannot be null")

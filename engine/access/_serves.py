@@ -21,7 +21,7 @@ def serves(door_id: ColumnElement[Any] | Any, unit: FromClause) -> ColumnElement
     A door without scopes serves the whole facility; otherwise a scope names the unit, or a
     building and/or floor the unit is in (a unit without a building is in none).
     """
-    unscoped = ~exists().where(_scope.c.door_id == door_id).correlate(unit)
+    unscoped = ~exists().where(_scope.c.door_id == door_id).correlate_except(_scope)
     matched = (
         exists()
         .where(
@@ -35,7 +35,7 @@ def serves(door_id: ColumnElement[Any] | Any, unit: FromClause) -> ColumnElement
                 ),
             ),
         )
-        .correlate(unit)
+        .correlate_except(_scope)
     )
     return or_(unscoped, matched)
 

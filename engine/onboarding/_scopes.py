@@ -23,9 +23,9 @@ class Scope:
     floor: str | None = None
     unit_id: str | None = None
 
-    def sort_key(self) -> tuple[str, str, str]:
-        """Scopes in a stable order (None first)."""
-        return (self.building or "", self.floor or "", self.unit_id or "")
+    def sort_key(self) -> tuple[bool, str, str, str]:
+        """Scopes in a stable order: buildings and floors, then units."""
+        return (self.unit_id is not None, self.building or "", self.floor or "", self.unit_id or "")
 
     def check(self) -> Scope:
         """This scope, if it names one unit or a building and/or floor (else 400)."""

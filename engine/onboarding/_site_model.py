@@ -163,8 +163,8 @@ class FacilitySpec(BaseModel):
         if isinstance(value, bool):
             raise PydanticCustomError(
                 "unquoted-country",
-                "YAML read this country code as `{value}`",
-                {"value": value, "help": 'quote it: `country: "NO"`'},
+                f"YAML read this country code as `{str(value).lower()}`",
+                {"help": 'quote it: `country: "NO"`'},
             )
         try:
             return check_country(str(value))
