@@ -61,6 +61,12 @@ employees:
 """
 
 
+DAN = (
+    "  - email: dan@lakeside.example\n    name: Dan Desk\n"
+    "    roles: [{role: Desk, facility: lakeside}]\n"
+)
+
+
 def write(tmp_path: Path, body: str, name: str = "site.yaml") -> Path:
     path = tmp_path / name
     path.write_text(dedent(body), encoding="utf-8")
@@ -78,8 +84,7 @@ def counts(rt: Runtime) -> dict[str, int]:
 
 def lakeside(rt: Runtime) -> Facility:
     with rt.db.read() as s:
-        found = s.exec(select(Facility).where(Facility.key == "lakeside")).one()
-    return found
+        return s.exec(select(Facility).where(Facility.key == "lakeside")).one()
 
 
 def move_in(rt: Runtime, number: str) -> None:
@@ -152,10 +157,7 @@ def test_changes_are_applied_and_printed(runtime: Runtime, tmp_path: Path) -> No
         .replace("{number: L2, building: North, floor: 2", "{number: L2, building: North, floor: 3")
         .replace("      - {number: L3, lock: lock-l3, pms_ref: u-l3}\n", "")
         .replace(", {unit: L3}", "")
-        .replace(
-            "  - email: dan@lakeside.example\n    name: Dan Desk\n    roles: [{role: Desk, facility: lakeside}]\n",
-            "",
-        )
+        .replace(DAN, "")
     )
     result = apply_site_file(runtime, write(tmp_path, changed, "changed.yaml"))
     assert [c.text for c in result.changes] == [
@@ -232,7 +234,7 @@ def test_moving_a_rented_unit_away_from_its_pms_record_is_refused(
 @pytest.mark.parametrize(
     ("edit", "line", "field", "message"),
     [
-        (("    timezone: Europe/Berlin", "    timezone: Europe/Atlantis"), 11, "facilities[0].timezone",
+        (("timezone: Europe/Berlin", "timezone: Europe/Atlantis"), 11, "facilities[0].timezone",
          "`Europe/Atlantis` is not an IANA time zone"),
         (("    country: DE", "    country: NO"), 12, "facilities[0].country",
          "YAML read this country code as `false`"),
