@@ -18,12 +18,12 @@ def demo() -> None:
 def load_command() -> None:
     """Load the demo companies (Acme, Bolt; ~60 units); a second run changes nothing."""
     result = load_demo(runtime())
+    for line in result.updates:
+        click.echo(line)
     if result.created:
         verb = "loaded:"
-    elif result.changes:
-        for line in result.changes:
-            click.echo(line)
-        verb = f"updated ({len(result.changes)} changes):"
+    elif result.updates:
+        verb = f"updated ({len(result.updates)} changes):"
     else:
         verb = "already loaded, nothing changed:"
     click.echo(

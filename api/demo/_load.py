@@ -40,8 +40,9 @@ class DemoLoad:
 
     created: bool
     """A demo company was made (and its stories played)."""
-    changes: tuple[str, ...]
-    """What applying the site files changed (everything, the first time)."""
+    updates: tuple[str, ...]
+    """What applying the site files changed in demo companies that existed already (a store
+    loaded by an older version)."""
     companies: int
     facilities: int
     units: int
@@ -50,7 +51,7 @@ class DemoLoad:
 
 def load_demo(runtime: Runtime) -> DemoLoad:
     """Apply the demo's site files and play the stories of new companies, in one transaction."""
-    changes: list[str] = []
+    updates: list[str] = []
     created = False
     with runtime.db.transaction() as session:
         for company in COMPANIES:
@@ -60,7 +61,8 @@ def load_demo(runtime: Runtime) -> DemoLoad:
                 company.site_file.read_text(encoding="utf-8"), company.site_file.name
             )
             apply_site(ctx, located, spec)
-            changes += [c.text for c in ctx.changes]
+            if not new:
+                updates += [c.text for c in ctx.changes]
             if new:
                 _Stories(runtime, session, company).play()
                 created = True
@@ -74,7 +76,7 @@ def load_demo(runtime: Runtime) -> DemoLoad:
         facilities = session.exec(select(func.count()).select_from(Facility)).one()
         units = session.exec(select(func.count()).select_from(Unit)).one()
         transitions = session.exec(select(func.count()).select_from(TransitionRecord)).one()
-    return DemoLoad(created, tuple(changes), companies, facilities, units, transitions)
+    return DemoLoad(created, tuple(updates), companies, facilities, units, transitions)
 
 
 class _Stories:

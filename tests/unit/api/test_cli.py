@@ -93,3 +93,27 @@ def test_lifecycle_diagram_matches_the_committed_spec(tmp_path: Path) -> None:
     assert run("lifecycle", "diagram", "-o", str(out)).exit_code == 0
     committed = Path(__file__).parents[3] / "specs" / "lifecycle.mmd"
     assert out.read_text() == committed.read_text()
+
+
+def test_demo_load_brings_a_store_of_an_older_version_up_to_its_site_files(env: Path) -> None:
+    """Facilities made before keys and countries existed are found by PMS ref and completed;
+    the Manager role gains the new permission; nothing is duplicated."""
+    run("db", "upgrade")
+    run("demo", "load")
+    counts = table_counts(env)
+    with sqlite3.connect(env) as conn:
+        conn.execute("UPDATE facility SET key = NULL, country = NULL")
+        conn.execute("UPDATE role SET permissions = '[\"facility.view\"]' WHERE name = 'Manager'")
+    updated = run("demo", "load")
+    assert updated.exit_code == 0, updated.output
+    assert "~ facility Riverside Self Storage: key none -> riverside, country none -> US" in (
+        updated.output
+    )
+    manager = next(line for line in updated.output.splitlines() if "~ role Manager" in line)
+    assert "+sites.manage" in manager
+    assert "demo updated (" in updated.output
+    assert "already loaded, nothing changed" in run("demo", "load").output
+    after = table_counts(env)
+    assert {t: n for t, n in after.items() if t != "audit_entry"} == {
+        t: n for t, n in counts.items() if t != "audit_entry"
+    }
