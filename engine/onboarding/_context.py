@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,7 +76,15 @@ class EditContext:
 
     def flush(self, what: str) -> None:
         """Write pending rows now; a unique key another writer took first is a conflict."""
+        with self.guarded(what):
+            pass
+
+    @contextmanager
+    def guarded(self, what: str) -> Iterator[None]:
+        """Writes inside (and a flush after them) that lose a race for a unique key (the
+        checks before them passed, another writer committed first) are a conflict (409)."""
         try:
+            yield
             self.session.flush()
         except IntegrityError as exc:
             raise ConflictError(

@@ -72,7 +72,8 @@ def new_door(
         raise RefusedError(f"door `{name}` exists at `{label}`", help="edit it instead")
     refuse_taken_lock(ctx, facility, lock_ref, existing.id if existing else None)
     if existing is None:
-        door = add_door(ctx.session, facility.id, name, entry, lock_ref=lock_ref)
+        with ctx.guarded(f"door `{name}`"):
+            door = add_door(ctx.session, facility.id, name, entry, lock_ref=lock_ref)
     else:
         door = existing
         door.kind, door.lock_ref, door.removed_at = entry.value, lock_ref, None

@@ -94,18 +94,19 @@ def add_facility(
         }
     )
     _refuse_taken(ctx, company_id, values, None)
-    facility = create_facility(
-        ctx.session,
-        company_id,
-        name,
-        ctx.now,
-        key=key,
-        timezone=timezone,
-        country=country,
-        opens=opens,
-        closes=closes,
-        pms_ref=pms_ref,
-    )
+    with ctx.guarded(f"facility `{key}`"):
+        facility = create_facility(
+            ctx.session,
+            company_id,
+            name,
+            ctx.now,
+            key=key,
+            timezone=timezone,
+            country=country,
+            opens=opens,
+            closes=closes,
+            pms_ref=pms_ref,
+        )
     ctx.record(
         [facility.id],
         "facility_created",

@@ -77,7 +77,8 @@ def new_unit(
     refuse_taken_lock(ctx, facility, lock_ref, door.id if door else None)
     fields = {"building": building, "floor": floor, "pms_ref": pms_ref}
     if existing is None:
-        unit = add_unit(ctx.session, facility.id, number, ctx.now, lock_ref=lock_ref, **fields)
+        with ctx.guarded(f"unit `{number}`"):
+            unit = add_unit(ctx.session, facility.id, number, ctx.now, lock_ref=lock_ref, **fields)
     else:
         assert door is not None
         # Back in service as a fresh unit for the PMS: its old sequence numbers were another
