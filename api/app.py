@@ -19,6 +19,7 @@ from api.routes._deps import caller_of
 from api.routes.access import access_router
 from api.routes.audit import audit_router
 from api.routes.dev_tokens import dev_tokens_router
+from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
@@ -75,6 +76,7 @@ def create_app(
     tel = telemetry or build_telemetry(settings)
     routers = [
         facilities_router,
+        employees_router,
         lifecycle_router,
         roles_router,
         audit_router,

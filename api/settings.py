@@ -46,6 +46,8 @@ class Settings(BaseModel):
     """The `iss` every accepted token must carry."""
     token_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     """Lifetime of tokens this deployment issues."""
+    invitation_hours: int = Field(default=72, ge=1, le=30 * 24)
+    """How long an employee invitation's code can be used."""
     dev_tokens: bool = False
     """Serve `POST /v1/dev/tokens`, which issues a token for any person: demos only."""
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10_000_000)

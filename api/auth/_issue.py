@@ -13,7 +13,7 @@ from engine.access import person_in_company
 from engine.errors import NotFoundError
 from engine.sites import find_person
 
-__all__ = ["IssuedToken", "token_for_member"]
+__all__ = ["IssuedToken", "token_for_member", "token_for_person"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,23 @@ def token_for_member(
     person = find_person(session, email=email)
     if person is None or not person_in_company(session, person.id, company_id):
         raise NotFoundError(f"no person `{email}` in company `{company_id}`")
+    return token_for_person(settings, person.id, company_id, role, minutes)
+
+
+def token_for_person(
+    settings: Settings, person_id: str, company_id: str, role: str, minutes: int | None = None
+) -> IssuedToken:
+    """A token for `person_id` acting in `company_id` as `role` (the caller checked that they
+    belong there), valid `minutes` (default: the deployment's token lifetime)."""
     now = datetime.now(UTC)
     lifetime = timedelta(minutes=minutes or settings.token_minutes)
     token = issue_token(
         settings.jwt_secret_value(),
-        person_id=person.id,
+        person_id=person_id,
         company_id=company_id,
         role=role,
         issuer=settings.jwt_issuer,
         lifetime=lifetime,
         now=now,
     )
-    return IssuedToken(token, person.id, now + lifetime)
+    return IssuedToken(token, person_id, now + lifetime)

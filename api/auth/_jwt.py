@@ -12,11 +12,12 @@ from litestar.security.jwt import JWTAuth, Token
 
 from api.auth._tokens import ALGORITHM, ROLES
 from api.input_guard import refuse_nul_in
+from api.settings import Settings
 from engine.access import Caller
 
-__all__ = ["PUBLIC_PATHS", "VerifiedToken", "build_jwt_auth"]
+__all__ = ["PUBLIC_PATHS", "VerifiedToken", "bearer_person", "build_jwt_auth"]
 
-PUBLIC_PATHS = ["^/health$", "^/docs(/|$)", "^/v1/dev/tokens$"]
+PUBLIC_PATHS = ["^/health$", "^/docs(/|$)", "^/v1/dev/tokens$", "^/v1/invitations/accept$"]
 """Routes served without a token (anchored: Litestar searches these patterns anywhere in
 the path, so a bare `/health` also let `/v1/units/health` through without a token)."""
 
@@ -96,6 +97,27 @@ def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
     return value if value is None or isinstance(value, str) else tuple(value)
 
 
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "company", "role"]
+
+
+def bearer_person(authorization: str | None, settings: Settings) -> str | None:
+    """The person of an optional `Bearer` token on a public route, checked as on every other
+    route (401 when one is sent and is not valid); None when there is none."""
+    if not authorization:
+        return None
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not encoded.strip():
+        raise NotAuthorizedException("the Authorization header takes `Bearer <token>`")
+    token = VerifiedToken.decode(
+        encoded.strip(),
+        settings.jwt_secret_value(),
+        ALGORITHM,
+        issuer=[settings.jwt_issuer],
+        require_claims=_REQUIRED_CLAIMS,
+    )
+    return token.sub
+
+
 def build_jwt_auth(secret: str, issuer: str) -> JWTAuth[Caller, Token]:
     """Bearer auth: HS256 only (so `alg: none` and others are refused), issuer and expiry checked,
     `sub`, `exp`, `iat`, `company` and `role` required."""
@@ -105,7 +127,7 @@ def build_jwt_auth(secret: str, issuer: str) -> JWTAuth[Caller, Token]:
         token_secret=secret,
         algorithm=ALGORITHM,
         accepted_issuers=[issuer],
-        require_claims=["exp", "iat", "sub", "iss", "company", "role"],
+        require_claims=_REQUIRED_CLAIMS,
         exclude=PUBLIC_PATHS,
         description="A unitgate bearer token (subject: a person; claims company and role).",
     )

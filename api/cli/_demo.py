@@ -16,10 +16,17 @@ def demo() -> None:
 @demo.command("load")
 @reports_errors
 def load_command() -> None:
-    """Load the demo company (two facilities, ~50 units); a second run changes nothing."""
+    """Load the demo companies (Acme, Bolt; ~60 units); a second run changes nothing."""
     result = load_demo(runtime())
-    verb = "loaded" if result.created else "already loaded, nothing changed:"
+    for line in result.updates:
+        click.echo(line)
+    if result.created:
+        verb = "loaded:"
+    elif result.updates:
+        verb = f"updated ({len(result.updates)} changes):"
+    else:
+        verb = "already loaded, nothing changed:"
     click.echo(
-        f"demo company {verb} {result.facilities} facilities, "
+        f"demo {verb} {result.companies} companies, {result.facilities} facilities, "
         f"{result.units} units, {result.transitions} transitions in the database"
     )

@@ -13,6 +13,7 @@ from api.cli._lifecycle import lifecycle
 from api.cli._pms_sim import pms_sim
 from api.cli._policy import policy
 from api.cli._serve import serve
+from api.cli._site import site
 from api.cli._sync import sync
 
 
@@ -29,6 +30,7 @@ cli.add_command(expire)
 cli.add_command(lifecycle)
 cli.add_command(policy)
 cli.add_command(serve)
+cli.add_command(site)
 cli.add_command(sync)
 cli.add_command(pms_sim)
 

@@ -1,4 +1,5 @@
-"""The demo company that `make run` loads: two facilities, ~50 units in every state."""
+"""The demo that `make run` loads: Acme (two facilities, 52 units in every state) and Bolt
+(one facility), sharing a tenant."""
 
 from api.demo._load import DEMO_COMPANY_ID, DemoLoad, load_demo
 

@@ -1,15 +1,17 @@
-"""The demo company as data: facilities, doors, people, roles and each unit's story."""
+"""The demo as data: each company's site file, tenants, and each unit's story.
+
+Sites (roles, facilities, units, doors, locks, employees) are the site files next to this
+module; what happens to the units (move-ins, delinquency, liens, shares) is here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from pathlib import Path
 
-from engine.domain import DoorKind, Permission
+from engine.persistence import stable_id
 
-__all__ = ["EMPLOYEES", "FACILITIES", "ROLES", "TENANTS", "DemoFacility", "DemoUnit"]
-
-P = Permission
+__all__ = ["COMPANIES", "SHARES", "TENANTS", "DemoCompany", "DemoFacility", "DemoUnit"]
 
 
 @dataclass(frozen=True)
@@ -24,45 +26,23 @@ class DemoUnit:
 
 @dataclass(frozen=True)
 class DemoFacility:
-    """A facility with its entry points and units."""
+    """A facility of a site file (by key) and its units' stories (units without one stay
+    available)."""
 
     key: str
-    name: str
-    timezone: str
-    opens: time
-    closes: time
-    doors: tuple[tuple[str, DoorKind], ...]
     units: tuple[DemoUnit, ...] = field(default_factory=tuple)
 
 
-ROLES: dict[str, tuple[Permission, ...]] = {
-    "Manager": tuple(Permission),
-    "Auction clerk": (
-        P.FACILITY_VIEW,
-        P.ENTRY_OPEN,
-        P.UNITS_AUCTION_ACCESS,
-        P.LIEN_MARK_PENDING_AUCTION,
-        P.LIEN_RESTORE,
-        P.AUCTION_RECORD_SALE,
-        P.AUCTION_ASSIGN_CLEANOUT,
-    ),
-    "Maintenance": (P.FACILITY_VIEW, P.ENTRY_OPEN, P.UNITS_OPEN_AVAILABLE),
-    "Auditor": (P.FACILITY_VIEW, P.AUDIT_READ),
-}
+@dataclass(frozen=True)
+class DemoCompany:
+    """A demo company: its site file and the stories of its facilities' units."""
 
-# key -> (name, email, mobile, role, facility key or None for every facility)
-EMPLOYEES: dict[str, tuple[str, str, str, str, str | None]] = {
-    "maria": ("Maria Manager", "maria@acme-storage.example", "+15550100001", "Manager", None),
-    "alex": ("Alex Auction", "alex@acme-storage.example", "+15550100002", "Auction clerk", None),
-    "sam": (
-        "Sam Maintenance",
-        "sam@acme-storage.example",
-        "+15550100003",
-        "Maintenance",
-        "riverside",
-    ),
-    "ada": ("Ada Auditor", "ada@acme-storage.example", "+15550100004", "Auditor", None),
-}
+    id: str
+    site_file: Path
+    tenant_prefix: str
+    """The PMS's tenant refs of this company start with it (each company has its own PMS)."""
+    facilities: tuple[DemoFacility, ...]
+
 
 # key -> (name, email, mobile)
 TENANTS: dict[str, tuple[str, str | None, str | None]] = {
@@ -108,6 +88,8 @@ TENANTS: dict[str, tuple[str, str | None, str | None]] = {
 }
 TENANTS["winner"] = ("Wendy Winner", "wendy@bids.example", "+15550300001")
 TENANTS["friend"] = ("Frank Friend", "frank@mail.example", "+15550300002")
+TENANTS["b01"] = ("Priya Raman", "priya@mail.example", "+15550400001")
+TENANTS["b02"] = ("Tom Becker", "tom@mail.example", "+15550400002")
 
 _OCC = ("occupied",)
 
@@ -148,31 +130,35 @@ _HILLTOP = (
     + [DemoUnit("") for _ in range(6)]
 )
 
-FACILITIES: tuple[DemoFacility, ...] = (
-    DemoFacility(
-        "riverside",
-        "Riverside Self Storage",
-        "America/Chicago",
-        time(6, 0),
-        time(22, 0),
+_HERE = Path(__file__).parent
+
+COMPANIES: tuple[DemoCompany, ...] = (
+    DemoCompany(
+        stable_id("demo", "company"),
+        _HERE / "acme.yaml",
+        "demo",
         (
-            ("Main gate", DoorKind.GATE),
-            ("Exit gate", DoorKind.GATE),
-            ("Office door", DoorKind.BUILDING_DOOR),
-            ("Elevator A", DoorKind.ELEVATOR),
+            DemoFacility("riverside", _units("A", 101, _RIVERSIDE)),
+            DemoFacility("hilltop", _units("B", 201, _HILLTOP)),
         ),
-        _units("A", 101, _RIVERSIDE),
     ),
-    DemoFacility(
-        "hilltop",
-        "Hilltop Storage",
-        "America/Denver",
-        time(5, 0),
-        time(23, 0),
-        (("Front gate", DoorKind.GATE), ("Building B door", DoorKind.BUILDING_DOOR)),
-        _units("B", 201, _HILLTOP),
+    DemoCompany(
+        stable_id("demo", "company", "bolt"),
+        _HERE / "bolt.yaml",
+        "bolt",
+        (
+            DemoFacility(
+                "downtown",
+                (
+                    DemoUnit("C101", "t00", _OCC),  # Olivia Park rents at Acme too
+                    DemoUnit("C102", "b01", _OCC),
+                    DemoUnit("D1", "b02", ("gatelock",)),
+                ),
+            ),
+        ),
     ),
 )
+"""Acme first: its employees act in the stories, and Olivia's account is made there."""
 
 SHARES: tuple[tuple[str, str, str, int | None], ...] = (
     # (facility key, unit number, grantee tenant key, expires in days or None)

@@ -1,4 +1,8 @@
-"""Loading the demo company through the real services, once."""
+"""Loading the demo through the real services: site files applied, then each unit's story.
+
+Every run applies the site files (so a store loaded by an older version gains what they
+add: a second run changes nothing); a company's stories play only when the run creates it.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,27 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
-from api.demo._data import EMPLOYEES, FACILITIES, ROLES, SHARES, TENANTS, DemoUnit
+from api.demo._data import COMPANIES, SHARES, TENANTS, DemoCompany, DemoUnit
+from engine.access import permissions_anywhere
 from engine.domain import LifecycleEvent, Permission
+from engine.onboarding import EditContext, apply_site, read_site_file
 from engine.persistence import stable_id
-from engine.persistence.tables import Company, Rental, TransitionRecord, Unit
+from engine.persistence.tables import Company, Facility, Rental, TransitionRecord, Unit
 from engine.runtime import Runtime
-from engine.sites import (
-    add_door,
-    add_person,
-    add_unit,
-    assign_role,
-    create_company,
-    create_facility,
-    create_role,
-)
+from engine.sites import add_person, find_person
 from engine.units import PmsEvent, PmsTenant, active_rental, apply_pms_event, share_key
 
 __all__ = ["DEMO_COMPANY_ID", "DemoLoad", "load_demo"]
 
-DEMO_COMPANY_ID = stable_id("demo", "company")
+DEMO_COMPANY_ID = COMPANIES[0].id
+"""Acme Self Storage."""
 _PMS_STEPS = {
     "occupied": LifecycleEvent.CURRENT,
     "gatelock": LifecycleEvent.DELINQUENT_GATE,
     "overlock": LifecycleEvent.DELINQUENT_OVER,
 }
+_STAFF = {"clerk": "alex@acme-storage.example", "manager": "maria@acme-storage.example"}
+_CLEANOUT = "sam@acme-storage.example"
 
 
 @dataclass(frozen=True)
@@ -38,145 +39,154 @@ class DemoLoad:
     """What `load_demo` did."""
 
     created: bool
+    """A demo company was made (and its stories played)."""
+    updates: tuple[str, ...]
+    """What applying the site files changed in demo companies that existed already (a store
+    loaded by an older version)."""
+    companies: int
     facilities: int
     units: int
     transitions: int
 
 
 def load_demo(runtime: Runtime) -> DemoLoad:
-    """Create the demo company in one transaction; do nothing if it already exists."""
+    """Apply the demo's site files and play the stories of new companies, in one transaction."""
+    updates: list[str] = []
+    created = False
     with runtime.db.transaction() as session:
-        if session.get(Company, DEMO_COMPANY_ID) is None:
-            _Loader(runtime, session).load()
-            created = True
-        else:
-            created = False
+        for company in COMPANIES:
+            new = session.get(Company, company.id) is None
+            ctx = EditContext(session, runtime.audit, runtime.clock.now(), "demo")
+            located, spec = read_site_file(
+                company.site_file.read_text(encoding="utf-8"), company.site_file.name
+            )
+            apply_site(ctx, located, spec)
+            if not new:
+                updates += [c.text for c in ctx.changes]
+            if new:
+                _Stories(runtime, session, company).play()
+                created = True
+        companies = session.exec(
+            select(func.count())
+            .select_from(Company)
+            .where(
+                Company.id.in_([c.id for c in COMPANIES])  # type: ignore[attr-defined]
+            )
+        ).one()
+        facilities = session.exec(select(func.count()).select_from(Facility)).one()
         units = session.exec(select(func.count()).select_from(Unit)).one()
         transitions = session.exec(select(func.count()).select_from(TransitionRecord)).one()
-    return DemoLoad(created, len(FACILITIES), units, transitions)
+    return DemoLoad(created, tuple(updates), companies, facilities, units, transitions)
 
 
-class _Loader:
-    def __init__(self, runtime: Runtime, session: Session) -> None:
+class _Stories:
+    """Each unit's story through the PMS and the portal, as the demo's people live it."""
+
+    def __init__(self, runtime: Runtime, session: Session, company: DemoCompany) -> None:
         self.rt = runtime
         self.session = session
+        self.company = company
         self.now = runtime.clock.now()
-        self.people: dict[str, str] = {}
-        self.permissions: dict[str, frozenset[Permission]] = {}
 
-    def load(self) -> None:
-        s, now = self.session, self.now
-        create_company(s, "Acme Self Storage", now, id=DEMO_COMPANY_ID)
-        roles = {
-            name: create_role(s, DEMO_COMPANY_ID, name, perms, id=stable_id("demo", "role", name))
-            for name, perms in ROLES.items()
-        }
-        for fac in FACILITIES:
-            create_facility(
-                s,
-                DEMO_COMPANY_ID,
-                fac.name,
-                now,
-                id=self._fid(fac.key),
-                timezone=fac.timezone,
-                opens=fac.opens,
-                closes=fac.closes,
-                pms_ref=f"demo-{fac.key}",
-            )
-        s.flush()
-        for key, (name, email, mobile, role, facility) in EMPLOYEES.items():
-            pid = stable_id("demo", "person", key)
-            add_person(s, name, now, id=pid, email=email, mobile=mobile)
-            s.flush()
-            fid = self._fid(facility) if facility else None
-            assign_role(s, pid, roles[role].id, facility_id=fid, id=stable_id("demo", "ra", key))
-            self.people[key] = pid
-            self.permissions[key] = frozenset(ROLES[role])
-        for key in ("winner", "friend"):
-            person_name, person_email, person_mobile = TENANTS[key]
-            self.people[key] = add_person(
-                s,
-                person_name,
-                now,
-                id=stable_id("demo", "person", key),
-                email=person_email,
-                mobile=person_mobile,
-            ).id
-        s.flush()
-        for fac in FACILITIES:
-            fid = self._fid(fac.key)
-            for door_name, kind in fac.doors:
-                add_door(s, fid, door_name, kind, id=stable_id("demo", "door", fac.key, door_name))
+    def play(self) -> None:
+        if self.company.id == DEMO_COMPANY_ID:
+            for key in ("winner", "friend"):
+                name, email, mobile = TENANTS[key]
+                if find_person(self.session, email=email) is None:
+                    add_person(
+                        self.session,
+                        name,
+                        self.now,
+                        id=stable_id("demo", "person", key),
+                        email=email,
+                        mobile=mobile,
+                    )
+        for fac in self.company.facilities:
             for demo_unit in fac.units:
                 self._unit(fac.key, demo_unit)
         for fac_key, number, grantee, days in SHARES:
-            self._share(fac_key, number, grantee, days)
+            if any(f.key == fac_key for f in self.company.facilities):
+                self._share(fac_key, number, grantee, days)
 
-    def _fid(self, key: str) -> str:
-        return stable_id("demo", "facility", key)
+    def _unit_id(self, fac_key: str, number: str) -> str:
+        unit_id = self.session.exec(
+            select(Unit.id)
+            .join(Facility, Facility.id == Unit.facility_id)  # type: ignore[arg-type]
+            .where(
+                Facility.company_id == self.company.id,
+                Facility.key == fac_key,
+                Unit.number == number,
+            )
+        ).first()
+        assert unit_id is not None, f"demo unit {fac_key}/{number} is not in the site file"
+        return unit_id
+
+    def _person(self, email: str) -> str:
+        person = find_person(self.session, email=email)
+        assert person is not None, f"demo person {email} is not in the site file"
+        return person.id
+
+    def _staff(self, who: str) -> tuple[str, frozenset[Permission]]:
+        person = self._person(_STAFF[who])
+        return f"person:{person}", permissions_anywhere(self.session, person, self.company.id)
 
     def _unit(self, fac_key: str, spec: DemoUnit) -> None:
-        unit = add_unit(
-            self.session,
-            self._fid(fac_key),
-            spec.number,
-            self.now,
-            id=stable_id("demo", "unit", fac_key, spec.number),
-            pms_ref=f"{fac_key}-{spec.number}",
-            lock_ref=f"demo-lock-{fac_key}-{spec.number}",
-        )
         if spec.tenant is None:
             return
+        unit_id = self._unit_id(fac_key, spec.number)
         name, email, mobile = TENANTS[spec.tenant]
         tenant = PmsTenant(
-            tenant_ref=f"demo-{spec.tenant}",
+            tenant_ref=f"{self.company.tenant_prefix}-{spec.tenant}",
             name=name,
             lease_start=(self.now + timedelta(days=spec.lease_starts_in_days)).date(),
             email=email,
             mobile=mobile,
         )
         seq = 1
+        lifecycle = self.rt.lifecycle
         apply_pms_event(
-            self.session, self.rt.lifecycle, PmsEvent(unit.id, seq, LifecycleEvent.MOVE_IN, tenant)
+            self.session, lifecycle, PmsEvent(unit_id, seq, LifecycleEvent.MOVE_IN, tenant)
         )
         for step in spec.story:
             if step in _PMS_STEPS:
                 seq += 1
-                event = PmsEvent(unit.id, seq, _PMS_STEPS[step], tenant)
-                apply_pms_event(self.session, self.rt.lifecycle, event)
+                event = PmsEvent(unit_id, seq, _PMS_STEPS[step], tenant)
+                apply_pms_event(self.session, lifecycle, event)
             else:
-                self._portal(unit.id, step)
+                self._portal(unit_id, step)
 
     def _portal(self, unit_id: str, step: str) -> None:
         svc, now = self.rt.lifecycle, self.now
-        clerk, manager = "alex", "maria"
         if step == "pending_auction":
+            actor, held = self._staff("clerk")
             request = svc.request(
                 LifecycleEvent.MARK_PENDING_AUCTION,
-                actor=f"person:{self.people[clerk]}",
-                permissions=self.permissions[clerk],
+                actor=actor,
+                permissions=held,
                 reason="lien sale scheduled after 60 days overlocked",
             )
         elif step in ("auction_sale", "cleanout"):
+            actor, held = self._staff("clerk")
             event, grantee = (
-                (LifecycleEvent.RECORD_AUCTION_SALE, "winner")
+                (LifecycleEvent.RECORD_AUCTION_SALE, self._person(TENANTS["winner"][1] or ""))
                 if step == "auction_sale"
-                else (LifecycleEvent.ASSIGN_CLEANOUT_ACCESS, "sam")
+                else (LifecycleEvent.ASSIGN_CLEANOUT_ACCESS, self._person(_CLEANOUT))
             )
             request = svc.request(
                 event,
-                actor=f"person:{self.people[clerk]}",
-                permissions=self.permissions[clerk],
-                grantee=self.people[grantee],
+                actor=actor,
+                permissions=held,
+                grantee=grantee,
                 window_start=now - timedelta(hours=1),
                 window_end=now + timedelta(days=6),
                 reason="online auction lot",
             )
         elif step == "emergency":
+            actor, held = self._staff("manager")
             request = svc.request(
                 LifecycleEvent.MARK_PENDING_AUCTION,
-                actor=f"person:{self.people[manager]}",
-                permissions=self.permissions[manager],
+                actor=actor,
+                permissions=held,
                 reason="tenant locked their phone in the unit; identity checked with photo ID",
                 expires_at=now + timedelta(hours=2),
             )
@@ -185,20 +195,15 @@ class _Loader:
         svc.apply(self.session, unit_id, request)
 
     def _share(self, fac_key: str, number: str, grantee: str, days: int | None) -> None:
-        unit_id = stable_id("demo", "unit", fac_key, number)
-        rental = active_rental(self.session, unit_id)
+        rental = active_rental(self.session, self._unit_id(fac_key, number))
         assert isinstance(rental, Rental), f"demo unit {number} has no tenant to share"
+        name, email, _ = TENANTS[grantee]
         share_key(
             self.session,
             self.rt.audit,
             rental=rental,
-            grantee_id=self.people.get(grantee) or self._tenant_person(grantee),
+            grantee_id=self._person(email or ""),
             now=self.now,
             expires_at=None if days is None else self.now + timedelta(days=days),
+            label=name,
         )
-
-    def _tenant_person(self, key: str) -> str:
-        email = TENANTS[key][1]
-        rental = self.session.exec(select(Rental).where(Rental.email == email)).first()
-        assert rental is not None, f"demo tenant {key} has no rental"
-        return rental.person_id

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from api.problems import problems
 from api.routes._deps import employee_facility
+from api.schemas import ApiTime
 from engine.access import Caller, permissions_at
 from engine.audit import CheckpointDocument, checkpoint_from_document, take_checkpoint, verify_chain
 from engine.domain import Permission
@@ -35,6 +36,13 @@ class AuditEntryOut(BaseModel):
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+class CheckpointIn(CheckpointDocument):
+    """A checkpoint sent back to be verified against (its time under the API's time rule)."""
+
+    at: ApiTime
+    """When the checkpoint was taken."""
 
 
 class AuditVerifyOut(BaseModel):
@@ -129,7 +137,7 @@ def audit_checkpoint(
 def verify_against_checkpoint(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    data: JSONBody[CheckpointDocument],
+    data: JSONBody[CheckpointIn],
 ) -> AuditVerifyOut:
     """Verify the chains of a checkpoint (from `GET /v1/audit/checkpoint`) as the facility
     verification does, and that each still holds the entry the checkpoint recorded; a

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from api.problems import problems
 from api.routes._deps import employee_facility, employee_unit
 from api.routes._expiry import read_with_expiries
-from api.routes._views import door_out, facility_out, transition_out, unit_out
+from api.routes._views import doors_out, facility_out, transition_out, unit_out
+from api.routes.site_edits import SITE_EDIT_HANDLERS
 from api.schemas import ConflictOut, DoorOut, FacilityOut, GrantOut, UnitDetail, UnitOut
 from engine.access import Caller, permissions_at
 from engine.domain import Permission, UnitState
@@ -30,9 +31,10 @@ from engine.runtime import Runtime
 __all__ = ["facilities_router"]
 
 _VIEW = Permission.FACILITY_VIEW
+_TAGS = ["portal: facilities"]
 
 
-@get("/facilities", responses=problems(403), sync_to_thread=True)
+@get("/facilities", responses=problems(403), sync_to_thread=True, tags=_TAGS)
 def list_facilities(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]
 ) -> list[FacilityOut]:
@@ -52,7 +54,7 @@ def list_facilities(
         ]
 
 
-@get("/facilities/{facility_id:str}", responses=problems(403, 404), sync_to_thread=True)
+@get("/facilities/{facility_id:str}", responses=problems(403, 404), sync_to_thread=True, tags=_TAGS)
 def get_facility(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> FacilityOut:
@@ -61,7 +63,12 @@ def get_facility(
         return facility_out(employee_facility(s, caller, facility_id, _VIEW))
 
 
-@get("/facilities/{facility_id:str}/units", responses=problems(403, 404), sync_to_thread=True)
+@get(
+    "/facilities/{facility_id:str}/units",
+    responses=problems(403, 404),
+    sync_to_thread=True,
+    tags=_TAGS,
+)
 def list_units(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
@@ -81,7 +88,7 @@ def list_units(
 
     def read(s: Session) -> tuple[list[UnitOut], list[Unit]]:
         employee_facility(s, caller, facility_id, _VIEW)
-        query = select(Unit).where(Unit.facility_id == facility_id)
+        query = select(Unit).where(Unit.facility_id == facility_id, col(Unit.removed_at).is_(None))
         if unit_state is not None:
             query = query.where(Unit.state == unit_state.value)
         rows = list(s.exec(query.order_by(col(Unit.number)).offset(offset).limit(limit)).all())
@@ -90,7 +97,7 @@ def list_units(
     return read_with_expiries(runtime, now, read)
 
 
-@get("/units/{unit_id:str}", responses=problems(403, 404), sync_to_thread=True)
+@get("/units/{unit_id:str}", responses=problems(403, 404), sync_to_thread=True, tags=_TAGS)
 def get_unit(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], unit_id: FromPath[str]
 ) -> UnitDetail:
@@ -126,23 +133,35 @@ def get_unit(
     return read_with_expiries(runtime, now, read)
 
 
-@get("/facilities/{facility_id:str}/doors", responses=problems(403, 404), sync_to_thread=True)
+@get(
+    "/facilities/{facility_id:str}/doors",
+    responses=problems(403, 404),
+    sync_to_thread=True,
+    tags=_TAGS,
+)
 def list_doors(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
 ) -> list[DoorOut]:
-    """The facility's entry points and unit locks, with each lock's hardware id."""
+    """The facility's entry points (with what each serves) and unit locks, with each lock's
+    hardware id."""
     with runtime.db.read() as s:
         employee_facility(s, caller, facility_id, _VIEW)
         rows = s.exec(
             select(Door)
-            .where(Door.facility_id == facility_id)
+            .where(Door.facility_id == facility_id, col(Door.removed_at).is_(None))
             .order_by(col(Door.kind), col(Door.name))
         ).all()
-        return [door_out(d) for d in rows]
+        return doors_out(s, rows)
 
 
 facilities_router = Router(
     "/v1",
-    route_handlers=[list_facilities, get_facility, list_units, get_unit, list_doors],
-    tags=["portal: facilities"],
+    route_handlers=[
+        list_facilities,
+        get_facility,
+        list_units,
+        get_unit,
+        list_doors,
+        *SITE_EDIT_HANDLERS,
+    ],
 )

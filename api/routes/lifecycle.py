@@ -15,7 +15,7 @@ from api.routes._deps import employee_unit
 from api.routes._views import transition_out, unit_out
 from api.schemas import CleanoutIn, EmergencyIn, LienIn, SaleIn, TransitionResult, WinnerIn
 from api.telemetry import Telemetry
-from engine.access import Caller
+from engine.access import Caller, person_in_company
 from engine.domain import LifecycleEvent, Permission
 from engine.errors import InvalidInputError
 from engine.persistence.tables import Person, Role, RoleAssignment
@@ -129,7 +129,7 @@ def record_auction_sale(
         LifecycleEvent.RECORD_AUCTION_SALE,
         Permission.AUCTION_RECORD_SALE,
         data,
-        grantee=lambda s: _winner(s, data.winner, now),
+        grantee=lambda s: _winner(s, caller.company_id, data.winner, now),
         window_start=data.window_start,
         window_end=data.window_end,
     )
@@ -178,12 +178,14 @@ def restore(
     )
 
 
-def _winner(session: Session, winner: WinnerIn, now: datetime) -> str:
+def _winner(session: Session, company_id: str, winner: WinnerIn, now: datetime) -> str:
     if winner.person_id is not None:
-        if session.get(Person, winner.person_id) is None:
+        # Another company's person is answered as an id nobody has (ids are not probes).
+        person = session.get(Person, winner.person_id)
+        if person is None or not person_in_company(session, person.id, company_id):
             raise InvalidInputError(
                 f"no person `{winner.person_id}`",
-                help="omit `person_id` to create the winner's account",
+                help="omit `person_id` and give the winner's `name` and `email`",
             )
         return winner.person_id
     found = find_person(session, email=winner.email)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from litestar import Router, get
@@ -12,7 +13,14 @@ from sqlmodel import Session, col, select
 from api.problems import problems
 from api.routes._expiry import read_with_expiries
 from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
-from engine.access import RELATION_ORDER, Caller, SiteFacts, person_facilities, related_units
+from engine.access import (
+    RELATION_ORDER,
+    Caller,
+    SiteFacts,
+    doors_of_unit,
+    person_facilities,
+    related_units,
+)
 from engine.domain import Channel, UnitState
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
@@ -73,7 +81,8 @@ def my_units(
     policies: NamedDependency[PolicyStore],
     caller: NamedDependency[Caller],
 ) -> list[MyUnit]:
-    """Units I rent, hold a key to or won in this company, and which doors open for me now.
+    """Units I rent, hold a key to or won in this company, and which doors open for me now:
+    each unit's lock and the entry points that serve it.
 
     Each door says why not when it would not open (nothing is logged: this is a preview).
     """
@@ -85,16 +94,8 @@ def my_units(
         out = []
         mine = _my_units(s, caller)
         for unit, facility, relation in mine:
-            doors = s.exec(
-                select(Door)
-                .where(
-                    Door.facility_id == facility.id,
-                    (col(Door.unit_id) == unit.id) | col(Door.unit_id).is_(None),
-                )
-                .order_by(col(Door.kind), col(Door.name))
-            ).all()
             access = []
-            for door in doors:
+            for door in doors_of_unit(s, unit):
                 site = SiteFacts.of(door, facility)
                 preview = runtime.access.preview(
                     s, caller, site, Channel.PHONE_RELAY, policy, now=now
@@ -145,9 +146,11 @@ def my_activity(
         ).all()
         names = _NameCache(s)
         for rental in rentals:
-            items += _accesses(s, rental, names, limit)
+            shares = s.exec(select(KeyShare).where(KeyShare.rental_id == rental.id)).all()
+            labels = {sh.grantee_id: sh.grantee_label or "someone" for sh in shares}
+            items += _accesses(s, rental, names, labels, limit)
             items += _transitions(s, rental, limit)
-            items += _shares(s, rental, names)
+            items += _shares(rental, shares, names)
     items.sort(key=lambda i: i.at, reverse=True)
     return items[:limit]
 
@@ -203,8 +206,10 @@ def _window(query, model, rental: Rental):  # type: ignore[no-untyped-def]
 
 
 def _accesses(
-    session: Session, rental: Rental, names: _NameCache, limit: int
+    session: Session, rental: Rental, names: _NameCache, labels: dict[str, str], limit: int
 ) -> list[ActivityItem]:
+    """Accesses to the rented unit; someone the tenant shared a key with is named as the
+    tenant named them (`labels`), not by their account's name."""
     query = select(AccessDecisionRecord).where(AccessDecisionRecord.unit_id == rental.unit_id)
     rows = session.exec(
         _window(query, AccessDecisionRecord, rental)
@@ -215,7 +220,8 @@ def _accesses(
     ).all()
     out = []
     for r in rows:
-        who = names.person(r.person_id) or "someone"
+        name = labels.get(r.person_id or "") or names.person(r.person_id)
+        who = name or "someone"
         verb = "opened" if r.allowed else "was refused at"
         door = names.door(r.door_id)
         note = f" ({r.note})" if r.note else ""
@@ -225,7 +231,7 @@ def _accesses(
                 kind="access",
                 unit_id=rental.unit_id,
                 actor_id=r.person_id,
-                actor_name=names.person(r.person_id),
+                actor_name=name,
                 actor_kind=r.principal_kind,
                 summary=f"{who} ({r.principal_kind}) {verb} {door} via {r.channel}{note}",
                 allowed=r.allowed,
@@ -257,11 +263,10 @@ def _transitions(session: Session, rental: Rental, limit: int) -> list[ActivityI
     ]
 
 
-def _shares(session: Session, rental: Rental, names: _NameCache) -> list[ActivityItem]:
-    rows = session.exec(select(KeyShare).where(KeyShare.rental_id == rental.id)).all()
+def _shares(rental: Rental, shares: Sequence[KeyShare], names: _NameCache) -> list[ActivityItem]:
     out = []
-    for share in rows:
-        grantee = names.person(share.grantee_id) or "someone"
+    for share in shares:
+        grantee = share.grantee_label or "someone"
         out.append(
             ActivityItem(
                 at=share.created_at,

@@ -8,10 +8,11 @@ from litestar.params import FromPath, JSONBody
 from sqlmodel import Session, col, select
 
 from api.problems import problems
+from api.routes._deps import company_permission
 from api.schemas import AssignmentIn, AssignmentOut, PermissionOut, RoleIn, RoleOut
-from engine.access import Caller, company_facility, company_wide_permissions
+from engine.access import Caller, company_facility, person_in_company
 from engine.domain import Permission
-from engine.errors import NotFoundError, PermissionDeniedError, RefusedError
+from engine.errors import NotFoundError, RefusedError
 from engine.persistence.tables import Person, Role, RoleAssignment
 from engine.runtime import Runtime
 from engine.sites import assign_role, create_role
@@ -19,13 +20,14 @@ from engine.sites import assign_role, create_role
 __all__ = ["roles_router"]
 
 
-def _require_company_permission(session: Session, caller: Caller, permission: Permission) -> None:
-    """Company-wide actions need the permission through a company-wide role assignment."""
-    held = company_wide_permissions(session, caller.person_id, caller.company_id)
-    if not caller.is_employee or permission not in held:
-        raise PermissionDeniedError(
-            f"`{permission.value}` is needed for the whole company",
-            help="ask a manager with a company-wide role",
+def _member(session: Session, caller: Caller, person_id: str) -> None:
+    """404 unless the person belongs to the caller's company (a role, rental, share or grant
+    there): another company's person is answered exactly as an id nobody has."""
+    person = session.get(Person, person_id)
+    if person is None or not person_in_company(session, person.id, caller.company_id):
+        raise NotFoundError(
+            f"no person `{person_id}`",
+            help="people from outside the company are invited by email (`POST /v1/invitations`)",
         )
 
 
@@ -45,7 +47,7 @@ def list_permissions() -> list[PermissionOut]:
 def list_roles(runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]) -> list[RoleOut]:
     """The company's roles."""
     with runtime.db.read() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        company_permission(s, caller, Permission.ROLES_MANAGE)
         rows = s.exec(
             select(Role).where(Role.company_id == caller.company_id).order_by(col(Role.name))
         ).all()
@@ -58,7 +60,7 @@ def add_role(
 ) -> RoleOut:
     """Create a role of the company."""
     with runtime.db.transaction() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        company_permission(s, caller, Permission.ROLES_MANAGE)
         taken = s.exec(
             select(Role.id).where(Role.company_id == caller.company_id, Role.name == data.name)
         ).first()
@@ -74,14 +76,14 @@ def add_assignment(
     role_id: FromPath[str],
     data: JSONBody[AssignmentIn],
 ) -> AssignmentOut:
-    """Give a person the role at one facility, or at all of them."""
+    """Give a person of the company the role at one facility, or at all of them (people
+    from outside are invited by email)."""
     with runtime.db.transaction() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        company_permission(s, caller, Permission.ROLES_MANAGE)
         role = s.get(Role, role_id)
         if role is None or role.company_id != caller.company_id:
             raise NotFoundError(f"no role `{role_id}`")
-        if s.get(Person, data.person_id) is None:
-            raise NotFoundError(f"no person `{data.person_id}`")
+        _member(s, caller, data.person_id)
         if data.facility_id is not None:
             company_facility(s, caller, data.facility_id)
         exists = s.exec(

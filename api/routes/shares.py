@@ -11,7 +11,7 @@ from api.problems import problems
 from api.schemas import ShareIn, ShareOut
 from engine.access import Caller, company_unit
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.persistence.tables import KeyShare, Person, Rental
+from engine.persistence.tables import KeyShare, Rental
 from engine.runtime import Runtime
 from engine.sites import add_person, find_person
 from engine.units import active_rental, revoke_share, share_key
@@ -30,13 +30,14 @@ def _my_rental(session: Session, caller: Caller, unit_id: str) -> Rental:
     return rental
 
 
-def _share_out(session: Session, share: KeyShare, now_active: bool) -> ShareOut:
-    grantee = session.get(Person, share.grantee_id)
+def _share_out(share: KeyShare, now_active: bool) -> ShareOut:
+    # What the tenant called the grantee, never the account's own name: an email or mobile
+    # may belong to someone the tenant does not know, an account of another company.
     return ShareOut(
         id=share.id,
         unit_id=share.unit_id,
         grantee_id=share.grantee_id,
-        grantee_name=grantee.name if grantee else "",
+        grantee_name=share.grantee_label or "",
         created_at=share.created_at,
         expires_at=share.expires_at,
         revoked_at=share.revoked_at,
@@ -60,9 +61,9 @@ def create_share(
     now = runtime.clock.now()
     with runtime.db.transaction() as s:
         rental = _my_rental(s, caller, unit_id)
+        label = data.name or data.email or data.mobile or "invited user"
         grantee = find_person(s, email=data.email, mobile=data.mobile)
         if grantee is None:
-            label = data.name or data.email or data.mobile or "invited user"
             grantee = add_person(s, label, now, email=data.email, mobile=data.mobile)
         share = share_key(
             s,
@@ -71,8 +72,9 @@ def create_share(
             grantee_id=grantee.id,
             now=now,
             expires_at=data.expires_at,
+            label=label,
         )
-        return _share_out(s, share, _active(share, runtime))
+        return _share_out(share, _active(share, runtime))
 
 
 @get("/units/{unit_id:str}/shares", responses=problems(403, 404), sync_to_thread=True)
@@ -87,7 +89,7 @@ def list_shares(
             .where(KeyShare.rental_id == rental.id)
             .order_by(col(KeyShare.created_at).desc())
         ).all()
-        return [_share_out(s, r, _active(r, runtime)) for r in rows]
+        return [_share_out(r, _active(r, runtime)) for r in rows]
 
 
 @delete(
@@ -111,7 +113,7 @@ def delete_share(
         share = revoke_share(
             s, runtime.audit, share_id=share.id, actor=caller.actor, now=runtime.clock.now()
         )
-        return _share_out(s, share, _active(share, runtime))
+        return _share_out(share, _active(share, runtime))
 
 
 shares_router = Router(

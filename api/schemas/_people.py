@@ -87,6 +87,8 @@ class ShareOut(BaseModel):
     unit_id: str
     grantee_id: str
     grantee_name: str
+    """What the tenant called the grantee (the name, else the email or mobile they gave),
+    never the name on the grantee's account."""
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

@@ -11,6 +11,7 @@ from engine.domain import DoorKind, UnitState
 __all__ = [
     "ConflictOut",
     "DoorOut",
+    "DoorScopeOut",
     "FacilityOut",
     "GrantOut",
     "TransitionOut",
@@ -24,8 +25,12 @@ class FacilityOut(BaseModel):
 
     id: str
     company_id: str
+    key: str | None
+    """Short name unique in the company (None only for facilities made before keys)."""
     name: str
     timezone: str
+    country: str | None
+    """ISO 3166-1 alpha-2 (None only for facilities made before countries were kept)."""
     access_opens: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
     """Local opening time, `HH:MM`."""
     access_closes: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
@@ -38,6 +43,10 @@ class UnitOut(BaseModel):
     id: str
     facility_id: str
     number: str
+    building: str | None
+    floor: str | None
+    pms_ref: str | None
+    """The PMS's id for the unit."""
     state: UnitState
     """The stored lifecycle state."""
     effective_state: UnitState
@@ -51,6 +60,15 @@ class UnitOut(BaseModel):
     last_pms_seq: int
 
 
+class DoorScopeOut(BaseModel):
+    """A part of the facility an entry point serves."""
+
+    building: str | None
+    floor: str | None
+    unit_id: str | None
+    unit_number: str | None
+
+
 class DoorOut(BaseModel):
     """A door: an entry point or a unit's lock, with its lock hardware id."""
 
@@ -60,6 +78,8 @@ class DoorOut(BaseModel):
     kind: DoorKind
     unit_id: str | None
     lock_ref: str | None
+    serves: list[DoorScopeOut] = []
+    """For an entry point, the parts of the facility it serves; empty: all of it."""
 
 
 class TransitionOut(BaseModel):

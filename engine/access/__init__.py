@@ -29,6 +29,7 @@ from engine.access._scope import (
     permissions_at,
     require_permission,
 )
+from engine.access._serves import doors_of_unit, serves
 
 __all__ = [
     "DECISION_BINDING",
@@ -50,6 +51,7 @@ __all__ = [
     "company_facility",
     "company_unit",
     "company_wide_permissions",
+    "doors_of_unit",
     "local_date",
     "permissions_anywhere",
     "permissions_at",
@@ -58,6 +60,7 @@ __all__ = [
     "related_units",
     "request_attributes",
     "require_permission",
+    "serves",
     "within_hours",
     "write_decisions",
 ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, FromClause, and_, bindparam, exists, or_, select
 
+from engine.access._serves import serves
 from engine.domain import UnitState
 from engine.persistence import table_of
 from engine.persistence.tables import (
@@ -36,6 +37,7 @@ __all__ = [
     "door_site_and_units",
     "live_grants",
     "units_for",
+    "units_served",
 ]
 
 
@@ -145,7 +147,7 @@ _SITE = (
         _facility.c.access_closes,
     )
     .select_from(_door.join(_facility, _facility.c.id == _door.c.facility_id))
-    .where(_door.c.id == bindparam("door_id"))
+    .where(_door.c.id == bindparam("door_id"), _door.c.removed_at.is_(None))
 )
 
 _latest_share_id = (
@@ -223,6 +225,10 @@ _UNITS_BASE = (
 # expanding IN is rendered again on every execution.
 _UNITS_ONE = _UNITS_BASE.where(_unit.c.id == bindparam("unit_id"))
 _UNITS = _UNITS_BASE.where(_unit.c.id.in_(bindparam("unit_ids", expanding=True)))
+# At an entry point, only the units it serves (its scopes; none: the whole facility).
+_SERVED = serves(bindparam("door_id"), _unit)
+_SERVED_ONE = _UNITS_ONE.where(_SERVED)
+_SERVED_MANY = _UNITS.where(_SERVED)
 
 # A unit lock's door, facility and unit facts in one round trip (the common access request).
 _SITE_AND_UNIT = (
@@ -235,7 +241,7 @@ _SITE_AND_UNIT = (
             )
         )
     )
-    .where(_door.c.id == bindparam("door_id"))
+    .where(_door.c.id == bindparam("door_id"), _door.c.removed_at.is_(None))
 )
 _SITE_WIDTH = len(_SITE.selected_columns)
 
@@ -280,6 +286,21 @@ def units_for(
         rows = conn.execute(_UNITS_ONE, {**params, "unit_id": ids[0]}).all()
     else:
         rows = conn.execute(_UNITS, {**params, "unit_ids": ids}).all()
+    return [_unit_facts(r) for r in rows]
+
+
+def units_served(
+    conn: Connection, unit_ids: Iterable[str], site: SiteFacts, person_id: str, now: datetime
+) -> list[UnitFacts]:
+    """`units_for` the units among `unit_ids` that the entry point of `site` serves."""
+    ids = list(unit_ids)
+    if not ids:
+        return []
+    params = {"facility_id": site.facility_id, "door_id": site.id, "person": person_id, "now": now}
+    if len(ids) == 1:
+        rows = conn.execute(_SERVED_ONE, {**params, "unit_id": ids[0]}).all()
+    else:
+        rows = conn.execute(_SERVED_MANY, {**params, "unit_ids": ids}).all()
     return [_unit_facts(r) for r in rows]
 
 

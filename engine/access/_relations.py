@@ -19,6 +19,7 @@ from engine.access._facts import (
     UnitFacts,
     live_grants,
     units_for,
+    units_served,
 )
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import related_units
@@ -136,9 +137,9 @@ def _units_in_question(
 ) -> list[UnitFacts]:
     if site.unit_id is not None:
         return units_for(conn, [site.unit_id], site.facility_id, person, now)
-    # An entry point: every unit of the facility the person relates to.
+    # An entry point: every unit it serves that the person relates to.
     related = related_units(conn, person, revoked_shares=True)
-    return units_for(conn, related, site.facility_id, person, now)
+    return units_served(conn, related, site, person, now)
 
 
 def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:

@@ -59,8 +59,11 @@ def company_facility(session: Session, caller: Caller, facility_id: str) -> Faci
 
 
 def company_unit(session: Session, caller: Caller, unit_id: str) -> tuple[Unit, Facility]:
-    """The unit and its facility, if in the caller's company (never leaks other companies)."""
+    """The unit and its facility, if in the caller's company (never leaks other companies)
+    and not taken out of the facility."""
     unit = session.get(Unit, unit_id)
+    if unit is not None and unit.removed_at is not None:
+        unit = None
     facility = session.get(Facility, unit.facility_id) if unit is not None else None
     if unit is None or facility is None or facility.company_id != caller.company_id:
         raise NotFoundError(f"no unit `{unit_id}`")
@@ -68,7 +71,8 @@ def company_unit(session: Session, caller: Caller, unit_id: str) -> tuple[Unit, 
 
 
 def company_door(db: Session | Connection, caller: Caller, door_id: str) -> SiteFacts:
-    """The door and its facility, if in the caller's company (one query, no ORM objects)."""
+    """The door and its facility, if in the caller's company and in service (one query, no
+    ORM objects)."""
     conn = connection_of(db)
     site = door_site(conn, door_id)
     if site is None or site.company_id != caller.company_id:

@@ -1,5 +1,6 @@
 """Domain vocabulary: unit states, events, sources, door kinds, principals, permissions."""
 
+from engine.domain._places import COUNTRIES, check_country, check_timezone
 from engine.domain._text import refuse_nul, storable
 from engine.domain._vocabulary import (
     PMS_STATUSES,
@@ -14,6 +15,7 @@ from engine.domain._vocabulary import (
 )
 
 __all__ = [
+    "COUNTRIES",
     "PMS_STATUSES",
     "Channel",
     "DoorKind",
@@ -23,6 +25,8 @@ __all__ = [
     "PrincipalKind",
     "Relation",
     "UnitState",
+    "check_country",
+    "check_timezone",
     "refuse_nul",
     "storable",
 ]

@@ -129,6 +129,7 @@ class Permission(StrEnum):
     POLICY_MANAGE = "policy.manage"
     SYNC_MANAGE = "sync.manage"
     FACILITY_VIEW = "facility.view"
+    SITES_MANAGE = "sites.manage"
 
     @property
     def description(self) -> str:
@@ -157,4 +158,7 @@ _PERMISSION_TEXT: dict[Permission, str] = {
     Permission.POLICY_MANAGE: "Load a new access policy.",
     Permission.SYNC_MANAGE: "See and operate PMS sync.",
     Permission.FACILITY_VIEW: "See facilities, units, doors and locks.",
+    Permission.SITES_MANAGE: (
+        "Create and edit facilities, units, doors and locks; invite employees."
+    ),
 }

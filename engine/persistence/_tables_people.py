@@ -9,7 +9,15 @@ from sqlmodel import Field, SQLModel
 
 from engine.persistence._types import UTCDateTime, new_id
 
-__all__ = ["AuctionGrant", "KeyShare", "Person", "Rental", "Role", "RoleAssignment"]
+__all__ = [
+    "AuctionGrant",
+    "Invitation",
+    "KeyShare",
+    "Person",
+    "Rental",
+    "Role",
+    "RoleAssignment",
+]
 
 
 class Person(SQLModel, table=True):
@@ -52,6 +60,9 @@ class KeyShare(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
     rental_id: str = Field(foreign_key="rental.id", index=True, max_length=36)
     grantee_id: str = Field(foreign_key="person.id", index=True, max_length=36)
+    grantee_label: str | None = Field(default=None, max_length=254)
+    """What the tenant called the grantee: the name they gave, else the email or mobile they
+    typed. Shown instead of the account's own name, which the tenant may not know."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -95,3 +106,27 @@ class AuctionGrant(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_reason: str | None = Field(default=None, max_length=200)
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation to work for a company with some roles; accepted once, before it expires."""
+
+    __tablename__ = "invitation"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    email: str = Field(max_length=254)
+    """Lowercase; the account with this email accepts (a new one is made if there is none)."""
+    name: str = Field(max_length=200)
+    """The name for a new account (an existing account keeps its own)."""
+    roles: list[dict[str, str | None]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    """`[{"role_id": ..., "facility_id": ... or None}]`: what accepting assigns."""
+    code_hash: str = Field(max_length=64, unique=True)
+    """SHA-256 (hex) of the single-use code; the code itself is never stored."""
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    person_id: str | None = Field(default=None, foreign_key="person.id", max_length=36)
+    """The account that accepted."""

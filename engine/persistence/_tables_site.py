@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Time, UniqueConstraint
+from sqlalchemy import Index, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.persistence._types import UTCDateTime, new_id
 
-__all__ = ["AccessGroup", "Company", "Door", "Facility", "Unit"]
+__all__ = ["AccessGroup", "Company", "Door", "DoorScope", "Facility", "Unit"]
 
 
 class Company(SQLModel, table=True):
@@ -25,12 +25,21 @@ class Facility(SQLModel, table=True):
     """One storage site with its default access hours (in its own time zone)."""
 
     __tablename__ = "facility"
-    __table_args__ = (UniqueConstraint("company_id", "pms_ref"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "pms_ref"),
+        Index("ix_facility_company_key", "company_id", "key", unique=True),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    key: str | None = Field(default=None, max_length=64)
+    """Short name unique in the company (`riverside`): how site files name the facility
+    (None only for facilities made before keys existed)."""
     name: str = Field(max_length=200)
     pms_ref: str | None = Field(default=None, max_length=100)
     timezone: str = Field(default="UTC", max_length=64)
+    """IANA time zone of the access hours and lease dates."""
+    country: str | None = Field(default=None, max_length=2)
+    """ISO 3166-1 alpha-2 code (None only for facilities made before countries were kept)."""
     access_opens: time = Field(default=time(6, 0), sa_type=Time)
     access_closes: time = Field(default=time(22, 0), sa_type=Time)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -60,6 +69,10 @@ class Unit(SQLModel, table=True):
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     number: str = Field(max_length=50)
     pms_ref: str | None = Field(default=None, max_length=100)
+    building: str | None = Field(default=None, max_length=50)
+    """The building the unit is in, as the facility names it (None: no buildings)."""
+    floor: str | None = Field(default=None, max_length=20)
+    """The floor the unit is on, as the facility names it (`1`, `B`, `mezzanine`)."""
     state: str = Field(default="available", max_length=32, index=True)
     pms_status: str = Field(default="available", max_length=32)
     version: int = Field(default=1)
@@ -70,17 +83,39 @@ class Unit(SQLModel, table=True):
     emergency_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     access_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the unit was taken out of the facility; its history stays (None: in use)."""
 
 
 class Door(SQLModel, table=True):
     """An entry point (gate, building door, elevator) or one unit's lock."""
 
     __tablename__ = "door"
-    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("facility_id", "name"),
+        Index("ix_door_facility_lock", "facility_id", "lock_ref", unique=True),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     name: str = Field(max_length=100)
     kind: str = Field(max_length=32)
     unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=36)
     lock_ref: str | None = Field(default=None, max_length=100)
-    """The lock hardware's identifier (BLE address or vendor id)."""
+    """The lock hardware's identifier (BLE address or vendor id), unique in the facility."""
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the door was taken out; it opens nothing and its history stays (None: in use)."""
+
+
+class DoorScope(SQLModel, table=True):
+    """A part of the facility an entry point serves: one unit, or a building, a floor, or a
+    floor of a building. An entry point without scopes serves the whole facility."""
+
+    __tablename__ = "door_scope"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    door_id: str = Field(foreign_key="door.id", index=True, max_length=36)
+    building: str | None = Field(default=None, max_length=50)
+    """Units of this building (and of `floor`, when given)."""
+    floor: str | None = Field(default=None, max_length=20)
+    """Units on this floor (of `building`, when given)."""
+    unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=36)
+    """This one unit (then `building` and `floor` are None)."""

@@ -2,6 +2,7 @@
 
 from engine.persistence._tables_people import (
     AuctionGrant,
+    Invitation,
     KeyShare,
     Person,
     Rental,
@@ -17,7 +18,14 @@ from engine.persistence._tables_records import (
     SyncConflict,
     TransitionRecord,
 )
-from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
+from engine.persistence._tables_site import (
+    AccessGroup,
+    Company,
+    Door,
+    DoorScope,
+    Facility,
+    Unit,
+)
 from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
 
 __all__ = [
@@ -30,7 +38,9 @@ __all__ = [
     "AuditRegistry",
     "Company",
     "Door",
+    "DoorScope",
     "Facility",
+    "Invitation",
     "KeyShare",
     "Person",
     "PmsInboxEntry",

@@ -12,7 +12,7 @@ from engine.policy._cover import cover, render_row
 from engine.policy._diff import DiffRow, PolicyDiff, diff_policies
 from engine.policy._errors import PolicyError, PolicyIssue, PolicyRejected, SourceLocation
 from engine.policy._files import is_policy_file_name, policy_files, read_policy_file
-from engine.policy._loader import load_policy, load_policy_files
+from engine.policy._loader import load_policy, load_policy_files, parse_model
 from engine.policy._paths import default_invariants_path, default_policy_path
 from engine.policy._prepare import (
     PreparedPolicy,
@@ -22,7 +22,7 @@ from engine.policy._prepare import (
 from engine.policy._reach import CONSTRAINTS, reachability
 from engine.policy._reference import ReferenceResult, reference_decide
 from engine.policy._request import AccessRequest, Decision
-from engine.policy._schema import invariants_json_schema, policy_json_schema
+from engine.policy._schema import invariants_json_schema, policy_json_schema, schema_document
 from engine.policy._source import Parameter, PolicySource, Rule
 from engine.policy._space import ACCESS_PERMISSIONS, DISPLAY_ORDER, NO_UNIT, SPACE
 from engine.policy._store import PolicyEvent, PolicyStore, ReloadStatus
@@ -35,6 +35,7 @@ from engine.policy._verifier import (
     load_invariants,
     verify_policy,
 )
+from engine.policy._yaml import Located, read_yaml
 
 __all__ = [
     "ACCESS_PERMISSIONS",
@@ -51,6 +52,7 @@ __all__ = [
     "Explanation",
     "Invariant",
     "InvariantResult",
+    "Located",
     "Parameter",
     "PolicyDiff",
     "PolicyError",
@@ -77,13 +79,16 @@ __all__ = [
     "load_invariants",
     "load_policy",
     "load_policy_files",
+    "parse_model",
     "policy_files",
     "policy_json_schema",
     "prepare_policy",
     "reachability",
     "read_policy_file",
+    "read_yaml",
     "reference_decide",
     "render_row",
+    "schema_document",
     "validate_policy",
     "verify_policy",
 ]

@@ -92,13 +92,13 @@ def _too_deep(file: str, line: int, column: int) -> PolicyError:
     )  # fmt: skip
 
 
-def read_yaml(text: str | bytes, file: str) -> Located:
+def read_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_FILE_BYTES) -> Located:
     """Parse one YAML document with locations; raise `PolicyError` on any problem."""
     size = len(text.encode() if isinstance(text, str) else text)
-    if size > MAX_FILE_BYTES:
+    if size > max_bytes:
         raise _fail(
             file, 1, 1, "file-too-large",
-            f"file is {size} bytes, over the limit of {MAX_FILE_BYTES}",
+            f"file is {size} bytes, over the limit of {max_bytes}",
             "split the policy into several files in one directory",
         )  # fmt: skip
     try:

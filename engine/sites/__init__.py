@@ -9,6 +9,7 @@ from engine.sites._provision import (
     create_facility,
     create_role,
     find_person,
+    unit_lock_name,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "create_facility",
     "create_role",
     "find_person",
+    "unit_lock_name",
 ]

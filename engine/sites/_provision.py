@@ -29,6 +29,7 @@ __all__ = [
     "create_facility",
     "create_role",
     "find_person",
+    "unit_lock_name",
 ]
 
 
@@ -47,7 +48,9 @@ def create_facility(
     now: datetime,
     *,
     id: str | None = None,
+    key: str | None = None,
     timezone: str = "UTC",
+    country: str | None = None,
     opens: time = time(6, 0),
     closes: time = time(22, 0),
     pms_ref: str | None = None,
@@ -56,8 +59,10 @@ def create_facility(
     facility = Facility(
         id=id or new_id(),
         company_id=company_id,
+        key=key,
         name=name,
         timezone=timezone,
+        country=country,
         access_opens=opens,
         access_closes=closes,
         pms_ref=pms_ref,
@@ -77,6 +82,8 @@ def add_unit(
     id: str | None = None,
     pms_ref: str | None = None,
     lock_ref: str | None = None,
+    building: str | None = None,
+    floor: str | None = None,
 ) -> Unit:
     """An available unit with its smart lock (a `unit_lock` door)."""
     unit = Unit(
@@ -84,6 +91,8 @@ def add_unit(
         facility_id=facility_id,
         number=number,
         pms_ref=pms_ref,
+        building=building,
+        floor=floor,
         updated_at=now,
     )
     session.add(unit)
@@ -91,12 +100,17 @@ def add_unit(
     add_door(
         session,
         facility_id,
-        f"unit {number}",
+        unit_lock_name(number),
         DoorKind.UNIT_LOCK,
         unit_id=unit.id,
         lock_ref=lock_ref,
     )
     return unit
+
+
+def unit_lock_name(number: str) -> str:
+    """The name of unit `number`'s lock door."""
+    return f"unit {number}"
 
 
 def add_door(

@@ -21,8 +21,11 @@ def share_key(
     grantee_id: str,
     now: datetime,
     expires_at: datetime | None = None,
+    label: str | None = None,
 ) -> KeyShare:
-    """Share the rental's unit with `grantee_id` until `expires_at` (or until revoked)."""
+    """Share the rental's unit with `grantee_id` until `expires_at` (or until revoked);
+    `label` is what the tenant called them (shown to the tenant instead of the account's
+    own name, which the tenant may not know)."""
     if rental.ended_at is not None:
         raise RefusedError("the rental has ended; there is nothing to share")
     if grantee_id == rental.person_id:
@@ -35,6 +38,7 @@ def share_key(
         unit_id=rental.unit_id,
         rental_id=rental.id,
         grantee_id=grantee_id,
+        grantee_label=label,
         created_at=now,
         expires_at=expires_at,
     )

@@ -42,7 +42,7 @@ def test_demo_load_is_idempotent(env: Path) -> None:
     run("db", "upgrade")
     first = run("demo", "load")
     assert first.exit_code == 0, first.output
-    assert "demo company loaded 2 facilities" in first.output
+    assert "demo loaded: 2 companies, 3 facilities" in first.output
     counts = table_counts(env)
     second = run("demo", "load")
     assert second.exit_code == 0
@@ -88,9 +88,9 @@ def test_audit_checkpoint_then_verify_against_it(env: Path, tmp_path: Path) -> N
     path = tmp_path / "checkpoint.json"
     made = run("audit", "checkpoint", "-o", str(path))
     assert made.exit_code == 0, made.output
-    assert "checkpoint of 2 chains at" in made.output
+    assert "checkpoint of 3 chains at" in made.output  # Riverside, Hilltop, Bolt
     document = json.loads(path.read_text())
-    assert document["registered"] == 2
+    assert document["registered"] == 3
     held = run("audit", "verify", "--against", str(path))
     assert held.exit_code == 0, held.output
     assert f"held to the checkpoint of {document['at']}" in held.output
@@ -146,3 +146,27 @@ def test_lifecycle_diagram_matches_the_committed_spec(tmp_path: Path) -> None:
     assert run("lifecycle", "diagram", "-o", str(out)).exit_code == 0
     committed = Path(__file__).parents[3] / "specs" / "lifecycle.mmd"
     assert out.read_text() == committed.read_text()
+
+
+def test_demo_load_brings_a_store_of_an_older_version_up_to_its_site_files(env: Path) -> None:
+    """Facilities made before keys and countries existed are found by PMS ref and completed;
+    the Manager role gains the new permission; nothing is duplicated."""
+    run("db", "upgrade")
+    run("demo", "load")
+    counts = table_counts(env)
+    with sqlite3.connect(env) as conn:
+        conn.execute("UPDATE facility SET key = NULL, country = NULL")
+        conn.execute("UPDATE role SET permissions = '[\"facility.view\"]' WHERE name = 'Manager'")
+    updated = run("demo", "load")
+    assert updated.exit_code == 0, updated.output
+    assert "~ facility Riverside Self Storage: key none -> riverside, country none -> US" in (
+        updated.output
+    )
+    manager = next(line for line in updated.output.splitlines() if "~ role Manager" in line)
+    assert "+sites.manage" in manager
+    assert "demo updated (" in updated.output
+    assert "already loaded, nothing changed" in run("demo", "load").output
+    after = table_counts(env)
+    assert {t: n for t, n in after.items() if t != "audit_entry"} == {
+        t: n for t, n in counts.items() if t != "audit_entry"
+    }

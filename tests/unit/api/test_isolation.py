@@ -38,7 +38,14 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/roles/{role_id}/assignments": {"person_id": "x"},
     "/v1/facilities/{facility_id}/sync/quarantine/{entry_id}/retry": {},
     "/v1/pms/webhooks/{facility_id}": {"records": []},
+    "/v1/facilities/{facility_id}": {"name": "Renamed"},
+    "/v1/facilities/{facility_id}/units": {"number": "X1"},
+    "/v1/facilities/{facility_id}/doors": {"name": "Side gate", "kind": "gate"},
+    "/v1/units/{unit_id}": {"building": "Z"},
+    "/v1/doors/{door_id}": {"name": "Renamed"},
+    "/v1/doors/{door_id}/lock": {"lock_ref": "stolen-lock"},
 }
+_WITH_BODY = {"POST", "PATCH", "PUT"}
 
 
 def _operations(client: Client) -> list[tuple[str, str]]:
@@ -91,11 +98,11 @@ def test_company_a_never_reaches_company_b(client: Client, companies: Companies,
     objects = _b_objects(client, companies)
     headers = companies.headers(companies.a, who)
     operations = _operations(client)
-    assert len(operations) >= 19
+    assert len(operations) >= 27
     for method, path in operations:
         url = path.format(**objects)
-        body = _BODIES.get(path) if method == "POST" else None
-        assert method != "POST" or body is not None, f"no test body for {path}"
+        body = _BODIES.get(path) if method in _WITH_BODY else None
+        assert method not in _WITH_BODY or body is not None, f"no test body for {path}"
         response = client.request(method, url, json=body, headers=headers)
         assert response.status_code in (403, 404), (method, path, who, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")

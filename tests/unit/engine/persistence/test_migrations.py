@@ -73,3 +73,36 @@ def test_the_comparison_sees_drift(empty_db: Database) -> None:
     diff = schema_diff(empty_db)
     assert [d[0] for d in diff] == ["remove_column"]
     assert diff[0][3].name == "stray"
+
+
+def test_0006_keeps_the_tenants_words_for_shares_that_made_their_grantee(
+    empty_db: Database,
+) -> None:
+    """A share that created the grantee's account named it as the tenant did: that label is
+    kept; a share to an account that existed before gets none (its name is not the tenant's)."""
+    upgrade(empty_db, "0003")
+    t0, t1 = "2026-01-01 10:00:00", "2026-01-02 10:00:00"
+    rows = [
+        "INSERT INTO company VALUES ('c', 'C', '2026-01-01 00:00:00')",
+        "INSERT INTO facility (id, company_id, name, pms_ref, timezone, access_opens,"
+        " access_closes, created_at) VALUES ('f', 'c', 'F', NULL, 'UTC', '06:00:00',"
+        " '22:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO unit (id, facility_id, number, state, pms_status, version, last_pms_seq,"
+        " updated_at) VALUES ('u', 'f', '1', 'occupied', 'occupied', 1, 1, '2026-01-01 00:00:00')",
+        f"INSERT INTO person VALUES ('tenant', 'Tia', NULL, NULL, '{t0}')",
+        f"INSERT INTO person VALUES ('old', 'Otto Elsewhere', 'o@x.example', NULL, '{t0}')",
+        f"INSERT INTO person VALUES ('new', 'Nan (as the tenant typed)', NULL, NULL, '{t1}')",
+        "INSERT INTO rental (id, unit_id, person_id, lease_start, pms_status, started_at)"
+        f" VALUES ('r', 'u', 'tenant', '2026-01-01', 'occupied', '{t0}')",
+        "INSERT INTO key_share (id, unit_id, rental_id, grantee_id, created_at)"
+        f" VALUES ('s-old', 'u', 'r', 'old', '{t1}')",
+        "INSERT INTO key_share (id, unit_id, rental_id, grantee_id, created_at)"
+        f" VALUES ('s-new', 'u', 'r', 'new', '{t1}')",
+    ]
+    with empty_db.engine.begin() as conn:
+        for row in rows:
+            conn.exec_driver_sql(row)
+    upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        labels = dict(conn.exec_driver_sql("SELECT id, grantee_label FROM key_share").all())
+    assert labels == {"s-old": None, "s-new": "Nan (as the tenant typed)"}
