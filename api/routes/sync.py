@@ -120,8 +120,8 @@ def sync_status(
     )
 
 
-_MAX_ID = 2**31 - 1
-"""Largest inbox id (an INTEGER key); a larger one is a 400, not a database error."""
+_MAX_ID = 2**63 - 1
+"""Largest inbox id (a BIGINT key); a larger one is a 400, not a database error."""
 
 
 @post(

@@ -17,6 +17,7 @@ from engine.persistence._tables_records import (
 )
 from engine.persistence._tables_site import AccessGroup, Company, Door, Facility, Unit
 from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
+from engine.persistence._tables_webhook import PmsRefusalTally, PmsWebhookSecret
 
 __all__ = [
     "AccessDecisionRecord",
@@ -30,7 +31,9 @@ __all__ = [
     "KeyShare",
     "Person",
     "PmsInboxEntry",
+    "PmsRefusalTally",
     "PmsRejection",
+    "PmsWebhookSecret",
     "Rental",
     "Role",
     "RoleAssignment",
