@@ -45,7 +45,7 @@ class PmsRejection(SQLModel, table=True):
     """PMS input that could not be read as an event at all (malformed, badly signed)."""
 
     __tablename__ = "pms_rejection"
-    __table_args__ = (Index("ix_pms_rejection_unsigned", "facility_id", "address", "at"),)
+    __table_args__ = (Index("ix_pms_rejection_recent", "facility_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     source: str = Field(max_length=16)

@@ -51,7 +51,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('resolved_pms_seq', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('pms_rejection', schema=None) as batch_op:
         batch_op.add_column(sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-        batch_op.create_index('ix_pms_rejection_unsigned', ['facility_id', 'address', 'at'], unique=False)
+        batch_op.create_index('ix_pms_rejection_recent', ['facility_id', 'at'], unique=False)
     op.create_table('pms_webhook_secret',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -80,7 +80,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pms_webhook_secret_company_id'))
     op.drop_table('pms_webhook_secret')
     with op.batch_alter_table('pms_rejection', schema=None) as batch_op:
-        batch_op.drop_index('ix_pms_rejection_unsigned')
+        batch_op.drop_index('ix_pms_rejection_recent')
         batch_op.drop_column('address')
     with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
         batch_op.drop_column('resolved_pms_seq')
