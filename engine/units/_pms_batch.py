@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from engine.audit import PendingEntry
@@ -34,6 +34,7 @@ from engine.persistence.tables import (
     TransitionRecord,
     Unit,
 )
+from engine.units._conflicts import CLOSE_OPEN, closes_conflicts, resolution_values
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._pms import (
     PmsEvent,
@@ -98,6 +99,13 @@ _SHARED_UNITS = select(_share.c.unit_id).where(
 )
 _GRANTED_UNITS = select(_grant.c.unit_id).where(
     _grant.c.unit_id.in_(bindparam("ids", expanding=True)), _grant.c.revoked_at.is_(None)
+)
+_conflict = table_of(SyncConflict)
+_OPEN_CONFLICTS = (
+    select(_conflict.c.unit_id, func.count())
+    .where(_conflict.c.unit_id.in_(bindparam("ids", expanding=True)))
+    .where(_conflict.c.resolved_at.is_(None))
+    .group_by(_conflict.c.unit_id)
 )
 _REVOKE_SHARES = (
     update(_share)
@@ -186,6 +194,12 @@ class _Batch:
         # Only units with a live share or grant need the vacate's revoking statements.
         self.shared = set(conn.execute(_SHARED_UNITS, {"ids": ids}).scalars())
         self.granted = set(conn.execute(_GRANTED_UNITS, {"ids": ids}).scalars())
+        # Open conflicts stored before the batch, by unit, and those the batch adds.
+        self.open_conflicts: dict[str, int] = dict(
+            conn.execute(_OPEN_CONFLICTS, {"ids": ids}).all()  # rows: (unit_id, count)
+        )
+        self.new_conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.closes: list[dict[str, Any]] = []
         self.new_rentals: set[str] = set()
         self.changed_rentals: set[str] = set()
         self.people: list[dict[str, Any]] = []
@@ -235,16 +249,34 @@ class _Batch:
         if outcome.conflict is not None:
             row = conflict_row(unit.id, unit.facility_id, outcome, request)
             self.conflicts.append(row)
+            self.new_conflicts[unit.id].append(row)
             self.entries[unit.facility_id].append(conflict_entry(row, outcome, request))
             return outcome
         # INVARIANT: PMS events create no auction grants; their only effect is a vacate's.
         effects: dict[str, int] = {}
         if outcome.changed and outcome.to_state is UnitState.AVAILABLE:
             effects = self._release_everyone(unit.id, request.now)
+        if closes_conflicts(outcome, request):
+            closed = self._close_conflicts(unit.id, outcome, request)
+            if closed:
+                effects["conflicts_resolved"] = closed
         row = transition_row(unit.id, unit.facility_id, outcome, request, unit.version)
         self.transitions.append(row)
         self.entries[unit.facility_id].append(transition_entry(row, request, effects))
         return outcome
+
+    def _close_conflicts(self, unit_id: str, outcome: Outcome, request: EventRequest) -> int:
+        """`close_open_conflicts`: the batch's own rows close in memory, stored ones at write
+        (before the batch's new conflicts are inserted, which must stay open)."""
+        values = resolution_values(outcome, request)
+        closed = 0
+        for row in self.new_conflicts.pop(unit_id, []):
+            row.update(values)
+            closed += 1
+        stored = self.open_conflicts.pop(unit_id, 0)
+        if stored:
+            self.closes.append({"b_unit": unit_id, **{f"b_{k}": v for k, v in values.items()}})
+        return closed + stored
 
     def _release_everyone(self, unit_id: str, now: datetime) -> dict[str, int]:
         """`release_everyone`: rentals end here, shares and grants are revoked right away."""
@@ -341,8 +373,10 @@ class _Batch:
         self._write_units()
         if self.transitions:
             conn.execute(insert(table_of(TransitionRecord)), self.transitions)
+        if self.closes:
+            conn.execute(CLOSE_OPEN, self.closes)
         if self.conflicts:
-            conn.execute(insert(table_of(SyncConflict)), self.conflicts)
+            conn.execute(insert(_conflict), self.conflicts)
         for facility_id in sorted(self.entries):  # heads locked in one order: no deadlock
             self.service.audit.append_many(conn, facility_id, self.entries[facility_id])
 

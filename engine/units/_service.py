@@ -15,6 +15,7 @@ from engine.domain import EventSource, LifecycleEvent, Permission, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
 from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
+from engine.units._conflicts import close_open_conflicts, closes_conflicts
 from engine.units._effects import grant_for, lien_fields, release_everyone, revoke_grants
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._snapshot import snapshot
@@ -104,6 +105,11 @@ class LifecycleService:
             self._record_conflict(session, unit, outcome, request)
             return Applied(outcome, new_version)
         effects = self._effects(session, unit, outcome, request)
+        if closes_conflicts(outcome, request):
+            session.flush()  # conflicts added earlier in this transaction close too
+            closed = close_open_conflicts(session, unit.id, outcome, request)
+            if closed:
+                effects["conflicts_resolved"] = closed
         record = self._record(session, unit, outcome, request, new_version, effects)
         return Applied(outcome, new_version, effects, record)
 
@@ -241,6 +247,10 @@ def conflict_row(
         "pms_seq": request.pms_seq,
         "detail": outcome.conflict,
         "at": request.now,
+        "resolved_at": None,
+        "resolved_by": None,
+        "resolution": None,
+        "resolved_pms_seq": None,
     }
 
 

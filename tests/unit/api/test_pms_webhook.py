@@ -59,7 +59,8 @@ def _push(
     now = int(time.time())
     signature = sign(secret.encode(), now, linked.company_id, linked.facility_id, body)
     headers = {SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: str(now)}
-    return client.post(f"/v1/pms/webhooks/{to or linked.facility_id}", content=body, headers=headers)
+    url = f"/v1/pms/webhooks/{to or linked.facility_id}"
+    return client.post(url, content=body, headers=headers)
 
 
 def _records(*records: dict[str, Any]) -> bytes:
