@@ -13,7 +13,12 @@ from adapters.sync._inbox import (
 from adapters.sync._metrics import SyncMetrics
 from adapters.sync._quarantine import quarantined, retry_entry
 from adapters.sync._reconcile import DriftReport, expected_status, reconcile
-from adapters.sync._refusals import refuse_unsigned
+from adapters.sync._refusals import (
+    KEPT_BYTES,
+    PER_ADDRESS_PER_MINUTE,
+    PER_FACILITY_PER_HOUR,
+    refuse_unsigned,
+)
 from adapters.sync._webhook_secrets import (
     DEFAULT_OVERLAP,
     MAX_OVERLAP,
@@ -26,7 +31,10 @@ from adapters.sync._worker import SyncWorker, WorkerConfig
 
 __all__ = [
     "DEFAULT_OVERLAP",
+    "KEPT_BYTES",
     "MAX_OVERLAP",
+    "PER_ADDRESS_PER_MINUTE",
+    "PER_FACILITY_PER_HOUR",
     "Claim",
     "DriftReport",
     "Processed",

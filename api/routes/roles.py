@@ -5,28 +5,19 @@ from __future__ import annotations
 from litestar import Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.problems import problems
+from api.routes._deps import require_company_permission
 from api.schemas import AssignmentIn, AssignmentOut, PermissionOut, RoleIn, RoleOut
-from engine.access import Caller, company_facility, company_wide_permissions
+from engine.access import Caller, company_facility
 from engine.domain import Permission
-from engine.errors import NotFoundError, PermissionDeniedError, RefusedError
+from engine.errors import NotFoundError, RefusedError
 from engine.persistence.tables import Person, Role, RoleAssignment
 from engine.runtime import Runtime
 from engine.sites import assign_role, create_role
 
 __all__ = ["roles_router"]
-
-
-def _require_company_permission(session: Session, caller: Caller, permission: Permission) -> None:
-    """Company-wide actions need the permission through a company-wide role assignment."""
-    held = company_wide_permissions(session, caller.person_id, caller.company_id)
-    if not caller.is_employee or permission not in held:
-        raise PermissionDeniedError(
-            f"`{permission.value}` is needed for the whole company",
-            help="ask a manager with a company-wide role",
-        )
 
 
 def _role_out(role: Role) -> RoleOut:
@@ -45,7 +36,7 @@ def list_permissions() -> list[PermissionOut]:
 def list_roles(runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]) -> list[RoleOut]:
     """The company's roles."""
     with runtime.db.read() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        require_company_permission(s, caller, Permission.ROLES_MANAGE)
         rows = s.exec(
             select(Role).where(Role.company_id == caller.company_id).order_by(col(Role.name))
         ).all()
@@ -58,7 +49,7 @@ def add_role(
 ) -> RoleOut:
     """Create a role of the company."""
     with runtime.db.transaction() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        require_company_permission(s, caller, Permission.ROLES_MANAGE)
         taken = s.exec(
             select(Role.id).where(Role.company_id == caller.company_id, Role.name == data.name)
         ).first()
@@ -76,7 +67,7 @@ def add_assignment(
 ) -> AssignmentOut:
     """Give a person the role at one facility, or at all of them."""
     with runtime.db.transaction() as s:
-        _require_company_permission(s, caller, Permission.ROLES_MANAGE)
+        require_company_permission(s, caller, Permission.ROLES_MANAGE)
         role = s.get(Role, role_id)
         if role is None or role.company_id != caller.company_id:
             raise NotFoundError(f"no role `{role_id}`")

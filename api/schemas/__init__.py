@@ -40,6 +40,12 @@ from api.schemas._site import (
     UnitDetail,
     UnitOut,
 )
+from api.schemas._sync import (
+    ConflictResolveIn,
+    NewWebhookSecret,
+    WebhookSecretIn,
+    WebhookSecretOut,
+)
 
 __all__ = [
     "AccessRequestIn",
@@ -49,6 +55,7 @@ __all__ = [
     "AssignmentOut",
     "CleanoutIn",
     "ConflictOut",
+    "ConflictResolveIn",
     "DoorAccess",
     "DoorOut",
     "EmergencyIn",
@@ -61,6 +68,7 @@ __all__ = [
     "MeOut",
     "MyFacility",
     "MyUnit",
+    "NewWebhookSecret",
     "PermissionOut",
     "RemoteUnlockIn",
     "RoleIn",
@@ -73,5 +81,7 @@ __all__ = [
     "UnitDetail",
     "UnitOut",
     "UnlockAuthorization",
+    "WebhookSecretIn",
+    "WebhookSecretOut",
     "WinnerIn",
 ]

@@ -1,5 +1,6 @@
 """Stored units: lifecycle events with their effects, PMS events, expiries, key shares."""
 
+from engine.units._conflicts import resolve_conflict
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import due_units, expire_due
 from engine.units._pms import (
@@ -30,6 +31,7 @@ __all__ = [
     "due_units",
     "effective_state",
     "expire_due",
+    "resolve_conflict",
     "revoke_share",
     "share_key",
     "snapshot",

@@ -15,8 +15,7 @@ from engine.domain import LifecycleEvent
 from engine.errors import NotFoundError, RefusedError
 from engine.persistence.tables import AuditEntry, SyncConflict
 from engine.runtime import Runtime
-from engine.units import PmsEvent, apply_pms_batch, apply_pms_event
-from engine.units._conflicts import resolve_conflict
+from engine.units import PmsEvent, apply_pms_batch, apply_pms_event, resolve_conflict
 from tests.support.world import World, build_world
 
 E = LifecycleEvent
