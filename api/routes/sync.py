@@ -147,8 +147,9 @@ def sync_status(
     )
 
 
-_MAX_ID = 2**63 - 1
-"""Largest inbox id (a BIGINT key); a larger one is a 400, not a database error."""
+_MAX_ID = 2**62
+"""Largest inbox id asked for (the key is BIGINT; 2^62 is exact as the JSON number OpenAPI
+states bounds with, where 2^63 - 1 rounds up past the key's range); larger is a 400."""
 
 
 @post(

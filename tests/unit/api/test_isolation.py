@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import PmsInboxEntry, Role
+from engine.persistence.tables import PmsInboxEntry, Role, SyncConflict
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -38,6 +38,7 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/roles/{role_id}/assignments": {"person_id": "x"},
     "/v1/facilities/{facility_id}/sync/quarantine/{entry_id}/retry": {},
     "/v1/pms/webhooks/{facility_id}": {"records": []},
+    "/v1/sync-conflicts/{conflict_id}/resolve": {"note": "resolved elsewhere"},
 }
 
 
@@ -74,8 +75,17 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             status="quarantined",
         )
         s.add(entry)
+        conflict = SyncConflict(
+            unit_id=b.units[0],
+            facility_id=b.facility_id,
+            event="current",
+            pms_seq=1,
+            detail="sold at auction",
+            at=b.rt.clock.now(),
+        )
+        s.add(conflict)
         s.flush()
-        entry_id = entry.id
+        entry_id, conflict_id = entry.id, conflict.id
     return {
         "facility_id": b.facility_id,
         "unit_id": b.units[0],
@@ -83,6 +93,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "share_id": share.json()["id"],
         "role_id": role,
         "entry_id": str(entry_id),
+        "conflict_id": str(conflict_id),
     }
 
 

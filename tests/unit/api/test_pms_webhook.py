@@ -183,10 +183,10 @@ def test_sync_status_shows_quarantine_and_retry_applies_it(
     assert (status["quarantined"], status["pending"]) == ([], 0)
     assert client.post(retry, headers=headers).status_code == 409  # applied: nothing to retry
     base = f"/v1/facilities/{linked.facility_id}/sync/quarantine"
-    for bad in (0, 2**63, 2**100):  # outside the id range: a 400 naming it, not a 500
+    for bad in (0, 2**62 + 1, 2**100):  # outside the id range: a 400 naming it, not a 500
         refused = client.post(f"{base}/{bad}/retry", headers=headers)
         assert refused.status_code == 400, refused.text
-    for beyond_int in (2**31, 2**63 - 1):  # inbox ids are 64-bit: unknown ones are a 404
+    for beyond_int in (2**31, 2**62):  # inbox ids are 64-bit: unknown ones are a 404
         assert client.post(f"{base}/{beyond_int}/retry", headers=headers).status_code == 404
 
 
