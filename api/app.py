@@ -24,6 +24,7 @@ from api.routes.facilities import facilities_router
 from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
 from api.routes.me import me_router
+from api.routes.pms_secrets import pms_secrets_router
 from api.routes.pms_webhook import pms_webhook_router
 from api.routes.policy import policy_router
 from api.routes.roles import roles_router
@@ -83,6 +84,7 @@ def create_app(
         policy_router,
         sync_router,
         pms_webhook_router,
+        pms_secrets_router,
         me_router,
         shares_router,
         access_router,

@@ -57,7 +57,8 @@ class Settings(BaseModel):
     otel_endpoint: str | None = None
     """The OTLP/HTTP collector's base URL (default: the exporter's own, localhost:4318)."""
     pms_webhook_secret: str | None = Field(default=None, min_length=16)
-    """Shared secret of PMS webhooks (HMAC-SHA256); unset: the webhook route refuses all."""
+    """Deployment-wide webhook secret, for companies without one of their own (single-operator
+    deployments: every such company shares it); unset: their pushes are refused."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

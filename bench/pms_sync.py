@@ -27,7 +27,14 @@ import httpx
 from sqlalchemy import func, insert, select
 
 from adapters.pms import PmsRecord
-from adapters.pms.sim import BackgroundServer, PmsModel, Simulator, WebhookPusher, simulator_app
+from adapters.pms.sim import (
+    BackgroundServer,
+    PmsModel,
+    Simulator,
+    WebhookPusher,
+    WebhookTarget,
+    simulator_app,
+)
 from adapters.sync import expected_status
 from api.auth import issue_token
 from bench._access_server import JWT_SECRET, WEBHOOK_SECRET
@@ -227,7 +234,8 @@ def _webhook(name: str, url: str) -> None:
     latencies = []
     try:
         _wait_up(base)
-        pusher = WebhookPusher(f"{base}/v1/pms/webhooks/{facility_id}", WEBHOOK_SECRET.encode())
+        target = WebhookTarget.at(base, company_id, facility_id)
+        pusher = WebhookPusher({"HOOK": target}, WEBHOOK_SECRET.encode())
         with httpx.Client(timeout=10) as client:
             for ref, (uid, pid, company_id) in tenants.items():
                 token = issue_token(

@@ -12,7 +12,13 @@ from adapters.pms._protocol import (
     read_records,
 )
 from adapters.pms._records import Delinquency, PmsRecord, UnitStatus, to_event
-from adapters.pms._signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, sign
+from adapters.pms._signature import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignatureError,
+    sign,
+    signed_facility,
+)
 from adapters.pms._webhook import WebhookError, parse_webhook
 
 __all__ = [
@@ -35,5 +41,6 @@ __all__ = [
     "parse_webhook",
     "read_records",
     "sign",
+    "signed_facility",
     "to_event",
 ]

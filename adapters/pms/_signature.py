@@ -1,32 +1,98 @@
-"""Webhook signatures: HMAC-SHA256 over the timestamp and the exact body bytes."""
+"""Webhook signatures (`v2`): HMAC-SHA256 over the timestamp, the company and facility the
+push is for, and the exact body bytes.
+
+Binding the signature to unitgate's company and facility ids (both are in what the PMS is
+configured with: the secret comes with its company id, the URL names the facility) means a
+push captured at one facility's URL verifies nowhere else, even within the timestamp window
+and under a secret several facilities share.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Sequence
 
-__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "SignatureError", "sign", "verify"]
+__all__ = [
+    "SCHEME",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "TOLERANCE_SECONDS",
+    "SignatureError",
+    "sign",
+    "signed_facility",
+    "verify",
+]
 
 SIGNATURE_HEADER = "X-PMS-Signature"
 TIMESTAMP_HEADER = "X-PMS-Timestamp"
+SCHEME = "v2"
 TOLERANCE_SECONDS = 300
 """Signed requests further than this from now are refused (a captured one cannot be replayed)."""
+_LEGACY = "sha256="
+_MAX_SIGNATURES = 4
+"""A header may carry several signatures (one per secret during a rotation); more are ignored."""
 
 
 class SignatureError(ValueError):
     """A webhook whose signature is missing, malformed, wrong or too old."""
 
 
-def sign(secret: bytes, timestamp: int, body: bytes) -> str:
-    """The signature header value for `body` sent at `timestamp` (Unix seconds)."""
-    mac = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"sha256={mac}"
+def _mac(secret: bytes, timestamp: int, company_id: str, facility_id: str, body: bytes) -> str:
+    message = f"{timestamp}.{company_id}.{facility_id}.".encode() + body
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def sign(secret: bytes, timestamp: int, company_id: str, facility_id: str, body: bytes) -> str:
+    """The signature header value for `body` pushed at `timestamp` (Unix seconds) to the
+    facility `facility_id` of company `company_id` (unitgate's ids)."""
+    return f"{SCHEME}={_mac(secret, timestamp, company_id, facility_id, body)}"
 
 
 def verify(
-    secret: bytes, signature: str | None, timestamp: str | None, body: bytes, now: float
+    secrets: Sequence[bytes],
+    signature: str | None,
+    timestamp: str | None,
+    company_id: str,
+    facility_id: str,
+    body: bytes,
+    now: float,
 ) -> None:
-    """Raise `SignatureError` unless `signature` signs `body` at a recent `timestamp`."""
+    """Raise `SignatureError` unless one of the header's signatures signs `body` for this
+    company and facility at a recent `timestamp`, under one of `secrets`."""
+    sent = _timestamp(signature, timestamp, now)
+    offered = _offered(signature)
+    for secret in secrets:
+        expected = _mac(secret, sent, company_id, facility_id, body)
+        if any(hmac.compare_digest(expected, mac) for mac in offered):
+            return
+    raise SignatureError("signature does not match this facility and the body")
+
+
+def signed_facility(
+    secrets: Sequence[bytes],
+    signature: str | None,
+    timestamp: str | None,
+    company_id: str,
+    facility_ids: Iterable[str],
+    body: bytes,
+) -> str | None:
+    """Which of `facility_ids` the (refused) signature was made for, if any: tells a push
+    replayed to another facility's URL from a wrong secret or an altered body."""
+    try:
+        sent = int(timestamp or "")
+        offered = _offered(signature)
+    except (ValueError, SignatureError):
+        return None
+    for facility_id in facility_ids:
+        for secret in secrets:
+            expected = _mac(secret, sent, company_id, facility_id, body)
+            if any(hmac.compare_digest(expected, mac) for mac in offered):
+                return facility_id
+    return None
+
+
+def _timestamp(signature: str | None, timestamp: str | None, now: float) -> int:
     if not signature or not timestamp:
         raise SignatureError(f"missing `{SIGNATURE_HEADER}` or `{TIMESTAMP_HEADER}` header")
     try:
@@ -35,5 +101,18 @@ def verify(
         raise SignatureError(f"timestamp `{timestamp[:40]}` is not Unix seconds") from None
     if abs(now - sent) > TOLERANCE_SECONDS:
         raise SignatureError(f"timestamp `{sent}` is more than {TOLERANCE_SECONDS} s from now")
-    if not hmac.compare_digest(sign(secret, sent, body), signature):
-        raise SignatureError("signature does not match the body")
+    return sent
+
+
+def _offered(signature: str | None) -> list[str]:
+    """The `v2` MACs in the header (`v2=<hex>`, comma-separated when several)."""
+    parts = [p.strip() for p in (signature or "").split(",")][:_MAX_SIGNATURES]
+    macs = [p.removeprefix(f"{SCHEME}=") for p in parts if p.startswith(f"{SCHEME}=")]
+    if macs:
+        return macs
+    if any(p.startswith(_LEGACY) for p in parts):
+        raise SignatureError(
+            f"`{_LEGACY}` signatures are not accepted: they are not bound to a facility "
+            f"(sign `{SCHEME}=` over timestamp, company, facility and body)"
+        )
+    raise SignatureError(f"no `{SCHEME}=` signature in `{SIGNATURE_HEADER}`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.pms._protocol import RecordPage, read_records
@@ -29,14 +30,21 @@ class WebhookError(ValueError):
 
 
 def parse_webhook(
-    secret: bytes, signature: str | None, timestamp: str | None, body: bytes, now: float
+    secrets: Sequence[bytes],
+    signature: str | None,
+    timestamp: str | None,
+    company_id: str,
+    facility_id: str,
+    body: bytes,
+    now: float,
 ) -> RecordPage:
-    """The records of a webhook body after its signature is verified.
+    """The records of a webhook body pushed to `facility_id` after its signature is verified
+    (under any of `secrets`, for this company and facility).
 
     Raises `SignatureError` for a bad signature and `WebhookError` for a body that is not
     `{"records": [...]}`; records inside that fail validation come back as rejected.
     """
-    verify(secret, signature, timestamp, body, now)
+    verify(secrets, signature, timestamp, company_id, facility_id, body, now)
     if len(body) > MAX_WEBHOOK_BYTES:
         raise WebhookError(f"body of {len(body)} bytes is over {MAX_WEBHOOK_BYTES}")
     data = _decode(body)

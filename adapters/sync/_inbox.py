@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
-from adapters.pms import PmsRecord, RecordPage, to_event
+from adapters.pms import PmsRecord, RecordPage, Rejected, to_event
 from engine.domain import storable
 from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
@@ -73,10 +73,32 @@ class Receipt:
 def receive(
     db: Session | Connection, facility_id: str, page: RecordPage, source: str, now: datetime
 ) -> Receipt:
-    """Store `page`'s records as pending events and its unreadable entries as rejections."""
+    """Store `page`'s records as pending events and its unreadable entries as rejections.
+
+    A record the database refuses (a value out of its range) becomes a rejection saying so;
+    the others are stored all the same.
+    """
     conn = connection_of(db)
-    receipt = Receipt(rejected=len(page.rejected))
-    if page.rejected:
+    rejected = list(page.rejected)
+    unique: dict[tuple[str, int], PmsRecord] = {}
+    repeats: list[tuple[str, int]] = []
+    for record in page.records:
+        key = (record.unit_ref, record.seq)
+        if key in unique:
+            repeats.append(key)
+        else:
+            unique[key] = record
+    receipt = Receipt()
+    if unique:
+        stored, refused = _store(conn, facility_id, list(unique.values()), source, now)
+        receipt.new = len(stored)
+        rejected.extend(rejection for _, rejection in refused)
+        refused_keys = {key for key, _ in refused}
+        repeats.extend(k for k in unique if k not in stored and k not in refused_keys)
+    if repeats:
+        conn.execute(_bump_receipts, [{"f": facility_id, "u": u, "s": s} for u, s in repeats])
+    receipt.duplicates = len(repeats)
+    if rejected:
         conn.execute(
             table_of(PmsRejection).insert(),
             [
@@ -88,25 +110,38 @@ def receive(
                     "payload": storable(r.payload),
                     "at": now,
                 }
-                for r in page.rejected
+                for r in rejected
             ],
         )
-    unique: dict[tuple[str, int], PmsRecord] = {}
-    repeats: list[tuple[str, int]] = []
-    for record in page.records:
-        key = (record.unit_ref, record.seq)
-        if key in unique:
-            repeats.append(key)
-        else:
-            unique[key] = record
-    if unique:
-        stored = _insert_new(conn, facility_id, list(unique.values()), source, now)
-        receipt.new = len(stored)
-        repeats.extend(k for k in unique if k not in stored)
-    if repeats:
-        conn.execute(_bump_receipts, [{"f": facility_id, "u": u, "s": s} for u, s in repeats])
-    receipt.duplicates = len(repeats)
+    receipt.rejected = len(rejected)
     return receipt
+
+
+_REFUSED_BY_DATABASE = (DataError, IntegrityError)
+
+
+def _store(
+    conn: Connection, facility_id: str, records: list[PmsRecord], source: str, now: datetime
+) -> tuple[set[tuple[str, int]], list[tuple[tuple[str, int], Rejected]]]:
+    """Insert the new records (all at once; one by one when the database refuses one): the
+    keys inserted, and each refused record as a rejection."""
+    try:
+        with conn.begin_nested():
+            return _insert_new(conn, facility_id, records, source, now), []
+    except _REFUSED_BY_DATABASE:
+        pass
+    stored: set[tuple[str, int]] = set()
+    refused = []
+    for record in records:
+        try:
+            with conn.begin_nested():
+                stored |= _insert_new(conn, facility_id, [record], source, now)
+        except _REFUSED_BY_DATABASE as exc:
+            where = f"{source} record `{record.unit_ref}` seq {record.seq}"
+            reason = f"the database refused it: {_reason(exc)}"
+            payload = record.model_dump_json(exclude_none=True)
+            refused.append(((record.unit_ref, record.seq), Rejected(where, reason, payload)))
+    return stored, refused
 
 
 def insert_ignoring(

@@ -9,7 +9,14 @@ import click
 import uvicorn
 from sqlmodel import col, select
 
-from adapters.pms.sim import Faults, PmsModel, Simulator, WebhookPusher, simulator_app
+from adapters.pms.sim import (
+    Faults,
+    PmsModel,
+    Simulator,
+    WebhookPusher,
+    WebhookTarget,
+    simulator_app,
+)
 from api.cli._context import runtime
 from engine.persistence.tables import Facility, Unit
 
@@ -34,7 +41,12 @@ from engine.persistence.tables import Facility, Unit
 @click.option("--occupancy", type=float, default=0.7, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--rate", type=float, default=0.0, help="changes per second made in the background")
-@click.option("--webhook", default=None, help="URL to push each change to (signed)")
+@click.option(
+    "--webhook",
+    default=None,
+    help="unitgate's base URL: each change is pushed, signed, to URL/v1/pms/webhooks/<facility "
+    "id> (the facilities, by PMS ref, must be in the configured database)",
+)
 @click.option("--webhook-secret", envvar="UNITGATE_PMS_WEBHOOK_SECRET", default=None)
 @click.option(
     "--faults", default=None, help="fault probabilities as JSON, e.g. '{\"timeout\": 0.1}'"
@@ -62,7 +74,9 @@ def pms_sim(
         facilities = tuple(linked)
     else:
         model = PmsModel.build(list(facilities), units, seed=seed, occupancy=occupancy)
-    pusher = WebhookPusher(webhook, webhook_secret.encode()) if webhook and webhook_secret else None
+    pusher = None
+    if webhook and webhook_secret:
+        pusher = WebhookPusher(_webhook_targets(webhook, facilities), webhook_secret.encode())
     sim = Simulator(model, pusher=pusher)
     if faults:
         sim.injector.configure(Faults.model_validate_json(faults))
@@ -88,6 +102,31 @@ def _linked_units() -> dict[str, list[str]]:
         if facility_ref is not None and unit_ref is not None:  # the query excludes None
             out.setdefault(facility_ref, []).append(unit_ref)
     return out
+
+
+def _webhook_targets(base_url: str, facility_refs: tuple[str, ...]) -> dict[str, WebhookTarget]:
+    """Each simulated facility's webhook target: its unitgate id and company (by PMS ref)."""
+    rt = runtime()
+    with rt.db.read() as s:
+        rows = s.exec(
+            select(Facility.pms_ref, Facility.company_id, Facility.id).where(
+                col(Facility.pms_ref).in_(facility_refs)
+            )
+        ).all()
+    rt.db.dispose()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for ref, company_id, facility_id in rows:
+        found.setdefault(str(ref), []).append((company_id, facility_id))
+    targets = {}
+    for ref in facility_refs:
+        matches = found.get(ref, [])
+        if len(matches) != 1:
+            raise click.ClickException(
+                f"facility `{ref}`: {'no' if not matches else len(matches)} facilities with this "
+                "PMS ref in the database (a push is signed for one facility's id)"
+            )
+        targets[ref] = WebhookTarget.at(base_url, *matches[0])
+    return targets
 
 
 def _changes(sim: Simulator, rate: float) -> None:

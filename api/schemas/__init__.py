@@ -60,6 +60,12 @@ from api.schemas._site import (
     UnitDetail,
     UnitOut,
 )
+from api.schemas._sync import (
+    ConflictResolveIn,
+    NewWebhookSecret,
+    WebhookSecretIn,
+    WebhookSecretOut,
+)
 from api.schemas._time import EARLIEST, LATEST, TIME_PATTERN, ApiTime, OptionalApiTime
 
 __all__ = [
@@ -76,6 +82,7 @@ __all__ = [
     "AssignmentOut",
     "CleanoutIn",
     "ConflictOut",
+    "ConflictResolveIn",
     "DoorAccess",
     "DoorIn",
     "DoorOut",
@@ -99,6 +106,7 @@ __all__ = [
     "MeOut",
     "MyFacility",
     "MyUnit",
+    "NewWebhookSecret",
     "OptionalApiTime",
     "PermissionOut",
     "PlacementIn",
@@ -116,6 +124,8 @@ __all__ = [
     "UnitOut",
     "UnitPatch",
     "UnlockAuthorization",
+    "WebhookSecretIn",
+    "WebhookSecretOut",
     "WinnerIn",
     "given",
 ]

@@ -117,10 +117,17 @@ class ConflictOut(BaseModel):
     detail: str
     at: datetime
     resolved_at: datetime | None
+    """When it closed (None: open, waiting for a person)."""
+    resolved_by: str | None
+    """`pms` when a later PMS record closed it, else the employee (`person:<id>`)."""
+    resolution: str | None
+    """Why it closed: the PMS record that resolved it, or the employee's note."""
+    resolved_pms_seq: int | None
+    """The sequence number of the PMS record that closed it."""
 
 
 class UnitDetail(UnitOut):
-    """A unit with its history, grants and open sync conflicts."""
+    """A unit with its history, grants and sync conflicts (open and resolved)."""
 
     history: list[TransitionOut]
     grants: list[GrantOut]

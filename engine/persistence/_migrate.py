@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
+from sqlalchemy import Integer
+from sqlalchemy.types import TypeEngine
 
 from engine.persistence._database import Database
 
-__all__ = ["alembic_config", "applied_revisions", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "applied_revisions",
+    "compare_types",
+    "current_revision",
+    "head_revision",
+    "upgrade",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def compare_types(
+    context: MigrationContext,
+    _inspected_column: Any,
+    _metadata_column: Any,
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Alembic's type comparison, except that INTEGER and BIGINT are one type on SQLite (its
+    integers are 64-bit whatever the declaration; the migrations leave SQLite's INTEGER
+    columns alone rather than rebuild referenced tables). None: Alembic's own rule decides."""
+    if context.dialect.name == "sqlite" and all(
+        isinstance(t, Integer) for t in (inspected_type, metadata_type)
+    ):
+        return False
+    return None
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from engine.persistence._types import UTCDateTime
+from engine.persistence._types import PMS_SEQ, UTCDateTime
 
 __all__ = [
     "AccessDecisionRecord",
@@ -37,7 +37,7 @@ class TransitionRecord(SQLModel, table=True):
     from_state: str = Field(max_length=32)
     to_state: str = Field(max_length=32)
     pms_status: str = Field(max_length=32)
-    pms_seq: int | None = Field(default=None)
+    pms_seq: int | None = Field(default=None, sa_type=PMS_SEQ)
     unit_version: int
     """The unit's version after this transition."""
     at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -78,11 +78,17 @@ class SyncConflict(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id", index=True, max_length=36)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     event: str = Field(max_length=32)
-    pms_seq: int | None = Field(default=None)
+    pms_seq: int | None = Field(default=None, sa_type=PMS_SEQ)
     detail: str = Field(max_length=500)
     at: datetime = Field(sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the conflict closed (None: open, waiting for a person)."""
     resolved_by: str | None = Field(default=None, max_length=100)
+    """`pms` when a later PMS record closed it, else the employee (`person:<id>`)."""
+    resolution: str | None = Field(default=None, max_length=500)
+    """Why it closed: the PMS record that resolved it, or the employee's note."""
+    resolved_pms_seq: int | None = Field(default=None, sa_type=PMS_SEQ)
+    """The sequence number of the PMS record that closed it (None: closed by a person)."""
 
 
 class AuditEntry(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from sqlalchemy import Index, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from engine.persistence._types import UTCDateTime, new_id
+from engine.persistence._types import PMS_SEQ, UTCDateTime, new_id
 
 __all__ = ["AccessGroup", "Company", "Door", "DoorScope", "Facility", "Unit"]
 
@@ -77,7 +77,7 @@ class Unit(SQLModel, table=True):
     pms_status: str = Field(default="available", max_length=32)
     version: int = Field(default=1)
     """Optimistic concurrency: every change bumps it; a stale writer loses."""
-    last_pms_seq: int = Field(default=0)
+    last_pms_seq: int = Field(default=0, sa_type=PMS_SEQ)
     """The highest PMS sequence number applied to this unit (0: none yet)."""
     lien_reason: str | None = Field(default=None, max_length=500)
     emergency_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from engine.persistence._types import UTCDateTime
+from engine.persistence._types import BIG_ID, PMS_SEQ, UTCDateTime
 
 __all__ = ["PmsInboxEntry", "PmsRejection", "SyncState"]
 
@@ -23,10 +23,10 @@ class PmsInboxEntry(SQLModel, table=True):
         UniqueConstraint("facility_id", "unit_ref", "seq"),
         Index("ix_pms_inbox_pending", "facility_id", "status", "id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     facility_id: str = Field(foreign_key="facility.id", max_length=36)
     unit_ref: str = Field(max_length=100)
-    seq: int
+    seq: int = Field(sa_type=PMS_SEQ)
     source: str = Field(max_length=16)
     """`poll`, `webhook`, `reconcile` or `csv`."""
     payload: str = Field(sa_type=Text)
@@ -45,6 +45,7 @@ class PmsRejection(SQLModel, table=True):
     """PMS input that could not be read as an event at all (malformed, badly signed)."""
 
     __tablename__ = "pms_rejection"
+    __table_args__ = (Index("ix_pms_rejection_recent", "facility_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     facility_id: str = Field(foreign_key="facility.id", index=True, max_length=36)
     source: str = Field(max_length=16)
@@ -53,6 +54,9 @@ class PmsRejection(SQLModel, table=True):
     error: str = Field(max_length=500)
     payload: str = Field(sa_type=Text)
     at: datetime = Field(sa_type=UTCDateTime)
+    address: str | None = Field(default=None, max_length=64)
+    """The network address an unauthenticated (badly signed) push came from; None for input
+    from the PMS itself (polls, exports, signed pushes)."""
 
 
 class SyncState(SQLModel, table=True):

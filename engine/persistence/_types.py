@@ -6,13 +6,22 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table
+from sqlalchemy import BigInteger, DateTime, Integer, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "new_id", "stable_id", "table_of"]
+__all__ = ["BIG_ID", "PMS_SEQ", "UTCDateTime", "new_id", "stable_id", "table_of"]
 
 _NAMESPACE = uuid.UUID("6f1f5a52-54a1-4f8e-9a47-3b0c5b4f2e11")
+
+
+PMS_SEQ = BigInteger
+"""A PMS sequence number: 64-bit (specs/pms-api.md allows up to 2^62; PostgreSQL's INTEGER
+stops at 2^31 - 1)."""
+
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit row id. SQLite's INTEGER is already 64-bit and only `INTEGER PRIMARY KEY` is its
+auto-numbered rowid (a `BIGINT` key would not be), so SQLite keeps INTEGER."""
 
 
 def new_id() -> str:

@@ -27,6 +27,7 @@ from engine.persistence._tables_site import (
     Unit,
 )
 from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncState
+from engine.persistence._tables_webhook import PmsRefusalTally, PmsWebhookSecret
 
 __all__ = [
     "AccessDecisionRecord",
@@ -44,7 +45,9 @@ __all__ = [
     "KeyShare",
     "Person",
     "PmsInboxEntry",
+    "PmsRefusalTally",
     "PmsRejection",
+    "PmsWebhookSecret",
     "Rental",
     "Role",
     "RoleAssignment",

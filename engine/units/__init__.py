@@ -1,6 +1,7 @@
 """Stored units: lifecycle events with their effects, PMS events, expiries and their duty,
 key shares."""
 
+from engine.units._conflicts import resolve_conflict
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
 from engine.units._expiry_batch import EXPIRY_ACTOR, Expired, record_expiries
@@ -46,6 +47,7 @@ __all__ = [
     "expiry_due",
     "next_bound",
     "record_expiries",
+    "resolve_conflict",
     "revoke_share",
     "share_key",
     "snapshot",

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from engine.audit import PendingEntry
@@ -36,6 +36,7 @@ from engine.persistence.tables import (
     TransitionRecord,
     Unit,
 )
+from engine.units._conflicts import CLOSE_OPEN, closes_conflicts, resolution_values
 from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry_batch import EXPIRY_ACTOR
@@ -103,6 +104,13 @@ _SHARED_UNITS = select(_share.c.unit_id).where(
 )
 _GRANTED_UNITS = select(_grant.c.unit_id).where(
     _grant.c.unit_id.in_(bindparam("ids", expanding=True)), _grant.c.revoked_at.is_(None)
+)
+_conflict = table_of(SyncConflict)
+_OPEN_CONFLICTS = (
+    select(_conflict.c.unit_id, func.count())
+    .where(_conflict.c.unit_id.in_(bindparam("ids", expanding=True)))
+    .where(_conflict.c.resolved_at.is_(None))
+    .group_by(_conflict.c.unit_id)
 )
 _REVOKE_SHARES = (
     update(_share)
@@ -196,6 +204,12 @@ class _Batch:
         # Only units with a live share or grant need the vacate's revoking statements.
         self.shared = set(conn.execute(_SHARED_UNITS, {"ids": ids}).scalars())
         self.granted = set(conn.execute(_GRANTED_UNITS, {"ids": ids}).scalars())
+        # Open conflicts stored before the batch, by unit, and those the batch adds.
+        self.open_conflicts: dict[str, int] = dict(
+            conn.execute(_OPEN_CONFLICTS, {"ids": ids}).all()  # rows: (unit_id, count)
+        )
+        self.new_conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.closes: list[dict[str, Any]] = []
         self.new_rentals: set[str] = set()
         self.changed_rentals: set[str] = set()
         self.people: list[dict[str, Any]] = []
@@ -250,6 +264,7 @@ class _Batch:
         if outcome.conflict is not None:
             row = conflict_row(unit.id, unit.facility_id, outcome, request)
             self.conflicts.append(row)
+            self.new_conflicts[unit.id].append(row)
             self.entries[unit.facility_id].append(conflict_entry(row, outcome, request))
             return outcome
         # INVARIANT: PMS events and expiries create no auction grants; their only effects
@@ -260,6 +275,10 @@ class _Batch:
         elif outcome.event is LifecycleEvent.ACCESS_EXPIRED:
             ended = self._revoke_grants(unit.id, request.now, WINDOW_ENDED)
             effects = {"grants_revoked": ended}
+        if closes_conflicts(outcome, request):
+            closed = self._close_conflicts(unit.id, outcome, request)
+            if closed:
+                effects["conflicts_resolved"] = closed
         row = transition_row(unit.id, unit.facility_id, outcome, request, unit.version)
         entries = self.entries[unit.facility_id]
         entries.append(transition_entry(row, request, effects))
@@ -267,6 +286,19 @@ class _Batch:
         row["audit_seq"] = len(entries)
         self.transitions.append(row)
         return outcome
+
+    def _close_conflicts(self, unit_id: str, outcome: Outcome, request: EventRequest) -> int:
+        """`close_open_conflicts`: the batch's own rows close in memory, stored ones at write
+        (before the batch's new conflicts are inserted, which must stay open)."""
+        values = resolution_values(outcome, request)
+        closed = 0
+        for row in self.new_conflicts.pop(unit_id, []):
+            row.update(values)
+            closed += 1
+        stored = self.open_conflicts.pop(unit_id, 0)
+        if stored:
+            self.closes.append({"b_unit": unit_id, **{f"b_{k}": v for k, v in values.items()}})
+        return closed + stored
 
     def _release_everyone(self, unit_id: str, now: datetime) -> dict[str, int]:
         """`release_everyone`: rentals end here, shares and grants are revoked right away."""
@@ -374,8 +406,10 @@ class _Batch:
             row["audit_seq"] += tips[row["facility_id"]].seq
         if self.transitions:
             conn.execute(insert(table_of(TransitionRecord)), self.transitions)
+        if self.closes:
+            conn.execute(CLOSE_OPEN, self.closes)
         if self.conflicts:
-            conn.execute(insert(table_of(SyncConflict)), self.conflicts)
+            conn.execute(insert(_conflict), self.conflicts)
         for facility_id, tip in tips.items():
             audit.extend(conn, tip, self.entries[facility_id])
 

@@ -16,6 +16,7 @@ from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
 from engine.persistence import table_of
 from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
+from engine.units._conflicts import close_open_conflicts, closes_conflicts
 from engine.units._effects import (
     WINDOW_ENDED,
     grant_for,
@@ -116,6 +117,11 @@ class LifecycleService:
             self._record_conflict(session, unit, outcome, request)
             return Applied(outcome, new_version)
         effects = self._effects(session, unit, outcome, request)
+        if closes_conflicts(outcome, request):
+            session.flush()  # conflicts added earlier in this transaction close too
+            closed = close_open_conflicts(session, unit.id, outcome, request)
+            if closed:
+                effects["conflicts_resolved"] = closed
         record = self._record(session, unit, outcome, request, new_version, effects)
         return Applied(outcome, new_version, effects, record)
 
@@ -276,6 +282,10 @@ def conflict_row(
         "pms_seq": request.pms_seq,
         "detail": outcome.conflict,
         "at": request.now,
+        "resolved_at": None,
+        "resolved_by": None,
+        "resolution": None,
+        "resolved_pms_seq": None,
     }
 
 

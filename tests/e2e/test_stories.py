@@ -75,7 +75,7 @@ class Site:
         return {
             "tenant_ref": f"T-{person}",
             "rental_ref": f"R-{person}",
-            "first_name": person.split("-")[0].title(),
+            "first_name": person.title(),
             "last_name": "Story",
             "email": self.email(person),
             "lease_start": start.isoformat(),

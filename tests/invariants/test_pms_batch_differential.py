@@ -125,6 +125,14 @@ def _dump(rt: Runtime) -> dict[str, Any]:
         }
 
 
+_LATE_CHANGES: list[list[dict[str, str]]] = [
+    [{"delinquency": "none"}],
+    [{"status": "vacant"}],
+    [{"delinquency": "none"}, {"delinquency": "overlock"}],
+    [{"delinquency": "none"}, {"delinquency": "none"}, {"status": "vacant"}],
+]
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[PmsModel, int, list[int], list[int], list[list[int]]]:
     """A PMS stream, how much of it precedes the portal actions, the actions, and the rest
@@ -145,14 +153,16 @@ def scenarios(draw: st.DrawFn) -> tuple[PmsModel, int, list[int], list[int], lis
     )
     for _ in range(draw(st.integers(0, 30))):
         model.step()
-    if delinquent:  # payments (conflicts) and vacates (grants end) for units liened by then
-        for ref in draw(st.lists(st.sampled_from(delinquent), unique=True)):
-            change = draw(st.sampled_from([{"delinquency": "none"}, {"status": "vacant"}]))
-            model.change("F1", ref, change)
+    if delinquent:  # payments (conflicts on auctioned units), vacates (grants end), and
+        # the records after a payment that close its conflict: delinquent again, or vacated
+        for ref in delinquent:
+            for change in draw(st.sampled_from(_LATE_CHANGES)):
+                model.change("F1", ref, change)
     n = len(model.log)
     choices = draw(st.lists(st.integers(0, 5), min_size=1, max_size=6))
     rest = list(range(prefix, n)) + draw(st.lists(st.integers(0, n - 1), max_size=n))
-    order = draw(st.permutations(rest))
+    # In the PMS's order too: a payment then the record that closes its conflict, applied.
+    order = rest if draw(st.booleans()) else draw(st.permutations(rest))
     cuts = sorted(draw(st.lists(st.integers(0, len(order)), max_size=6)))
     batches = [order[a:b] for a, b in itertools.pairwise([0, *cuts, len(order)])]
     return model, prefix, choices, order, batches

@@ -29,6 +29,7 @@ class LinkedFacility:
     pms_ref: str
     unit_ids: dict[str, str]
     """PMS unit ref → our unit id."""
+    company_id: str
 
 
 def link_facility(rt: Runtime, model: PmsModel, pms_ref: str, name: str = "Acme") -> LinkedFacility:
@@ -41,7 +42,7 @@ def link_facility(rt: Runtime, model: PmsModel, pms_ref: str, name: str = "Acme"
             ref: add_unit(s, facility.id, ref, now, pms_ref=ref).id
             for ref in model.facilities[pms_ref]
         }
-        return LinkedFacility(facility.id, pms_ref, units)
+        return LinkedFacility(facility.id, pms_ref, units, company.id)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ UNITGATE = [sys.executable, "-c", "from api.cli import main; main()"]
 JWT_SECRET = "e2e-jwt-secret-not-secret-at-least-32-bytes"
 AUDIT_KEY = "e2e-audit-key-not-secret"
 WEBHOOK_SECRET = "e2e-webhook-secret-not-secret"
+DEMO_MANAGER = "maria@acme-storage.example"
 T = TypeVar("T")
 
 
@@ -127,19 +128,35 @@ class Service:
         return got.json() if got.content else None
 
     def push_pms(
-        self, facility_id: str, records: list[dict[str, Any]], secret: str = WEBHOOK_SECRET
+        self,
+        facility_id: str,
+        records: list[dict[str, Any]],
+        secret: str = WEBHOOK_SECRET,
+        *,
+        company_id: str | None = None,
+        to: str | None = None,
     ) -> httpx.Response:
-        """A signed PMS webhook push of `records` to the facility."""
+        """A PMS webhook push of `records`, signed for the facility (`v2`: its company's id
+        is read over HTTP as the demo's manager unless given), posted to its URL or, to
+        replay it, to facility `to`'s."""
         from adapters.pms import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
+        company = company_id or self._company_of(facility_id)
         body = json.dumps({"records": records}).encode()
         stamp = int(time.time())
         headers = {
             "content-type": "application/json",
-            SIGNATURE_HEADER: sign(secret.encode(), stamp, body),
+            SIGNATURE_HEADER: sign(secret.encode(), stamp, company, facility_id, body),
             TIMESTAMP_HEADER: str(stamp),
         }
-        return self.http.post(f"/v1/pms/webhooks/{facility_id}", content=body, headers=headers)
+        url = f"/v1/pms/webhooks/{to or facility_id}"
+        return self.http.post(url, content=body, headers=headers)
+
+    def _company_of(self, facility_id: str) -> str:
+        from api.demo import DEMO_COMPANY_ID
+
+        manager = self.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+        return str(self.get(f"/v1/facilities/{facility_id}", manager)["company_id"])
 
     def alive(self) -> None:
         """Fail with the server's output when it is no longer running."""

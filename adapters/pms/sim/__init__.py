@@ -3,7 +3,7 @@
 from adapters.pms.sim._app import Simulator, simulator_app
 from adapters.pms.sim._faults import FaultInjector, Faults
 from adapters.pms.sim._model import PmsModel
-from adapters.pms.sim._push import WebhookPusher
+from adapters.pms.sim._push import WebhookPusher, WebhookTarget
 from adapters.pms.sim._serve import BackgroundServer
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "PmsModel",
     "Simulator",
     "WebhookPusher",
+    "WebhookTarget",
     "simulator_app",
 ]

@@ -1,4 +1,4 @@
-"""Webhook pushes from the simulated PMS: each change POSTed, signed, to a URL."""
+"""Webhook pushes from the simulated PMS: each change POSTed, signed, to its facility's URL."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,17 +14,34 @@ import httpx
 
 from adapters.pms._signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
-__all__ = ["WebhookPusher"]
+__all__ = ["WebhookPusher", "WebhookTarget"]
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """Where one facility's changes are pushed, and the ids its signatures are bound to."""
+
+    url: str
+    company_id: str
+    facility_id: str
+
+    @classmethod
+    def at(cls, base_url: str, company_id: str, facility_id: str) -> WebhookTarget:
+        """The facility's webhook route on the unitgate at `base_url`."""
+        return cls(f"{base_url.rstrip('/')}/v1/pms/webhooks/{facility_id}", company_id, facility_id)
 
 
 @dataclass
 class WebhookPusher:
-    """Sends changes to `url` in the background, in order, retrying a failed POST 3 times."""
+    """Sends changes in the background, in order, each to its facility's target (by the
+    PMS's facility ref), retrying a failed POST 3 times."""
 
-    url: str
+    targets: Mapping[str, WebhookTarget]
     secret: bytes
     sent: list[float] = field(default_factory=list)
     """When each push was answered 2xx (monotonic seconds), for latency measurements."""
+    unrouted: int = 0
+    """Changes of facilities without a target: not pushed."""
 
     def __post_init__(self) -> None:
         self._queue: queue.Queue[tuple[str, dict[str, Any], float] | None] = queue.Queue()
@@ -32,6 +50,9 @@ class WebhookPusher:
 
     def push(self, facility_ref: str, record: dict[str, Any]) -> None:
         """Queue one change for sending."""
+        if facility_ref not in self.targets:
+            self.unrouted += 1
+            return
         self._queue.put((facility_ref, record, time.monotonic()))
 
     def close(self) -> None:
@@ -43,16 +64,18 @@ class WebhookPusher:
         with httpx.Client(timeout=5) as client:
             while (item := self._queue.get()) is not None:
                 facility_ref, record, _queued = item
+                target = self.targets[facility_ref]
                 body = json.dumps({"facility_ref": facility_ref, "records": [record]}).encode()
                 for _attempt in range(3):
                     now = int(time.time())
+                    signature = sign(self.secret, now, target.company_id, target.facility_id, body)
                     headers = {
-                        SIGNATURE_HEADER: sign(self.secret, now, body),
+                        SIGNATURE_HEADER: signature,
                         TIMESTAMP_HEADER: str(now),
                         "Content-Type": "application/json",
                     }
                     try:
-                        if client.post(self.url, content=body, headers=headers).is_success:
+                        if client.post(target.url, content=body, headers=headers).is_success:
                             self.sent.append(time.monotonic())
                             break
                     except httpx.TransportError:

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import engine.persistence.tables  # noqa: F401  (registers every table on the metadata)
+from engine.persistence._migrate import compare_types
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -17,7 +18,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
-        compare_type=True,
+        compare_type=compare_types,
     )
     with context.begin_transaction():
         context.run_migrations()

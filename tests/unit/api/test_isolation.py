@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import PmsInboxEntry, Role
+from engine.persistence.tables import PmsInboxEntry, Role, SyncConflict
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -44,6 +44,7 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/units/{unit_id}": {"building": "Z"},
     "/v1/doors/{door_id}": {"name": "Renamed"},
     "/v1/doors/{door_id}/lock": {"lock_ref": "stolen-lock"},
+    "/v1/sync-conflicts/{conflict_id}/resolve": {"note": "resolved elsewhere"},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -81,8 +82,17 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             status="quarantined",
         )
         s.add(entry)
+        conflict = SyncConflict(
+            unit_id=b.units[0],
+            facility_id=b.facility_id,
+            event="current",
+            pms_seq=1,
+            detail="sold at auction",
+            at=b.rt.clock.now(),
+        )
+        s.add(conflict)
         s.flush()
-        entry_id = entry.id
+        entry_id, conflict_id = entry.id, conflict.id
     return {
         "facility_id": b.facility_id,
         "unit_id": b.units[0],
@@ -90,6 +100,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "share_id": share.json()["id"],
         "role_id": role,
         "entry_id": str(entry_id),
+        "conflict_id": str(conflict_id),
     }
 
 

@@ -47,10 +47,20 @@ def _move_in(unit_ref: str, seq: int = 2) -> dict[str, Any]:
     }
 
 
-def _push(client: TestClient[Litestar], facility_id: str, body: bytes, secret: str = SECRET) -> Any:
+def _push(
+    client: TestClient[Litestar],
+    linked: LinkedFacility,
+    body: bytes,
+    secret: str = SECRET,
+    *,
+    to: str | None = None,
+) -> Any:
+    """`body` signed for the linked facility, posted to its URL (or to facility `to`'s)."""
     now = int(time.time())
-    headers = {SIGNATURE_HEADER: sign(secret.encode(), now, body), TIMESTAMP_HEADER: str(now)}
-    return client.post(f"/v1/pms/webhooks/{facility_id}", content=body, headers=headers)
+    signature = sign(secret.encode(), now, linked.company_id, linked.facility_id, body)
+    headers = {SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: str(now)}
+    url = f"/v1/pms/webhooks/{to or linked.facility_id}"
+    return client.post(url, content=body, headers=headers)
 
 
 def _records(*records: dict[str, Any]) -> bytes:
@@ -68,7 +78,7 @@ def test_a_signed_push_applies_at_once_and_once(
     client: TestClient[Litestar], linked: LinkedFacility, sqlite_runtime: Runtime
 ) -> None:
     body = _records(_move_in("F1-000001"))
-    first = _push(client, linked.facility_id, body)
+    first = _push(client, linked, body)
     assert first.status_code == 202, first.text
     assert first.json() == {
         "received": 1,
@@ -78,7 +88,7 @@ def test_a_signed_push_applies_at_once_and_once(
     }
     unit = _unit(sqlite_runtime, linked.unit_ids["F1-000001"])
     assert (unit.state, unit.last_pms_seq) == ("occupied", 2)
-    again = _push(client, linked.facility_id, body)
+    again = _push(client, linked, body)
     assert again.json() == {"received": 0, "duplicates": 1, "rejected": 0, "outcomes": {}}
 
 
@@ -101,7 +111,7 @@ def test_bad_signatures_are_refused_and_recorded(
 ) -> None:
     body = _records(_move_in("F1-000001"))
     if headers is None:
-        response = _push(client, linked.facility_id, body, secret)
+        response = _push(client, linked, body, secret)
     else:
         url = f"/v1/pms/webhooks/{linked.facility_id}"
         response = client.post(url, content=body, headers=headers)
@@ -118,12 +128,12 @@ def test_bad_signatures_are_refused_and_recorded(
 def test_unreadable_bodies_and_records(
     client: TestClient[Litestar], linked: LinkedFacility, sqlite_runtime: Runtime
 ) -> None:
-    not_json = _push(client, linked.facility_id, b"{records")
+    not_json = _push(client, linked, b"{records")
     assert not_json.status_code == 400
     assert "not JSON" in not_json.json()["detail"]
     mixed = _push(
         client,
-        linked.facility_id,
+        linked,
         _records({"unit_ref": "F1-000002", "seq": "x", "status": "vacant"}, _move_in("F1-000001")),
     )
     assert mixed.status_code == 202
@@ -136,9 +146,9 @@ def test_unreadable_bodies_and_records(
 def test_webhooks_off_unknown_facility(
     sqlite_runtime: Runtime, linked: LinkedFacility, client: TestClient[Litestar]
 ) -> None:
-    assert _push(client, "no-such-facility", _records()).status_code == 404
+    assert _push(client, linked, _records(), to="no-such-facility").status_code == 404
     with TestClient(app_for(sqlite_runtime)) as off:
-        response = _push(off, linked.facility_id, _records())
+        response = _push(off, linked, _records())
     assert response.status_code == 403
     assert "UNITGATE_PMS_WEBHOOK_SECRET" in response.json()["help"]
 
@@ -157,7 +167,7 @@ def test_sync_status_shows_quarantine_and_retry_applies_it(
         manager = add_person(s, "Sync Manager", now, email="sync@acme.example")
         assign_role(s, manager.id, role.id)
         headers = bearer(manager.id, facility.company_id, "employee")
-    _push(client, linked.facility_id, _records(_move_in("NEW-1", seq=1)))
+    _push(client, linked, _records(_move_in("NEW-1", seq=1)))
     status = client.get(f"/v1/facilities/{linked.facility_id}/sync", headers=headers).json()
     [entry] = status["quarantined"]
     assert (entry["unit_ref"], entry["seq"]) == ("NEW-1", 1)
@@ -173,25 +183,26 @@ def test_sync_status_shows_quarantine_and_retry_applies_it(
     assert (status["quarantined"], status["pending"]) == ([], 0)
     assert client.post(retry, headers=headers).status_code == 409  # applied: nothing to retry
     base = f"/v1/facilities/{linked.facility_id}/sync/quarantine"
-    for bad in (0, 2**31, 2**100):  # outside the id range: a 400 naming it, not a 500
+    for bad in (0, 2**62 + 1, 2**100):  # outside the id range: a 400 naming it, not a 500
         refused = client.post(f"{base}/{bad}/retry", headers=headers)
         assert refused.status_code == 400, refused.text
-    assert client.post(f"{base}/{2**31 - 1}/retry", headers=headers).status_code == 404
+    for beyond_int in (2**31, 2**62):  # inbox ids are 64-bit: unknown ones are a 404
+        assert client.post(f"{base}/{beyond_int}/retry", headers=headers).status_code == 404
 
 
 def test_nul_characters_are_refused_or_kept_escaped_on_both_databases(runtime: Runtime) -> None:
     """PostgreSQL cannot store a NUL in text: before these checks each of these was a 500."""
     linked = link_facility(runtime, PmsModel.build(["F1"], 3, seed=1), "F1")
     with TestClient(app_for(runtime, pms_webhook_secret=SECRET)) as client:
-        in_path = _push(client, "F1%00", _records())
+        in_path = _push(client, linked, _records(), to="F1%00")
         assert in_path.status_code == 400
         assert "NUL" in in_path.text
         # A raw NUL (not JSON) under a bad signature: refused, and kept with the NUL escaped.
-        raw = _push(client, linked.facility_id, b"\x00{records", secret="wrong")
+        raw = _push(client, linked, b"\x00{records", secret="wrong")
         assert raw.status_code == 401
         # A record whose name holds a NUL is rejected alone; the other record applies.
         bad = {**_move_in("F1-000002"), "first_name": "Ann\x00"}
-        mixed = _push(client, linked.facility_id, _records(bad, _move_in("F1-000001")))
+        mixed = _push(client, linked, _records(bad, _move_in("F1-000001")))
         assert mixed.status_code == 202, mixed.text
         assert (mixed.json()["received"], mixed.json()["rejected"]) == (1, 1)
     with runtime.db.read() as s:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.pms import CsvExportConnector, PmsError, PmsRecord, SignatureError, sign, to_event
-from adapters.pms._signature import verify
+from adapters.pms._signature import signed_facility, verify
 from engine.domain import LifecycleEvent
 
 OCCUPIED = {
@@ -97,16 +99,29 @@ def test_csv_export_without_required_columns(tmp_path: Path) -> None:
         list(CsvExportConnector(tmp_path).snapshot("F2"))
 
 
-def test_signatures() -> None:
+def test_signatures_bind_the_company_and_facility() -> None:
     body = b'{"records": []}'
-    good = sign(b"s3cret", 1000, body)
-    verify(b"s3cret", good, "1000", body, now=1100)
+    good = sign(b"s3cret", 1000, "C1", "F1", body)
+    assert good.startswith("v2=")
+    verify([b"s3cret"], good, "1000", "C1", "F1", body, now=1100)
+    verify([b"old", b"s3cret"], good, "1000", "C1", "F1", body, now=1100)  # a rotation
+    verify([b"s3cret"], f"v2=00, {good}", "1000", "C1", "F1", body, now=1100)  # two signed
+    legacy = "sha256=" + hmac.new(b"s3cret", b"1000." + body, hashlib.sha256).hexdigest()
     for args, message in [
-        ((b"other", good, "1000", body, 1100), "does not match"),
-        ((b"s3cret", good, "1000", body + b" ", 1100), "does not match"),
-        ((b"s3cret", good, "1000", body, 1000 + 301), "more than 300 s"),
-        ((b"s3cret", None, "1000", body, 1100), "missing"),
-        ((b"s3cret", good, "soon", body, 1100), "not Unix seconds"),
+        (([b"other"], good, "1000", "C1", "F1", body, 1100), "does not match"),
+        (([b"s3cret"], good, "1000", "C1", "F1", body + b" ", 1100), "does not match"),
+        (([b"s3cret"], good, "1000", "C1", "F2", body, 1100), "does not match"),  # replayed
+        (([b"s3cret"], good, "1000", "C2", "F1", body, 1100), "does not match"),
+        (([b"s3cret"], good, "1000", "C1", "F1", body, 1000 + 301), "more than 300 s"),
+        (([b"s3cret"], None, "1000", "C1", "F1", body, 1100), "missing"),
+        (([b"s3cret"], good, "soon", "C1", "F1", body, 1100), "not Unix seconds"),
+        (([b"s3cret"], legacy, "1000", "C1", "F1", body, 1100), "not bound to a facility"),
+        (([b"s3cret"], "v3=ab", "1000", "C1", "F1", body, 1100), "no `v2=` signature"),
+        (([], good, "1000", "C1", "F1", body, 1100), "does not match"),
     ]:
         with pytest.raises(SignatureError, match=message):
             verify(*args)  # type: ignore[arg-type]
+    # A refused push names the facility it was signed for, when it was one of the company's.
+    assert signed_facility([b"s3cret"], good, "1000", "C1", ["F2", "F1"], body) == "F1"
+    assert signed_facility([b"s3cret"], good, "1000", "C2", ["F2", "F1"], body) is None
+    assert signed_facility([b"s3cret"], legacy, "1000", "C1", ["F1"], body) is None

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 import engine.persistence.tables  # noqa: F401  (registers every table on the metadata)
 from engine.persistence import Database, current_revision, head_revision, upgrade
-from engine.persistence._migrate import alembic_config
+from engine.persistence._migrate import alembic_config, compare_types
 from tests.support import pg
 
 
@@ -36,7 +36,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 def schema_diff(db: Database) -> list[Any]:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": compare_types})
         return list(compare_metadata(context, SQLModel.metadata))
 
 
