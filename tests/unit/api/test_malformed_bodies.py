@@ -66,6 +66,7 @@ class Setup:
     companies: Companies
     client: TestClient[Litestar]
     webhook_facility: str
+    webhook_company: str
 
 
 def _setup(rt: Runtime) -> Iterator[Setup]:
@@ -78,7 +79,7 @@ def _setup(rt: Runtime) -> Iterator[Setup]:
         max_body_bytes=1_000_000,  # the 100,000-deep body reaches the decoder, not the 413
     )
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Setup(companies, client, linked.facility_id)
+        yield Setup(companies, client, linked.facility_id, linked.company_id)
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +126,16 @@ def _request(setup: Setup, method: str, path: str, body: bytes, content_type: st
         "facility_id": setup.webhook_facility if "webhooks" in path else a.facility_id,
         "role_id": "no-such-role",
         "entry_id": "1",
+        "conflict_id": "1",
+        "person_id": a.manager_id,
+        "share_id": "no-such-share",
     }
     url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: ids[m.group(1)], path)
     headers = {"content-type": content_type}
     if "/pms/webhooks/" in path:  # signed, so the body itself is what is judged
         stamp = int(time.time())
-        headers[SIGNATURE_HEADER] = sign(WEBHOOK_SECRET.encode(), stamp, body)
+        signed = (setup.webhook_company, setup.webhook_facility, body)
+        headers[SIGNATURE_HEADER] = sign(WEBHOOK_SECRET.encode(), stamp, *signed)
         headers[TIMESTAMP_HEADER] = str(stamp)
     elif "/dev/tokens" not in path:  # the demo token issuer takes no credentials
         headers.update(setup.companies.headers(a, "manager"))

@@ -33,8 +33,6 @@ from engine.sites import (
     add_person,
     add_unit,
     assign_role,
-    create_company,
-    create_facility,
     create_role,
 )
 from tests.support import pg
@@ -174,9 +172,20 @@ def test_a_record_the_database_refuses_is_rejected_with_why_not_lost(clock: Manu
     try:
         upgrade(db, "0003")
         now = clock.now()
-        with db.transaction() as s:
-            company = create_company(s, "Acme", now)
-            facility_id = create_facility(s, company.id, "Acme F1", now, pms_ref="F1").id
+        facility_id = "f-1"
+        with db.engine.begin() as conn:  # revision 0003's columns (the models are newer)
+            conn.execute(
+                text("INSERT INTO company (id, name, created_at) VALUES ('c-1', 'Acme', :now)"),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO facility (id, company_id, name, pms_ref, timezone, "
+                    "access_opens, access_closes, created_at) VALUES "
+                    "(:fid, 'c-1', 'Acme F1', 'F1', 'UTC', '06:00', '22:00', :now)"
+                ),
+                {"fid": facility_id, "now": now},
+            )
         page = read_records([("r1", _record("A", 2**31)), ("r2", _record("B", 5))])
         with db.transaction() as s:
             got = receive(s, facility_id, page, "poll", now)
