@@ -19,7 +19,7 @@ $(error HOST is not read: the address is UNITGATE_HOST, e.g. make run UNITGATE_H
 endif
 endif
 
-.PHONY: run test lint bench env clean
+.PHONY: run test smoke lint bench env clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
@@ -36,6 +36,12 @@ run: env
 
 test: env
 	$(UV) run --frozen pytest
+
+# The seeds' stories (tests/e2e/test_stories.py) against the server `make run` started, over
+# HTTP; run it from this directory in a second terminal while `make run` serves.
+smoke: env
+	$(UV) run --frozen pytest tests/e2e/test_stories.py -p no:cacheprovider \
+	  --service-url http://$(UNITGATE_HOST):$(UNITGATE_PORT)
 
 lint: env
 	$(UV) run --frozen ruff check .

@@ -43,14 +43,22 @@ def _ensure_states(conn: Connection) -> None:
         conn.execute(insert_ignoring(conn, _state).values(missing))
 
 
-def next_facility(db: Database, worker: str, now: datetime) -> Claim | None:
-    """The PMS-linked facility polled longest ago that no other worker holds now, marked as
-    polled by `worker`; None when every one is held."""
+def next_facility(
+    db: Database, worker: str, now: datetime, pms_refs: frozenset[str] | None = None
+) -> Claim | None:
+    """The PMS-linked facility polled longest ago that no other worker holds now (of those
+    with a PMS ref in `pms_refs`, when given), marked as polled by `worker`; None when every
+    one is held."""
     with db.transaction() as s:
         _ensure_states(connection_of(s))
+        query = select(SyncState)
+        if pms_refs is not None:
+            linked = select(Facility.id).where(col(Facility.pms_ref).in_(sorted(pms_refs)))
+            query = query.where(col(SyncState.facility_id).in_(linked))
         state = s.exec(
-            select(SyncState)
-            .order_by(col(SyncState.last_poll_at).asc().nulls_first(), col(SyncState.facility_id))
+            query.order_by(
+                col(SyncState.last_poll_at).asc().nulls_first(), col(SyncState.facility_id)
+            )
             .limit(1)
             .with_for_update(skip_locked=True)
         ).first()

@@ -36,6 +36,9 @@ class WorkerConfig:
     """Pause when a round found nothing to do."""
     max_backoff_seconds: float = 30.0
     """Longest pause after the PMS failed repeatedly."""
+    pms_refs: frozenset[str] | None = None
+    """Sync only the facilities with these PMS refs (those this PMS serves); None: every
+    PMS-linked facility."""
 
 
 @dataclass
@@ -68,7 +71,9 @@ class SyncWorker:
 
     def run_once(self) -> bool:
         """Poll and drain the facility due next; True if anything was received or applied."""
-        claim = next_facility(self.rt.db, self.config.name, self.rt.clock.now())
+        claim = next_facility(
+            self.rt.db, self.config.name, self.rt.clock.now(), self.config.pms_refs
+        )
         if claim is None:
             return False
         try:

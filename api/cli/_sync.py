@@ -76,6 +76,13 @@ def sync() -> None:
     show_default=True,
     help="events applied per transaction",
 )
+@click.option(
+    "--facility",
+    "facilities",
+    multiple=True,
+    help="sync only the facility with this PMS ref (repeat for more; default: every "
+    "PMS-linked facility), e.g. when facilities are on different PMSs",
+)
 @click.option("--once", is_flag=True, help="one round over the facilities, then exit")
 @reports_errors
 def run(
@@ -85,6 +92,7 @@ def run(
     name: str | None,
     page_size: int,
     batch_size: int,
+    facilities: tuple[str, ...],
     once: bool,
 ) -> None:
     """Poll the PMS's changes and apply them, sharing facilities with other workers."""
@@ -95,6 +103,7 @@ def run(
         name=name or f"{socket.gethostname()}:{os.getpid()}",
         page_size=page_size,
         batch_size=batch_size,
+        pms_refs=frozenset(facilities) if facilities else None,
     )
     connector = _connector(pms_url, csv_folder, api_key)
     worker = SyncWorker(rt, connector, config, metrics=telemetry.sync)

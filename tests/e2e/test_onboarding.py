@@ -145,6 +145,7 @@ def test_site_apply_on_the_service_database_then_over_http(service: Service) -> 
                 "lease_start": "2020-01-01",
             }
         ],
+        company_id=company,
     )
     assert pushed.status_code == 202, pushed.text
     path.write_text(

@@ -326,7 +326,15 @@ def test_the_sync_duty_brings_the_pms_changes_in(service: Service) -> None:
     )  # fmt: skip
     wait_for(lambda: _answers(f"{pms}/v1/facilities/{pms_ref}/units"), what="the PMS simulator")
     service.start_worker(
-        "sync", "run", "--pms-url", pms, "--name", f"story-{site.tag}", name=f"sync-{site.tag}"
+        "sync",
+        "run",
+        "--pms-url",
+        pms,
+        "--facility",
+        pms_ref,
+        "--name",
+        f"story-{site.tag}",
+        name=f"sync-{site.tag}",
     )
 
     def synced() -> bool:

@@ -30,14 +30,16 @@ def unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-def create_database() -> str:
-    """Create a fresh database on the test server and return its URL."""
+def create_database(template: str | None = None) -> str:
+    """Create a fresh database on the test server and return its URL (a copy of the database
+    at URL `template` when given; nobody may be connected to that one)."""
     base = make_url(server_url())
     name = f"unitgate_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     try:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         admin.dispose()
     except Exception as exc:  # any connection failure means "no server here"
         unavailable(f"{base.render_as_string(hide_password=True)}: {type(exc).__name__}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from tests.support import pg
 
@@ -195,16 +197,38 @@ def service_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str
 
 
 @contextmanager
-def database(kind: str, workdir: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind` (`sqlite` or `postgresql`), dropped afterwards."""
+def database(kind: str, workdir: Path, template: str | None = None) -> Iterator[str]:
+    """A fresh database of `kind` (`sqlite` or `postgresql`), dropped afterwards: empty, or
+    a copy of the database at URL `template` (see `prepared_database`)."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'unitgate.db'}"
+        path = workdir / "unitgate.db"
+        if template is not None:
+            shutil.copyfile(make_url(template).database or "", path)
+        yield f"sqlite:///{path}"
         return
-    url = pg.create_database()
+    url = pg.create_database(template)
     try:
         yield url
     finally:
         pg.drop_database(url)
+
+
+@contextmanager
+def prepared_database(kind: str, workdir: Path) -> Iterator[str]:
+    """A database migrated and with the demo loaded by the CLI, as `make run` does it, to copy
+    for each server (`database(kind, ..., template=url)`): both steps cost seconds."""
+    with database(kind, workdir) as url:
+        env = service_env(workdir, url)
+        for step in (["db", "upgrade"], ["demo", "load"]):
+            subprocess.run(
+                [*UNITGATE, *step],
+                env=env,
+                cwd=workdir,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        yield url
 
 
 @contextmanager
@@ -224,13 +248,14 @@ def attach_service(base: str, workdir: Path) -> Iterator[Service]:
 
 @contextmanager
 def start_service(
-    workdir: Path, database_url: str, *, demo: bool = True, **extra_env: str
+    workdir: Path, database_url: str, *, demo: bool = True, prepared: bool = False, **extra_env: str
 ) -> Iterator[Service]:
-    """Migrate, (load the demo,) serve on a free loopback port; stop everything at the end."""
+    """Migrate, (load the demo,) serve on a free loopback port; stop everything at the end.
+    `prepared`: the database is a copy of a `prepared_database` (both steps done)."""
     env = service_env(workdir, database_url, **extra_env)
     port = free_port()
     env["UNITGATE_PORT"] = str(port)
-    steps = [["db", "upgrade"], *([["demo", "load"]] if demo else [])]
+    steps = [] if prepared else [["db", "upgrade"], *([["demo", "load"]] if demo else [])]
     for step in steps:
         subprocess.run(
             [*UNITGATE, *step], env=env, cwd=workdir, check=True, capture_output=True, timeout=120

@@ -94,3 +94,20 @@ def test_workers_share_facilities_and_skip_one_held(runtime: Runtime) -> None:
     with runtime.db.read() as s:
         workers = {st.facility_id: st.last_worker for st in s.exec(select(SyncState)).all()}
     assert workers == {first.facility_id: "w1", second.facility_id: "w2"}
+
+
+def test_a_worker_for_some_facilities_claims_only_those(runtime: Runtime) -> None:
+    """`sync run --facility REF`: facilities on another PMS are left to their own worker."""
+    sim = Simulator(PmsModel.build(["F1", "F2"], 3, seed=1))
+    link_facility(runtime, sim.model, "F1", "A")
+    f2 = link_facility(runtime, sim.model, "F2", "B").facility_id
+    only = frozenset({"F2"})
+    first = next_facility(runtime.db, "w1", runtime.clock.now(), only)
+    assert first is not None
+    assert first.facility_id == f2
+    # F2 is held by the claim's transaction no more, but it was polled last: F2 still comes
+    # next for this worker, never F1.
+    again = next_facility(runtime.db, "w1", runtime.clock.now(), only)
+    assert again is not None
+    assert again.facility_id == f2
+    assert next_facility(runtime.db, "w1", runtime.clock.now(), frozenset({"F9"})) is None
