@@ -66,7 +66,7 @@ def health(runtime: NamedDependency[Runtime], policies: NamedDependency[PolicySt
         schema_revision=revision,
         schema_current=revision == head_revision(),
         policy=HealthPolicy(
-            version=policies.current.version,
+            version=status.policy.version,
             loaded_at=status.loaded_at,
             checked_at=status.checked_at,
             reload_error=(

@@ -97,7 +97,8 @@ def policy_status(
     """The policy version serving now, where it came from, and refused reloads with reasons."""
     with runtime.db.read() as s:
         _require_reader(s, caller)
-    current, status = policies.current, policies.status
+    status = policies.status
+    current = status.policy
     return PolicyStatus(
         version=current.version,
         origin=current.source.origin,

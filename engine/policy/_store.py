@@ -47,8 +47,11 @@ class PolicyEvent:
 
 @dataclass(frozen=True)
 class ReloadStatus:
-    """How the policy files on disk relate to the policy serving."""
+    """The policy serving and how the files on disk relate to it: one value, replaced whole,
+    so a reader never sees a new policy beside the refusal it cleared."""
 
+    policy: CompiledPolicy
+    """The policy deciding now."""
     loaded_at: datetime
     """When the serving policy was loaded."""
     checked_at: datetime
@@ -80,14 +83,13 @@ class PolicyStore:
         prepared = prepare_policy(
             policy_files(path), invariants, origin=str(path), parameters=self.parameters
         )
-        self._current = prepared.policy
         event = self._record("loaded", prepared.policy.version, f"loaded from {path}")
-        self._status = ReloadStatus(event.at, event.at, None)
+        self._status = ReloadStatus(prepared.policy, event.at, event.at, None)
 
     @property
     def current(self) -> CompiledPolicy:
         """The policy deciding now (a reference read: atomic)."""
-        return self._current
+        return self._status.policy
 
     @property
     def history(self) -> tuple[PolicyEvent, ...]:
@@ -169,7 +171,7 @@ class PolicyStore:
             raise rejected from exc
         # The version is the content hash, so it tells unchanged files without parsing.
         version = policy_version(files, self.parameters)
-        if not force and version == self._current.version:
+        if not force and version == self.current.version:
             self._clear_refusal()
             return False
         if not force and self._refused is not None and version == self._refused[0]:
@@ -185,12 +187,16 @@ class PolicyStore:
             rejected = _internal(exc)
             self._refuse(version, rejected)
             raise rejected from exc
-        changed = prepared.policy.version != self._current.version
-        self._current = prepared.policy
-        self._clear_refusal()
+        changed = prepared.policy.version != self.current.version
+        self._refused = None
+        loaded_at = self._status.loaded_at
         if changed:
             event = self._record("loaded", prepared.policy.version, f"reloaded from {self.path}")
-            self._status = replace(self._status, loaded_at=event.at)
+            loaded_at = event.at
+        # INVARIANT: one assignment: the new policy, its load time and no refusal together.
+        self._status = replace(
+            self._status, policy=prepared.policy, loaded_at=loaded_at, refused=None
+        )
         return changed
 
     def _clear_refusal(self) -> None:
