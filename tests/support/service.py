@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,8 @@ class Service:
     server: subprocess.Popen[bytes] | None
     """None for a server started elsewhere (`make smoke` against `make run`)."""
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: Path | None = None
+    """Where worker logs go (default: `workdir`; elsewhere when that is someone's checkout)."""
     _tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     @property
@@ -88,7 +91,7 @@ class Service:
     def start_worker(self, *args: str, name: str) -> subprocess.Popen[bytes]:
         """Start `unitgate ARGS` in the background (stopped with the service); output goes to
         `<workdir>/<name>.log`."""
-        log = (self.workdir / f"{name}.log").open("wb")
+        log = ((self.logs or self.workdir) / f"{name}.log").open("wb")
         proc = subprocess.Popen(
             [*UNITGATE, *args], env=self.env, cwd=self.workdir, stdout=log, stderr=log
         )
@@ -97,7 +100,7 @@ class Service:
 
     def log(self, name: str = "server") -> str:
         """What a process of this service printed so far."""
-        path = self.workdir / f"{name}.log"
+        path = (self.logs or self.workdir) / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def token(self, email: str, company_id: str, role: str = "tenant") -> str:
@@ -236,7 +239,8 @@ def attach_service(base: str, workdir: Path) -> Iterator[Service]:
     """A server someone started already (e.g. `make run`): its commands run in `workdir`
     with this process's environment, so they reach the same database."""
     http = httpx.Client(base_url=base, timeout=30)
-    service = Service(base, dict(os.environ), workdir, http, None)
+    logs = Path(tempfile.mkdtemp(prefix="unitgate-smoke-"))
+    service = Service(base, dict(os.environ), workdir, http, None, logs=logs)
     try:
         wait_for(lambda: _healthy(service), timeout=10, what=f"{base}/health")
         yield service
