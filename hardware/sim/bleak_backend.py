@@ -3,15 +3,16 @@
 bleak has no bumble backend of its own. The tests use this one (through
 `tests/support/bumble_bleak.py`), and so does the gateway when its locks are simulated;
 bumble is a dev dependency, so this module is imported only where it is installed.
-This `BaseBleakClient` (bleak pinned at 3.1.0, whose base class this follows) drives a bumble central `Device`'s `Peer`, so the driver's
-bleak code, `establish_connection` included, runs unchanged over a real ATT/GATT exchange
-(MTU exchange, discovery, CCCD writes, long writes, notifications) with the simulator.
-The central travels in the `BLEDevice`'s details: `bumble_device(central, address)`.
+
+This `BaseBleakClient` (bleak pinned at 3.1.0, whose base class this follows) drives a
+bumble central `Device`'s `Peer`, so the driver's bleak code, `establish_connection`
+included, runs unchanged over a real ATT/GATT exchange: MTU exchange, discovery, CCCD
+writes, long writes, notifications. The central travels in the `BLEDevice`'s details:
+`bumble_device(central, address)`.
 """
 
-from __future__ import annotations
-
 # ruff: noqa: ARG002  (bleak's interface takes arguments this backend has no use for)
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
