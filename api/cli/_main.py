@@ -9,6 +9,7 @@ from api.cli._audit import audit
 from api.cli._db import db
 from api.cli._demo import demo
 from api.cli._lifecycle import lifecycle
+from api.cli._locks import locks
 from api.cli._pms_sim import pms_sim
 from api.cli._policy import policy
 from api.cli._serve import serve
@@ -25,6 +26,7 @@ cli.add_command(audit)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(lifecycle)
+cli.add_command(locks)
 cli.add_command(policy)
 cli.add_command(serve)
 cli.add_command(sync)

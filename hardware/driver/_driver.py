@@ -86,6 +86,8 @@ class CommandOutcome:
     """Tries it took."""
     counter: int
     """The lock's event number for it (from the signed report)."""
+    proof: bytes
+    """The lock-signed frame that confirmed it (COMPLETE, ERROR REPLAYED or STATUS)."""
 
 
 class _Retry(Exception):
@@ -174,7 +176,15 @@ class LockDriver:
                 if status.state is not wanted:
                     raise LockTimeout("the lock accepted but did not confirm") from None
                 return CommandOutcome(
-                    self._identity.lock_id, ref, action, status.state, True, True, attempt, 0
+                    self._identity.lock_id,
+                    ref,
+                    action,
+                    status.state,
+                    True,
+                    True,
+                    attempt,
+                    0,
+                    status.frame(),
                 )
 
         return await self._with_retries(once)
@@ -301,6 +311,7 @@ class LockDriver:
                         False,
                         attempt,
                         reply.counter,
+                        reply.frame(),
                     )
                 if isinstance(reply, ErrorReport) and reply.ref in (command_id.bytes, bytes(16)):
                     return self._refused(reply, command_id, action, attempt)
@@ -320,6 +331,7 @@ class LockDriver:
                 True,
                 attempt,
                 report.counter,
+                report.frame(),
             )
         if report.code in _FRESH_CHALLENGE or report.code is ErrorCode.MALFORMED:
             raise _Retry(report.code.name)

@@ -14,6 +14,8 @@ writes, long writes, notifications. The central travels in the `BLEDevice`'s det
 # ruff: noqa: ARG002  (bleak's interface takes arguments this backend has no use for)
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +29,7 @@ from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 from bleak.uuids import normalize_uuid_str
 from bumble.core import UUID, BaseBumbleError
-from bumble.device import Connection, Device, Peer
+from bumble.device import Advertisement, Connection, Device, Peer
 from bumble.gatt import Characteristic
 
 __all__ = ["MTU", "BumbleBleakClient", "BumbleDetails", "bumble_device"]
@@ -57,6 +59,16 @@ class BumbleDetails:
 def bumble_device(central: Device, address: str, name: str | None = None) -> BLEDevice:
     """A `BLEDevice` for the peripheral at `address`, reached from bumble `central`."""
     return BLEDevice(address, name, BumbleDetails(central))
+
+
+_CONNECT_LOCKS: weakref.WeakKeyDictionary[Device, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _connect_lock(central: Device) -> asyncio.Lock:
+    lock = _CONNECT_LOCKS.get(central)
+    if lock is None:
+        lock = _CONNECT_LOCKS[central] = asyncio.Lock()
+    return lock
 
 
 def _uuid(value: UUID) -> str:
@@ -102,12 +114,20 @@ class BumbleBleakClient(BaseBleakClient):
         return self._connection is not None
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
-        """Connect, exchange the MTU and discover services, characteristics, descriptors."""
-        timeout = float(kwargs.get("timeout", self._timeout))
-        try:
-            connection = await self._central.connect(self.address, timeout=timeout)
-        except (BaseBumbleError, TimeoutError) as exc:
-            raise BleakError(f"bumble: cannot connect to {self.address}: {exc}") from exc
+        """Scan for the peripheral, connect, exchange the MTU and discover everything.
+
+        As a phone does, it connects only to a device it has just heard advertising: a
+        connection request to an absent device would stay pending in the controller (one
+        may be pending at a time), and a central serves many locks. Connects from one
+        central are serialised for the same reason.
+        """
+        timeout = min(float(kwargs.get("timeout", self._timeout)), self._timeout)
+        async with _connect_lock(self._central):
+            await self._await_advertisement(timeout)
+            try:
+                connection = await self._central.connect(self.address, timeout=timeout)
+            except (BaseBumbleError, TimeoutError) as exc:
+                raise BleakError(f"bumble: cannot connect to {self.address}: {exc}") from exc
         self._connection = connection
         connection.on(Connection.EVENT_DISCONNECTION, self._on_disconnection)
         peer = Peer(connection)
@@ -119,6 +139,27 @@ class BumbleBleakClient(BaseBleakClient):
             await self.disconnect()
             raise BleakError(f"bumble: discovery failed: {exc}") from exc
         self.services = self._collection(peer)
+
+    async def _await_advertisement(self, timeout: float) -> None:
+        heard = asyncio.Event()
+        target = self.address.upper()
+
+        def on_advertisement(advertisement: Advertisement) -> None:
+            if str(advertisement.address).upper().startswith(target):
+                heard.set()
+
+        self._central.on(Device.EVENT_ADVERTISEMENT, on_advertisement)
+        try:
+            await self._central.start_scanning(legacy=True, scan_interval=20, scan_window=20)
+            async with asyncio.timeout(timeout):
+                await heard.wait()
+        except TimeoutError:
+            # what a radio's connect to an absent device ends in (and bleak-retry-connector
+            # retries it with a short backoff, as it would a real one)
+            raise TimeoutError(f"bumble: {self.address} is not advertising") from None
+        finally:
+            self._central.remove_listener(Device.EVENT_ADVERTISEMENT, on_advertisement)
+            await self._central.stop_scanning()
 
     def _collection(self, peer: Peer) -> BleakGATTServiceCollection:
         services = BleakGATTServiceCollection()
