@@ -144,7 +144,7 @@ class LockDriver:
         Retries resend the same frame: a lost reply then meets REPLAYED, never a 2nd move.
         """
         return await self._with_retries(
-            lambda attempt: self._relay(frame, command_id, action, attempt)
+            lambda attempt: self._relay(frame, command_id, action, attempt, resigned=False)
         )
 
     async def challenge(self) -> Challenge:
@@ -278,6 +278,7 @@ class LockDriver:
         attempt: int,
         *,
         retry_after_accept: bool = True,
+        resigned: bool = True,
     ) -> CommandOutcome:
         transport, policy = self._transport, self._policy
         transport.discard_pending()
@@ -314,11 +315,16 @@ class LockDriver:
                         reply.frame(),
                     )
                 if isinstance(reply, ErrorReport) and reply.ref in (command_id.bytes, bytes(16)):
-                    return self._refused(reply, command_id, action, attempt)
+                    return self._refused(reply, command_id, action, attempt, resigned)
             # anything else is a late answer to an abandoned request: skip it
 
     def _refused(
-        self, report: ErrorReport, command_id: UUID, action: Action, attempt: int
+        self,
+        report: ErrorReport,
+        command_id: UUID,
+        action: Action,
+        attempt: int,
+        resigned: bool,
     ) -> CommandOutcome:
         if report.code is ErrorCode.REPLAYED and report.detail == 1:
             # an earlier try of this very command id succeeded: its reply was lost
@@ -333,7 +339,8 @@ class LockDriver:
                 report.counter,
                 report.frame(),
             )
-        if report.code in _FRESH_CHALLENGE or report.code is ErrorCode.MALFORMED:
+        if report.code is ErrorCode.MALFORMED or (resigned and report.code in _FRESH_CHALLENGE):
+            # a new try signs for a new challenge; a fixed frame (relay) cannot be cured
             raise _Retry(report.code.name)
         raise LockRefused(report)
 

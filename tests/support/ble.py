@@ -52,7 +52,7 @@ async def on_air(
             bumble_device(central, address, f"lock-{n}"),
             backend=BumbleBleakClient,
             connect_attempts=2,
-            connect_timeout=0.5,
+            connect_timeout=0.3,
         )
         identity = LockIdentity(firmware.spec.lock_id, firmware.spec.device_key.public)
         locks.append(
