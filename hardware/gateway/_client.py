@@ -81,7 +81,7 @@ class GatewayClient:
     """Talks to one gateway over HTTP with bounded timeouts."""
 
     def __init__(
-        self, base_url: str, *, request_timeout: float = 3.0, poll_interval: float = 0.1
+        self, base_url: str, *, request_timeout: float = 8.0, poll_interval: float = 0.1
     ) -> None:
         self._base = base_url.rstrip("/")
         self._timeout = request_timeout

@@ -41,7 +41,7 @@ __all__ = [
 GATEWAY_ADDRESS = "F0:00:00:00:0A:01"
 """The gateway central's bumble address."""
 GATEWAY_POLICY = DriverPolicy(attempts=3, reply_timeout=1.0, motor_timeout=3.0, backoff=0.05)
-"""Bounds of the gateway's drivers (a remote action settles within ~10 s at worst)."""
+"""Bounds of the gateway's drivers: an operation settles within ~5 s at worst."""
 
 
 def lock_address(n: int) -> str:
@@ -98,8 +98,8 @@ async def simulated_gateway(
         transport = BleakTransport(
             bumble_device(central, address, record.name),
             backend=BumbleBleakClient,
-            connect_attempts=2,
-            connect_timeout=1.0,
+            connect_attempts=1,
+            connect_timeout=0.5,
         )
         drivers[spec.lock_id] = LockDriver(transport, record.identity, GATEWAY_POLICY)
     gateway = Gateway(gateway_id, drivers, Fleet(records), clock, on_close=radio.close)
