@@ -193,14 +193,18 @@ class LockDriver:
         """The lock's signed, fresh status."""
         return await self._with_retries(lambda _attempt: self._status())
 
-    async def upload_log(self, after: int) -> VerifiedLog:
-        """Every event numbered above `after`, each checked as the lock's own."""
+    async def upload_log(self, after: int, nonce: bytes | None = None) -> VerifiedLog:
+        """Every event numbered above `after`, each checked as the lock's own.
+
+        `nonce` (16 bytes) lets a server that relays through a gateway make the signed end
+        of the upload fresh for itself; by default the driver draws one.
+        """
+        fresh = nonce or os.urandom(NONCE_SIZE)
 
         async def once(_attempt: int) -> VerifiedLog:
-            nonce = os.urandom(NONCE_SIZE)
-            frames = await self._exchange_until(LogRequest(after, nonce).frame(), _is_log_end)
+            frames = await self._exchange_until(LogRequest(after, fresh).frame(), _is_log_end)
             try:
-                return EventLogVerifier(self._identity).verify(frames, after=after, nonce=nonce)
+                return EventLogVerifier(self._identity).verify(frames, after=after, nonce=fresh)
             except FrameError as exc:
                 raise _Retry(str(exc)) from exc
             except ReplyError as exc:

@@ -16,7 +16,7 @@ from hardware.driver import LockRefused, LockReplyInvalid, LockTimeout, LockUnre
 from hardware.fleet import LockHealth
 from hardware.gateway._actions import ActionRecord
 from hardware.gateway._gateway import Gateway, UnknownLock
-from hardware.protocol import Status
+from hardware.protocol import NONCE_SIZE, Status
 
 __all__ = ["gateway_app"]
 
@@ -53,6 +53,8 @@ class LogBody(BaseModel):
 
     after: int = Field(ge=0, le=2**32 - 1)
     """The highest event counter already held."""
+    nonce: str = Field(min_length=24, max_length=24)
+    """16 random bytes, base64: the lock signs them into the upload's end."""
 
 
 def _gateway(state: State) -> Gateway:
@@ -170,13 +172,12 @@ async def revocations(state: State, lock_id: UUID, data: FramesBody) -> dict[str
 
 @post("/v1/locks/{lock_id:uuid}/log", status_code=200)
 async def upload_log(state: State, lock_id: UUID, data: LogBody) -> dict[str, Any]:
-    """The lock's signed events after `after` (verified here; the server verifies again)."""
-    log = await _gateway(state).upload_log(lock_id, data.after)
-    return {
-        "last": log.last,
-        "lost": log.lost,
-        "events": [_b64(e.frame()) for e in log.events],
-    }
+    """The lock's signed events after `after` and the signed end, as the lock sent them."""
+    nonce = _unb64(data.nonce, "nonce")
+    if len(nonce) != NONCE_SIZE:
+        raise ValueError(f"`nonce` must hold {NONCE_SIZE} bytes")
+    log = await _gateway(state).upload_log(lock_id, data.after, nonce)
+    return {"last": log.last, "lost": log.lost, "frames": [_b64(f) for f in log.frames()]}
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,13 +14,16 @@ from uuid import UUID
 import httpx
 
 from hardware.protocol import (
+    NONCE_SIZE,
     Challenge,
     Complete,
     ErrorCode,
     ErrorReport,
+    EventLogVerifier,
     FrameError,
     LockIdentity,
     ReplyError,
+    VerifiedLog,
     decode_reply,
 )
 
@@ -181,8 +185,13 @@ class GatewayClient:
             result = await self._call(client, "POST", f"/v1/locks/{lock_id}/revocations", body)
             return int(result["revocation_version"])
 
-    async def upload_log(self, lock_id: UUID, after: int) -> list[bytes]:
-        """The lock's signed EVENT frames after `after` (verify them with the lock's key)."""
+    async def upload_log(self, identity: LockIdentity, after: int) -> VerifiedLog:
+        """The lock's events after `after`, verified here against the lock's own key and a
+        nonce of ours (`GatewayError`; `ReplyError`/`FrameError` when the upload is not
+        the lock's, whole and fresh)."""
+        nonce = os.urandom(NONCE_SIZE)
+        body = {"after": after, "nonce": base64.b64encode(nonce).decode()}
         async with httpx.AsyncClient(timeout=self._timeout) as client:
-            result = await self._call(client, "POST", f"/v1/locks/{lock_id}/log", {"after": after})
-            return [base64.b64decode(e) for e in result["events"]]
+            result = await self._call(client, "POST", f"/v1/locks/{identity.lock_id}/log", body)
+        frames = [base64.b64decode(f) for f in result["frames"]]
+        return EventLogVerifier(identity).verify(frames, after=after, nonce=nonce)

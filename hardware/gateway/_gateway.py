@@ -88,11 +88,11 @@ class Gateway:
         finally:
             self._record_tries(lock_id, driver)
 
-    async def upload_log(self, lock_id: UUID, after: int) -> VerifiedLog:
-        """The lock's events after `after`, verified."""
+    async def upload_log(self, lock_id: UUID, after: int, nonce: bytes) -> VerifiedLog:
+        """The lock's events after `after`, verified (the server verifies them again)."""
         driver = self.driver(lock_id)
         try:
-            return await driver.upload_log(after)
+            return await driver.upload_log(after, nonce)
         finally:
             self._record_tries(lock_id, driver)
 

@@ -89,6 +89,12 @@ class VerifiedLog:
     """The lock's highest counter at upload (the next upload asks after this)."""
     lost: int
     """Events the lock no longer held (its storage wrapped) between `after` and the first."""
+    end: LogEnd
+    """The lock-signed end of the upload (relays pass it on with the events)."""
+
+    def frames(self) -> list[bytes]:
+        """The upload's frames as the lock sent them, for another verifier downstream."""
+        return [*(e.frame() for e in self.events), self.end.frame()]
 
 
 class EventLogVerifier:
@@ -123,4 +129,4 @@ class EventLogVerifier:
         if end.last != expected_last:
             raise ReplyError(f"log ends at {end.last}, upload holds events up to {expected_last}")
         lost = events[0].counter - after - 1 if events else 0
-        return VerifiedLog(tuple(events), end.last, lost)
+        return VerifiedLog(tuple(events), end.last, lost, end)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from hardware.gateway import GatewayClient
-from hardware.protocol import Action, Challenge, LockIdentity, PublicKey
+from hardware.protocol import Action, Challenge, LockIdentity, PublicKey, RevocationIssuer
 from tests.support.locks import Rig
 from tests.support.service import UNITGATE, free_port, wait_for
 
@@ -73,10 +73,8 @@ def _locks(url: str) -> list[LockIdentity]:
 
 def _issue(command_id: UUID):  # type: ignore[no-untyped-def]
     def issue(challenge: Challenge) -> bytes:
-        now = int(RIG.clock.now().timestamp())
-        # the gateway's locks keep wall time: sign for their clock's window
+        # the gateway's locks keep wall time (the rig's clock is a test's): sign for theirs
         lock_now = challenge.lock_time
-        del now
         return RIG.issuer.issue(
             challenge.lock_id, Action.UNLOCK, challenge.nonce, lock_now, lock_now + 30, command_id
         )
@@ -154,13 +152,19 @@ def test_remote_unlock_through_a_gateway_that_is_down() -> None:
     )
 
 
-def test_status_polling_reports_battery_and_its_advice(gateway: str) -> None:
+def test_status_polling_revocations_and_a_verified_log_upload(gateway: str) -> None:
     lock = _locks(gateway)[3]
     _sim(gateway, lock, battery=15)
-    polled = asyncio.run(GatewayClient(gateway).status(lock.lock_id))
+    polled = asyncio.run(GatewayClient(gateway).status(lock.lock_id))  # polled now
     assert polled["status"]["battery"] == 15
     assert polled["health"]["battery"] == "low"
     assert polled["health"]["advice"] == ["replace the battery"]
+    client = GatewayClient(gateway)
+    listed = RevocationIssuer(RIG.facility).issue(3, int(RIG.clock.now().timestamp()), (41,))
+    assert asyncio.run(client.push_revocations(lock.lock_id, listed)) == 3
+    log = asyncio.run(client.upload_log(lock, 0))  # verified here, against our own nonce
+    assert [e.kind.name for e in log.events][-1] == "REVOCATIONS_UPDATED"
+    assert log.last == log.events[-1].counter
     missing = httpx.get(f"{gateway}/v1/locks/{uuid4()}/status", timeout=5)
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
