@@ -23,7 +23,7 @@ from hardware.gateway._gateway import Gateway
 from hardware.protocol import SecretKey, TrustedKey
 from hardware.sim import FaultName, LockFirmware, LockSpec, SimulatedLink
 from hardware.sim.bleak_backend import BumbleBleakClient, bumble_device
-from hardware.sim.peripheral import LockPeripheral, Radio
+from hardware.sim.peripheral import LockPeripheral, Radio, lock_address
 from hardware.transport import BleakTransport
 
 __all__ = [
@@ -42,11 +42,6 @@ GATEWAY_ADDRESS = "F0:00:00:00:0A:01"
 """The gateway central's bumble address."""
 GATEWAY_POLICY = DriverPolicy(attempts=3, reply_timeout=1.0, motor_timeout=3.0, backoff=0.05)
 """Bounds of the gateway's drivers: an operation settles within ~5 s at worst."""
-
-
-def lock_address(n: int) -> str:
-    """The random static address of simulated lock `n` (1-based)."""
-    return f"C0:00:00:00:{n >> 8 & 0xFF:02X}:{n & 0xFF:02X}"
 
 
 def sim_lock_specs(count: int, seed: int, trusted: tuple[TrustedKey, ...]) -> list[LockSpec]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from hardware.protocol._codes import Action
+from hardware.protocol._codes import Action, Kind
 from hardware.protocol._crypto import PublicKey, SecretKey, sign
+from hardware.protocol._frame import encode_frame
 from hardware.protocol._requests import (
     MAX_OFFLINE_LOCKS,
     MAX_REVOKED_IDS,
@@ -78,20 +79,10 @@ class CommandIssuer:
             raise ValueError(f"a challenge has {NONCE_SIZE} bytes, not {len(challenge)}")
         if not_after < not_before:
             raise ValueError("the command's window ends before it starts")
-        command = Command(
+        body = Command(
             self._key.key_id, lock_id, action, challenge, not_before, not_after, command_id
-        )
-        signature = sign(self._key.secret, Command.SIGNED_AS, command.body())
-        return Command(
-            self._key.key_id,
-            lock_id,
-            action,
-            challenge,
-            not_before,
-            not_after,
-            command_id,
-            signature,
-        ).frame()
+        ).body()
+        return encode_frame(Kind.COMMAND, body + sign(self._key.secret, Command.SIGNED_AS, body))
 
 
 def end_of_local_day(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -136,17 +127,7 @@ class OfflineKeyIssuer:
             int(end.timestamp()),
             locks,
         )
-        signature = sign(self._key.secret, OfflineKey.SIGNED_AS, key.body())
-        return OfflineKey(
-            key.key_id,
-            key.issuer_key_id,
-            key.person,
-            key.phone_key,
-            key.not_before,
-            key.not_after,
-            key.locks,
-            signature,
-        )
+        return replace(key, signature=sign(self._key.secret, OfflineKey.SIGNED_AS, key.body()))
 
 
 class RevocationIssuer:

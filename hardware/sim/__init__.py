@@ -9,7 +9,7 @@ dependency, imported only from `hardware.sim.peripheral`).
 """
 
 from hardware.sim._faults import FAULTS, FaultName, FaultRates, LinkFaults
-from hardware.sim._firmware import EVENT_CAPACITY, LockFirmware, LockSpec, Reply
+from hardware.sim._firmware import EVENT_CAPACITY, LockFirmware, LockSpec, Outgoing
 from hardware.sim._link import SimulatedLink
 from hardware.sim._mechanics import BATTERY_CRITICAL, BATTERY_LOW, BATTERY_MIN_MOTOR, Mechanics
 
@@ -25,6 +25,6 @@ __all__ = [
     "LockFirmware",
     "LockSpec",
     "Mechanics",
-    "Reply",
+    "Outgoing",
     "SimulatedLink",
 ]

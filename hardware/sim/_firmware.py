@@ -46,7 +46,7 @@ from hardware.protocol import (
 from hardware.protocol._frame import HEADER
 from hardware.sim._mechanics import BATTERY_LOW, Mechanics
 
-__all__ = ["EVENT_CAPACITY", "LockFirmware", "LockSpec", "Reply"]
+__all__ = ["EVENT_CAPACITY", "LockFirmware", "LockSpec", "Outgoing"]
 
 EVENT_CAPACITY = 1000
 """Events the lock keeps; older ones are dropped (uploads report them as lost)."""
@@ -78,7 +78,7 @@ class LockSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Outgoing:
     """One frame the lock sends, and whether it is the final answer to the request."""
 
     frame: bytes
@@ -164,7 +164,7 @@ class LockFirmware:
 
     # --- frames --------------------------------------------------------------------
 
-    def handle(self, data: bytes) -> list[Reply]:
+    def handle(self, data: bytes) -> list[Outgoing]:
         """The lock's replies to one frame written to its command characteristic."""
         now = self.lock_time()
         try:
@@ -192,12 +192,12 @@ class LockFirmware:
         except FrameError:
             return [self._refuse(frame.kind, _NO_REF, ErrorCode.MALFORMED, now)]
 
-    def _issue_challenge(self, now: int) -> Reply:
+    def _issue_challenge(self, now: int) -> Outgoing:
         nonce = self._nonces(NONCE_SIZE)
         self._challenge.issue(nonce, now)
-        return Reply(Challenge(self.spec.lock_id, nonce, now, CHALLENGE_TTL).frame(), final=True)
+        return Outgoing(Challenge(self.spec.lock_id, nonce, now, CHALLENGE_TTL).frame(), final=True)
 
-    def _command(self, command: Command, now: int) -> list[Reply]:
+    def _command(self, command: Command, now: int) -> list[Outgoing]:
         ref = command.command_id.bytes
         if self._limiter.blocked(now):
             return [self._refuse(Kind.COMMAND, ref, ErrorCode.TOO_MANY_ATTEMPTS, now)]
@@ -218,7 +218,7 @@ class LockFirmware:
             command.action, command.command_id, command.challenge, now, EventKind.UNLOCKED
         )
 
-    def _offline(self, use: OfflineOpen, now: int) -> list[Reply]:
+    def _offline(self, use: OfflineOpen, now: int) -> list[Outgoing]:
         key = use.credential
         ref = _key_ref(key.key_id)
         if self._limiter.blocked(now):
@@ -252,10 +252,10 @@ class LockFirmware:
         now: int,
         unlocked: EventKind,
         key: OfflineKey | None = None,
-    ) -> list[Reply]:
+    ) -> list[Outgoing]:
         online = key is None
         request = Kind.COMMAND if online else Kind.OFFLINE_OPEN
-        accepted = Reply(Accepted(command_id).frame(), final=False)
+        accepted = Outgoing(Accepted(command_id).frame(), final=False)
         battery_before = self.mechanics.battery
         target = LockState.UNLOCKED if action is Action.UNLOCK else LockState.LOCKED
         failure = self.mechanics.move(target)
@@ -276,9 +276,9 @@ class LockFirmware:
         done = Complete(
             self.spec.lock_id, command_id, challenge, action, self.mechanics.state, counter, now
         ).signed(self.spec.device_key)
-        return [accepted, Reply(done.frame(), final=True, actuated=True)]
+        return [accepted, Outgoing(done.frame(), final=True, actuated=True)]
 
-    def _status(self, request: StatusRequest, now: int) -> Reply:
+    def _status(self, request: StatusRequest, now: int) -> Outgoing:
         m = self.mechanics
         status = Status(
             self.spec.lock_id,
@@ -293,15 +293,17 @@ class LockFirmware:
             self.counter.value,
             self.revocation_version.value,
         ).signed(self.spec.device_key)
-        return Reply(status.frame(), final=True)
+        return Outgoing(status.frame(), final=True)
 
-    def _log_upload(self, request: LogRequest) -> list[Reply]:
-        replies = [Reply(e.frame(), final=False) for e in self.events if e.counter > request.after]
+    def _log_upload(self, request: LogRequest) -> list[Outgoing]:
+        replies = [
+            Outgoing(e.frame(), final=False) for e in self.events if e.counter > request.after
+        ]
         end = LogEnd(self.spec.lock_id, request.nonce, request.after, self.counter.value)
-        replies.append(Reply(end.signed(self.spec.device_key).frame(), final=True))
+        replies.append(Outgoing(end.signed(self.spec.device_key).frame(), final=True))
         return replies
 
-    def _revocations(self, revocations: Revocations, now: int) -> Reply:
+    def _revocations(self, revocations: Revocations, now: int) -> Outgoing:
         trusted = self._trusted.get(revocations.issuer_key_id)
         if trusted is None or not revocations.verifies(trusted):
             return self._refuse(Kind.REVOCATIONS, _NO_REF, ErrorCode.NOT_AUTHORISED, now)
@@ -309,7 +311,7 @@ class LockFirmware:
             self.revoked = frozenset(revocations.key_ids)
             self._log(EventKind.REVOCATIONS_UPDATED, key_id=revocations.version)
         stored = RevocationsStored(self.spec.lock_id, self.revocation_version.value, now)
-        return Reply(stored.signed(self.spec.device_key).frame(), final=True)
+        return Outgoing(stored.signed(self.spec.device_key).frame(), final=True)
 
     # --- log and refusals ----------------------------------------------------------
 
@@ -331,7 +333,7 @@ class LockFirmware:
         *,
         key: OfflineKey | None = None,
         moved: bool = False,
-    ) -> Reply:
+    ) -> Outgoing:
         self.refusals[code] += 1
         if code in _COUNTED:
             self._limiter.failed(now)
@@ -342,7 +344,7 @@ class LockFirmware:
             subject=key.person.bytes if key else ref,
         )
         report = ErrorReport(self.spec.lock_id, ref, request, code, detail, counter, now)
-        return Reply(report.signed(self.spec.device_key).frame(), final=True, actuated=moved)
+        return Outgoing(report.signed(self.spec.device_key).frame(), final=True, actuated=moved)
 
     def _battery_crossed(self, before: float) -> None:
         if before >= BATTERY_LOW > self.mechanics.battery:

@@ -22,10 +22,15 @@ from bumble.transport import open_transport
 from hardware.protocol import COMMAND_CHAR_UUID, LOCK_SERVICE_UUID, REPLY_CHAR_UUID
 from hardware.sim._link import SimulatedLink
 
-__all__ = ["ADVERTISING_INTERVAL_MS", "LockPeripheral", "Radio"]
+__all__ = ["ADVERTISING_INTERVAL_MS", "LockPeripheral", "Radio", "lock_address"]
 
 ADVERTISING_INTERVAL_MS = 20
 """The shortest BLE advertising interval: a central finds the lock within ~20 ms."""
+
+
+def lock_address(n: int) -> str:
+    """The random static Bluetooth address of simulated lock `n` (1-based)."""
+    return f"C0:00:00:00:{n >> 8 & 0xFF:02X}:{n & 0xFF:02X}"
 
 
 class Radio:

@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from hardware.driver import DriverPolicy, LockDriver
 from hardware.protocol import LockIdentity
 from hardware.sim import LockFirmware, SimulatedLink
-from hardware.sim.peripheral import LockPeripheral, Radio
+from hardware.sim.peripheral import LockPeripheral, Radio, lock_address
 from hardware.transport import BleakTransport
 from tests.support.bumble_bleak import BumbleBleakClient, bumble_device
 from tests.support.locks import FAST
 
 CENTRAL_ADDRESS = "F0:00:00:00:00:01"
 """The phone's (or gateway's) bumble address."""
-
-
-def lock_address(n: int) -> str:
-    """A random static address for simulated lock `n`."""
-    return f"C0:00:00:00:{n >> 8 & 0xFF:02X}:{n & 0xFF:02X}"
 
 
 @dataclass
