@@ -110,6 +110,8 @@ class SimControl(BaseModel):
     """Faults to inject on the next frames, with how many times."""
     delay_seconds: float | None = Field(default=None, ge=0, le=30)
     """Every reply waits this long."""
+    motor_seconds: float | None = Field(default=None, ge=0, le=30)
+    """How long the motor takes before the lock confirms."""
     battery: float | None = Field(default=None, ge=0, le=100)
     """Put in a battery at this charge."""
     jammed: bool | None = None
@@ -130,6 +132,8 @@ async def apply_control(locks: SimulatedLocks, lock_id: UUID, control: SimContro
         faults.arm(fault, times)
     if control.delay_seconds is not None:
         faults.delay = control.delay_seconds
+    if control.motor_seconds is not None:
+        firmware.mechanics.motor_seconds = control.motor_seconds
     if control.battery is not None:
         firmware.set_battery(control.battery)
     if control.jammed is not None:

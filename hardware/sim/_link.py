@@ -34,6 +34,8 @@ class SimulatedLink:
             if reply.actuated and faults.take("disconnect_mid_command"):
                 await link.drop()
                 return
+            if reply.actuated and self.firmware.mechanics.motor_seconds:
+                await asyncio.sleep(self.firmware.mechanics.motor_seconds)
             if faults.delay:
                 await asyncio.sleep(faults.delay)
             if reply.final and faults.take("drop_reply"):

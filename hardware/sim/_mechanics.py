@@ -28,6 +28,8 @@ class Mechanics:
     """Charge in percent."""
     drain_per_move: float = 0.05
     """Percent each motor movement costs."""
+    motor_seconds: float = 0.0
+    """How long a movement takes before the lock confirms it (tension on the hasp: longer)."""
     jammed: bool = False
     """The motor cannot move (hasp under tension, debris): the next moves fail."""
     tamper: bool = False
