@@ -10,6 +10,7 @@ from api.cli._db import db
 from api.cli._demo import demo
 from api.cli._expire import expire
 from api.cli._lifecycle import lifecycle
+from api.cli._locks import locks
 from api.cli._pms import pms
 from api.cli._pms_sim import pms_sim
 from api.cli._policy import policy
@@ -30,6 +31,7 @@ cli.add_command(demo)
 cli.add_command(expire)
 cli.add_command(lifecycle)
 cli.add_command(pms)
+cli.add_command(locks)
 cli.add_command(policy)
 cli.add_command(serve)
 cli.add_command(site)
