@@ -1,5 +1,14 @@
 """Every table of unitgate, in one import."""
 
+from engine.persistence._tables_locks import (
+    FacilityLockKey,
+    LockAction,
+    LockDevice,
+    LockEventRecord,
+    LockGateway,
+    LockHealthEvent,
+    OfflineKeyRecord,
+)
 from engine.persistence._tables_people import (
     AuctionGrant,
     Invitation,
@@ -41,8 +50,15 @@ __all__ = [
     "Door",
     "DoorScope",
     "Facility",
+    "FacilityLockKey",
     "Invitation",
     "KeyShare",
+    "LockAction",
+    "LockDevice",
+    "LockEventRecord",
+    "LockGateway",
+    "LockHealthEvent",
+    "OfflineKeyRecord",
     "Person",
     "PmsInboxEntry",
     "PmsRefusalTally",
