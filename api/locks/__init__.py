@@ -1,0 +1,5 @@
+"""The lock layer wired into the service: `hardware` behind the engine's ports."""
+
+from api.locks._signer import HardwareSigner
+
+__all__ = ["HardwareSigner"]
