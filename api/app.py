@@ -13,6 +13,7 @@ from api.auth import build_jwt_auth
 from api.docs_ui import docs_assets_router, docs_render_plugin
 from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
+from api.locks import HardwareSigner
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -92,7 +93,13 @@ def create_app(
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
     auth = build_jwt_auth(settings.jwt_secret_value(), settings.jwt_issuer)
-    services = {"policies": policies, "runtime": rt, "settings": settings, "telemetry": tel}
+    services = {
+        "policies": policies,
+        "runtime": rt,
+        "settings": settings,
+        "telemetry": tel,
+        "lock_signer": HardwareSigner(),
+    }
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],
         lifespan=[
