@@ -13,6 +13,7 @@ from api.auth import build_jwt_auth
 from api.docs_ui import docs_assets_router, docs_render_plugin
 from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
+from api.lock_duty import RemoteActions, lock_lifespan
 from api.locks import HardwareSigner
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
@@ -24,6 +25,7 @@ from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
+from api.routes.locks import locks_router
 from api.routes.me import me_router
 from api.routes.pms_secrets import pms_secrets_router
 from api.routes.pms_webhook import pms_webhook_router
@@ -89,6 +91,7 @@ def create_app(
         me_router,
         shares_router,
         access_router,
+        locks_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -99,12 +102,14 @@ def create_app(
         "settings": settings,
         "telemetry": tel,
         "lock_signer": HardwareSigner(),
+        "lock_actions": RemoteActions(rt, tel, settings.lock_action_seconds),
     }
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],
         lifespan=[
             policy_reloader(policies, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
+            lock_lifespan(rt, settings, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

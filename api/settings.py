@@ -59,6 +59,14 @@ class Settings(BaseModel):
     pms_webhook_secret: str | None = Field(default=None, min_length=16)
     """Deployment-wide webhook secret, for companies without one of their own (single-operator
     deployments: every such company shares it); unset: their pushes are refused."""
+    lock_poll_in_serve: bool = True
+    """`unitgate serve` polls the locks itself (off when `unitgate locks poll` workers do)."""
+    lock_poll_seconds: float = Field(default=10.0, ge=0.1, le=3600)
+    """How often each lock with a gateway is polled (status, health, offline log)."""
+    lock_action_seconds: float = Field(default=5.0, ge=0.5, le=60)
+    """How long a remote action waits for the lock to confirm before it is a timeout."""
+    lock_gateway_url: str = Field(default="http://127.0.0.1:8091", max_length=300)
+    """The demo's simulated gateway (`unitgate locks gateway --facility REF`)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from opentelemetry.metrics import Counter, Histogram, Meter
+from opentelemetry.metrics import _Gauge as Gauge
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
@@ -33,6 +34,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, Tracer
 from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
+from engine.locks import Polled
 from engine.units import Expired
 
 __all__ = ["Telemetry", "build_telemetry"]
@@ -54,6 +56,10 @@ class Telemetry:
     decision_seconds: Histogram = field(init=False)
     transitions: Counter = field(init=False)
     expiry_lag: Histogram = field(init=False)
+    lock_battery: Gauge = field(init=False)
+    lock_connected: Gauge = field(init=False)
+    lock_actions: Counter = field(init=False)
+    lock_health_events: Counter = field(init=False)
     sync: SyncMetrics = field(init=False)
     """PMS sync outcomes, receipts and lag (webhooks here; `unitgate sync` workers too)."""
 
@@ -71,6 +77,19 @@ class Telemetry:
         )
         self.transitions = self.meter.create_counter(
             "unitgate.lifecycle.transitions", description="accepted lifecycle events"
+        )
+        self.lock_battery = self.meter.create_gauge(
+            "unitgate.lock.battery", unit="%", description="each lock's battery at its last poll"
+        )
+        self.lock_connected = self.meter.create_gauge(
+            "unitgate.lock.connected",
+            description="1 when the lock answered its last polls, 0.5 flaky, 0 disconnected",
+        )
+        self.lock_actions = self.meter.create_counter(
+            "unitgate.lock.remote_actions", description="remote actions by outcome"
+        )
+        self.lock_health_events = self.meter.create_counter(
+            "unitgate.lock.health_events", description="lock health changes by kind"
         )
         self.expiry_lag = self.meter.create_histogram(
             "unitgate.expiry.lag",
@@ -150,6 +169,22 @@ class Telemetry:
         event = expired.event.value
         self.transitions.add(1, {"event": event})
         self.expiry_lag.record(max(0.0, expired.lag_seconds), {"event": event})
+
+    def record_lock_poll(self, polled: Polled) -> None:
+        """A lock's battery and connectivity as just polled, and its health changes."""
+        attrs = {"lock": polled.lock_id, "facility": polled.facility_id}
+        health = polled.health
+        if health.battery_percent is not None:
+            self.lock_battery.set(health.battery_percent, attrs)
+        level = {"connected": 1.0, "flaky": 0.5, "disconnected": 0.0}.get(health.connectivity)
+        if level is not None:
+            self.lock_connected.set(level, attrs)
+        for change in polled.changes:
+            self.lock_health_events.add(1, {"kind": change.kind})
+
+    def record_lock_action(self, status: str, error: str | None) -> None:
+        """Count a remote action's outcome (`success`, or its error)."""
+        self.lock_actions.add(1, {"outcome": error or status})
 
     def shutdown(self) -> None:
         """Flush and stop exporters."""

@@ -9,6 +9,7 @@ from engine.access import DECISION_BINDING, AccessPoint, DecisionRecorder
 from engine.audit import AuditLog
 from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
+from engine.locks import LOCK_EVENT_BINDING
 from engine.persistence import Database
 from engine.units import TRANSITION_BINDING, ExpiryAlarm, LifecycleService
 
@@ -38,7 +39,9 @@ class Runtime:
     ) -> Runtime:
         """Build the services for `database_url` (not migrated here: see `upgrade`)."""
         clock = clock or SystemClock()
-        audit = AuditLog(audit_key, bindings=(DECISION_BINDING, TRANSITION_BINDING))
+        audit = AuditLog(
+            audit_key, bindings=(DECISION_BINDING, TRANSITION_BINDING, LOCK_EVENT_BINDING)
+        )
         service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
         db = Database(database_url)
         alarm = ExpiryAlarm()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, Router, post
 from litestar.di import NamedDependency, Provide
@@ -11,7 +14,9 @@ from litestar.params import FromPath, JSONBody
 from litestar.security.jwt import Token
 from sqlmodel import Session
 
+from api.lock_duty import RemoteActions
 from api.problems import problems
+from api.routes.locks import action_out
 from api.schemas import (
     AccessRequestIn,
     AccessResult,
@@ -19,6 +24,7 @@ from api.schemas import (
     ExplainIn,
     ExplainOut,
     RemoteUnlockIn,
+    RemoteUnlockOut,
     UnlockAuthorization,
 )
 from api.telemetry import Telemetry
@@ -34,7 +40,15 @@ from engine.access import (
 )
 from engine.domain import Channel, Permission
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.persistence.tables import Person
+from engine.locks import (
+    LockSigner,
+    RemoteUnlock,
+    facility_key,
+    material,
+    remote_target,
+    start_action,
+)
+from engine.persistence.tables import Door, LockAction, Person
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
@@ -115,24 +129,81 @@ async def request_access(
 
 @post(
     "/doors/{door_id:str}/remote-unlocks",
-    responses=problems(403, 404),
+    responses=problems(403, 404, 409),
     dependencies={"door": Provide(door_context, sync_to_thread=False)},
 )
 async def remote_unlock(
+    request: Request[Caller, Token, Any],
     door: NamedDependency[DoorContext],
     door_id: FromPath[str],
     data: JSONBody[RemoteUnlockIn],
-) -> AccessResult:
+) -> RemoteUnlockOut:
     """An employee unlocks a door through its gateway (seed 001: a phone locked in a unit).
 
-    Decided by the policy like any request (channel `remote`); the reason goes to the log
-    and to the tenant's activity feed.
+    First what it needs: a registered Bluetooth lock on the door, with a gateway in range
+    (409 saying which is missing). Then decided by the policy like any request (channel
+    `remote`); the reason goes to the log and to the tenant's activity feed. Allowed: a
+    pending action, carried out through the gateway in the background with a command
+    signed for the lock's fresh challenge, valid for the decision's window; poll
+    `GET /v1/actions/{id}` for success (`confirmed_by_device`) or the error.
     """
     if not door.caller.is_employee:
         raise PermissionDeniedError(
             "remote unlock is an employee action", help="use the app to open doors"
         )
-    return await _decide(door, door_id, Channel.REMOTE, data.reason)
+    runtime = door.runtime
+    await asyncio.to_thread(_remote_target, runtime, door.caller, door_id)
+    result = await _decide(door, door_id, Channel.REMOTE, data.reason)
+    if not result.allowed or result.authorization is None:
+        return RemoteUnlockOut(**result.model_dump(), action=None)
+    state = request.app.state
+    signer: LockSigner = state["lock_signer"]
+    window = (result.at, result.authorization.expires_at)
+    action, job = await asyncio.to_thread(
+        _start, runtime, signer, door.caller, door_id, result.decision_id, window
+    )
+    actions: RemoteActions = state["lock_actions"]
+    actions.start(signer, job)
+    return RemoteUnlockOut(**result.model_dump(), action=action_out(action))
+
+
+def _remote_target(runtime: Runtime, caller: Caller, door_id: str) -> None:
+    with runtime.db.read() as s:
+        site = company_door(s, caller, door_id)
+        found = s.get(Door, site.id)
+        # INVARIANT: `company_door` found the row in this database.
+        assert found is not None
+        remote_target(s, found)
+
+
+def _start(
+    runtime: Runtime,
+    signer: LockSigner,
+    caller: Caller,
+    door_id: str,
+    decision_id: int,
+    window: tuple[datetime, datetime],
+) -> tuple[LockAction, RemoteUnlock]:
+    now = runtime.clock.now()
+    with runtime.db.transaction() as s:
+        found = s.get(Door, door_id)
+        assert found is not None  # INVARIANT: read by `_remote_target` before the decision
+        lock, gateway = remote_target(s, found)
+        key = material(facility_key(s, found.facility_id, signer.public_of, now))
+        action = start_action(
+            s, found, lock, decision_id=decision_id, requested_by=caller.actor, now=now
+        )
+        job = RemoteUnlock(
+            action.id,
+            UUID(action.command_id),
+            lock.id,
+            lock.public_key,
+            gateway.url,
+            key,
+            window[0],
+            window[1],
+        )
+        return action, job
 
 
 @post("/doors/{door_id:str}/explain", responses=problems(403, 404), sync_to_thread=True)

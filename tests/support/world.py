@@ -19,6 +19,10 @@ from engine.sites import (
 from engine.units import Applied, PmsEvent, PmsResult, PmsTenant, apply_pms_event
 
 
+UNREACHABLE_GATEWAY = "http://127.0.0.1:9"
+"""A gateway URL nothing listens on: remote actions through it end `gateway_down`."""
+
+
 @dataclass
 class World:
     """Ids of what `build_world` made."""
@@ -48,6 +52,37 @@ class World:
         ev = PmsEvent(unit_id, self.seqs[unit_id], event, self.tenant(tenant) if tenant else None)
         with self.rt.db.transaction() as s:
             return apply_pms_event(s, self.rt.lifecycle, ev)
+
+    def remote_locks(self, gateway_url: str = UNREACHABLE_GATEWAY) -> dict[str, str]:
+        """Give every door a registered Bluetooth lock behind one gateway at `gateway_url`
+        (remote unlock needs both); door id → lock id."""
+        import secrets
+        import uuid
+
+        from sqlmodel import select
+
+        from engine.locks import register_gateway, register_lock
+        from engine.persistence.tables import Door
+
+        now = self.rt.clock.now()
+        locks = {}
+        with self.rt.db.transaction() as s:
+            gateway = register_gateway(s, self.facility_id, "hub", gateway_url, now)
+            for door in s.exec(select(Door).where(Door.facility_id == self.facility_id)).all():
+                lock = register_lock(
+                    s,
+                    self.facility_id,
+                    lock_id=str(uuid.uuid4()),
+                    name=door.name,
+                    public_key=secrets.token_hex(32),
+                    address=None,
+                    gateway_id=gateway.id,
+                    now=now,
+                )
+                door.lock_ref = lock.id
+                s.add(door)
+                locks[door.id] = lock.id
+        return locks
 
     def portal(self, unit_id: str, event: LifecycleEvent, **details: object) -> Applied:
         """Apply a portal event as the manager (who holds every permission)."""

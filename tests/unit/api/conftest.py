@@ -54,6 +54,7 @@ def _companies(rt: Runtime) -> Companies:
     for world, tenants in ((a, ("a1", "a2")), (b, ("b1", "b2"))):
         world.pms(world.units[0], LifecycleEvent.MOVE_IN, tenants[0])
         world.pms(world.units[1], LifecycleEvent.MOVE_IN, tenants[1])
+        world.remote_locks()
     return Companies(a, b, app_for(rt))
 
 

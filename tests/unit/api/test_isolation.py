@@ -7,13 +7,14 @@ for want of a body) without editing this test.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import PmsInboxEntry, Role, SyncConflict
+from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -45,6 +46,12 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/doors/{door_id}": {"name": "Renamed"},
     "/v1/doors/{door_id}/lock": {"lock_ref": "stolen-lock"},
     "/v1/sync-conflicts/{conflict_id}/resolve": {"note": "resolved elsewhere"},
+    "/v1/facilities/{facility_id}/gateways": {"name": "hub", "url": "http://10.0.0.9:8091"},
+    "/v1/facilities/{facility_id}/locks": {
+        "lock_id": "00000000-0000-4000-8000-000000000001",
+        "name": "stolen",
+        "public_key": "ab" * 32,
+    },
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -91,6 +98,17 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             at=b.rt.clock.now(),
         )
         s.add(conflict)
+        door = s.get(Door, companies.lock(b))
+        assert door is not None and door.lock_ref is not None
+        action = LockAction(
+            facility_id=b.facility_id,
+            door_id=door.id,
+            lock_id=door.lock_ref,
+            command_id=str(uuid4()),
+            requested_by=b.manager,
+            created_at=b.rt.clock.now(),
+        )
+        s.add(action)
         s.flush()
         entry_id, conflict_id = entry.id, conflict.id
     return {
@@ -101,6 +119,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "role_id": role,
         "entry_id": str(entry_id),
         "conflict_id": str(conflict_id),
+        "action_id": action.id,
     }
 
 
