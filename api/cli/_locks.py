@@ -135,3 +135,54 @@ def sim_command(hci: str, index: int, seed: int, trust: tuple[str, ...]) -> None
         await asyncio.Event().wait()
 
     asyncio.run(serve())
+
+
+@locks.command("poll")
+@click.option("--once", is_flag=True, help="poll the locks due now, then exit")
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(0.1, 3600),
+    default=None,
+    help="how often each lock is polled (default: UNITGATE_LOCK_POLL_SECONDS)",
+)
+def poll_command(once: bool, poll_seconds: float | None) -> None:
+    """Poll every lock with a gateway (status, health, offline log, revocations), sharing
+    the locks with serve's duty and other workers (on PostgreSQL: each lock by one at a
+    time)."""
+    import signal
+
+    from api.app import build_runtime
+    from api.cli._context import settings
+    from api.lock_duty import lock_poller
+    from api.telemetry import build_telemetry
+    from engine.locks import Polled
+
+    config = settings()
+    if poll_seconds is not None:
+        config = config.model_copy(update={"lock_poll_seconds": poll_seconds})
+    rt = build_runtime(config)
+    telemetry = build_telemetry(config)
+
+    def report(polled: Polled) -> None:
+        telemetry.record_lock_poll(polled)
+        for change in polled.changes:
+            advice = f" ({change.advice})" if change.advice else ""
+            click.echo(f"lock {polled.lock_id}: {change.kind}: {change.detail}{advice}")
+        if polled.landed:
+            click.echo(f"lock {polled.lock_id}: {polled.landed} log event(s) recorded")
+
+    poller = lock_poller(rt, config, report)
+    try:
+        if once:
+            polled = asyncio.run(poller.round())
+            click.echo(f"polled {len(polled)} lock(s)")
+        else:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: poller.stop())
+            click.echo(
+                f"lock duty running, each lock every {config.lock_poll_seconds:g} s (Ctrl-C stops)"
+            )
+            poller.run()
+    finally:
+        telemetry.shutdown()
+        rt.db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Annotated
 
 from litestar import Router, get
@@ -29,6 +30,8 @@ from engine.persistence.tables import (
     Door,
     Facility,
     KeyShare,
+    LockAction,
+    LockEventRecord,
     Person,
     Rental,
     TransitionRecord,
@@ -150,6 +153,7 @@ def my_activity(
             labels = {sh.grantee_id: sh.grantee_label or "someone" for sh in shares}
             items += _accesses(s, rental, names, labels, limit)
             items += _transitions(s, rental, limit)
+            items += _lock_events(s, rental, names, labels, limit)
             items += _shares(rental, shares, names)
     items.sort(key=lambda i: i.at, reverse=True)
     return items[:limit]
@@ -236,6 +240,66 @@ def _accesses(
                 summary=f"{who} ({r.principal_kind}) {verb} {door} via {r.channel}{note}",
                 allowed=r.allowed,
                 door_name=door,
+            )
+        )
+    return out
+
+
+_LOCK_EVENT_TEXT = {
+    "unlocked": "unlocked",
+    "offline_unlocked": "unlocked with an offline key",
+    "locked": "locked",
+    "refused": "refused",
+}
+
+
+def _lock_events(
+    session: Session, rental: Rental, names: _NameCache, labels: dict[str, str], limit: int
+) -> list[ActivityItem]:
+    """What the unit's lock logged with a person to it (its own log, uploaded later):
+    employees' remote opens included (invariant 10)."""
+    query = (
+        select(LockEventRecord, Door)
+        .join(Door, col(Door.lock_ref) == col(LockEventRecord.lock_id))
+        .where(
+            Door.unit_id == rental.unit_id,
+            col(LockEventRecord.person_id).is_not(None),
+            Door.facility_id == LockEventRecord.facility_id,
+        )
+    )
+    # The lock's clock counts whole seconds: an event in the rental's first second reads
+    # as before it.
+    query = query.where(col(LockEventRecord.at) > rental.started_at - timedelta(seconds=1))
+    if rental.ended_at is not None:
+        query = query.where(col(LockEventRecord.at) <= rental.ended_at)
+    rows = session.exec(
+        query.order_by(col(LockEventRecord.at).desc(), col(LockEventRecord.id).desc()).limit(limit)
+    ).all()
+    out = []
+    for event, door in rows:
+        action_id = event.detail.get("action_id")
+        action = session.get(LockAction, action_id) if isinstance(action_id, str) else None
+        if action is not None:
+            kind = "employee"
+        elif event.person_id == rental.person_id:
+            kind = "tenant"
+        else:
+            kind = "shared_user" if event.person_id in labels else "employee"
+        name = labels.get(event.person_id or "") or names.person(event.person_id)
+        what = _LOCK_EVENT_TEXT.get(event.kind, event.kind.replace("_", " "))
+        via = " remotely" if action is not None else ""
+        out.append(
+            ActivityItem(
+                at=event.at,
+                kind="lock_event",
+                unit_id=rental.unit_id,
+                actor_id=event.person_id,
+                actor_name=name,
+                actor_kind=kind,
+                summary=f"the lock of {door.name} logged: {what}{via} for {name or 'someone'} "
+                f"({kind}, event {event.counter})",
+                allowed=event.kind != "refused",
+                door_name=door.name,
             )
         )
     return out

@@ -99,7 +99,8 @@ class ActivityItem(BaseModel):
     """Something that happened at one of the caller's units."""
 
     at: datetime
-    kind: Literal["access", "transition", "share_created", "share_revoked"]
+    kind: Literal["access", "transition", "share_created", "share_revoked", "lock_event"]
+    """`lock_event`: what the unit's lock itself logged (uploaded later, by its counter)."""
     unit_id: str
     actor_id: str | None
     actor_name: str | None

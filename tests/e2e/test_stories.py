@@ -146,8 +146,31 @@ def set_up(service: Service, units: tuple[str, ...] = ("U1",)) -> Site:
         for number, unit_id in ids.items():
             if door["unit_id"] == unit_id:
                 locks[number] = door["id"]
+    _remote_locks(service, manager, fid, locks)
     secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
     return Site(service, manager, fid, gate["id"], ids, locks, tag, secret)
+
+
+def _remote_locks(
+    service: Service, manager: dict[str, str], fid: str, locks: dict[str, str]
+) -> None:
+    """Register a Bluetooth lock for each unit's door behind a gateway (remote unlock needs
+    both); nothing listens at the gateway's address, so remote actions end `gateway_down`."""
+    hub = f"http://127.0.0.1:{free_port()}"
+    service.post(f"/v1/facilities/{fid}/gateways", {"name": "hub", "url": hub}, manager)
+    for number, door in locks.items():
+        lock_id = str(uuid.uuid4())
+        body = {
+            "lock_id": lock_id,
+            "name": f"lock {number}",
+            "public_key": uuid.uuid4().hex * 2,
+            "gateway": "hub",
+        }
+        service.post(f"/v1/facilities/{fid}/locks", body, manager)
+        put = service.http.put(
+            f"/v1/doors/{door}/lock", json={"lock_ref": lock_id}, headers=manager
+        )
+        assert put.status_code == 200, put.text
 
 
 def _feed_has(feed: list[dict[str, Any]], kind: str, text: str) -> bool:

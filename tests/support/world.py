@@ -18,7 +18,6 @@ from engine.sites import (
 )
 from engine.units import Applied, PmsEvent, PmsResult, PmsTenant, apply_pms_event
 
-
 UNREACHABLE_GATEWAY = "http://127.0.0.1:9"
 """A gateway URL nothing listens on: remote actions through it end `gateway_down`."""
 
