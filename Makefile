@@ -8,6 +8,9 @@ export UV_PYTHON_DOWNLOADS := never
 # line alike (`make run UNITGATE_PORT=9000` or `UNITGATE_PORT=9000 make run`).
 UNITGATE_HOST ?= 127.0.0.1
 UNITGATE_PORT ?= 8000
+# The demo's simulated lock gateway (`unitgate locks gateway`), started beside `serve`.
+LOCK_GATEWAY_PORT ?= 8091
+DEMO_FACILITIES := --facility riverside --facility hilltop --facility downtown
 # The Makefile once read PORT and HOST: say so rather than ignore them (an environment HOST
 # is left alone, since zsh and csh set it to the machine's name).
 ifneq ($(filter run,$(MAKECMDGOALS)),)
@@ -28,9 +31,12 @@ $(CURDIR)/.tools/bin/uv:
 env: $(UV)
 	$(UV) sync --frozen --python python3
 
+# The gateway runs in the background while `serve` does, and stops when it exits.
 run: env
 	$(UV) run --frozen unitgate db upgrade
-	$(UV) run --frozen unitgate demo load
+	UNITGATE_LOCK_GATEWAY_URL=http://127.0.0.1:$(LOCK_GATEWAY_PORT) $(UV) run --frozen unitgate demo load
+	$(UV) run --frozen unitgate locks gateway --port $(LOCK_GATEWAY_PORT) $(DEMO_FACILITIES) & \
+	gateway=$$!; trap 'kill $$gateway 2>/dev/null' EXIT; \
 	UNITGATE_HOST=$(UNITGATE_HOST) UNITGATE_PORT=$(UNITGATE_PORT) \
 	UNITGATE_DEV_TOKENS=$${UNITGATE_DEV_TOKENS:-true} $(UV) run --frozen unitgate serve
 

@@ -35,6 +35,7 @@ from engine.runtime import Runtime
 __all__ = ["RemoteActions", "lock_lifespan", "lock_poller", "signed_revocations"]
 
 log = logging.getLogger("unitgate.locks")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per lock poll otherwise
 
 _JOIN_SECONDS = 30.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.cli._context import reports_errors, runtime
+from api.cli._context import reports_errors, runtime, settings
 from api.demo import load_demo
 
 
@@ -17,7 +17,7 @@ def demo() -> None:
 @reports_errors
 def load_command() -> None:
     """Load the demo companies (Acme, Bolt; ~60 units); a second run changes nothing."""
-    result = load_demo(runtime())
+    result = load_demo(runtime(), settings().lock_gateway_url)
     for line in result.updates:
         click.echo(line)
     if result.created:

@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -84,9 +85,27 @@ _TRUST = click.option(
     help="HCI transport of the gateway's controller (e.g. tcp-client:127.0.0.1:19001); the "
     "locks then run as `unitgate locks sim` processes; default: simulated in this process",
 )
-@_TRUST
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    help="facility key the locks trust, KEY_ID:PUBLIC_HEX (from `unitgate locks keygen`, or "
+    "`GET /v1/facilities/{id}/lock-key`)",
+)
+@click.option(
+    "--facility",
+    "facilities",
+    multiple=True,
+    help="a demo facility (id or key, repeatable): its registered simulated locks, trusting "
+    "its key, both read from the database (instead of --locks/--seed/--trust)",
+)
 def gateway_command(
-    port: int, count: int, seed: int, hci: str | None, trust: tuple[str, ...]
+    port: int,
+    count: int,
+    seed: int,
+    hci: str | None,
+    trust: tuple[str, ...],
+    facilities: tuple[str, ...],
 ) -> None:
     """Serve a gateway on 127.0.0.1 holding bumble links to simulated locks."""
     import uvicorn
@@ -98,7 +117,12 @@ def gateway_command(
     _need_bumble()
     from hardware.gateway import simulated
 
-    specs = simulated.sim_lock_specs(count, seed, _trusted(trust))
+    if facilities:
+        specs = _facility_specs(facilities)
+    elif trust:
+        specs = simulated.sim_lock_specs(count, seed, _trusted(trust))
+    else:
+        raise click.UsageError("give --trust KEY_ID:PUBLIC_HEX, or --facility REF")
 
     async def build(state: State) -> Gateway:
         gateway, sim_locks = await simulated.simulated_gateway(specs, SystemClock(), hci=hci)
@@ -106,8 +130,43 @@ def gateway_command(
         return gateway
 
     app = gateway_app(build, [simulated.sim_control])
-    click.echo(f"gateway on http://127.0.0.1:{port} with {count} simulated locks")
+    click.echo(f"gateway on http://127.0.0.1:{port} with {len(specs)} simulated locks")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def _facility_specs(refs: tuple[str, ...]) -> list[Any]:
+    """The simulated locks of demo facilities `refs`, each trusting its facility's key."""
+    from sqlmodel import col, or_, select
+
+    from api.cli._context import runtime
+    from api.demo import demo_locks
+    from api.locks import HardwareSigner
+    from engine.locks import facility_key
+    from engine.persistence.tables import Facility
+    from hardware.gateway import simulated
+
+    rt = runtime()
+    specs: list[Any] = []
+    try:
+        with rt.db.transaction() as s:
+            for ref in refs:
+                facility = s.exec(
+                    select(Facility).where(or_(col(Facility.id) == ref, col(Facility.key) == ref))
+                ).first()
+                if facility is None:
+                    raise click.BadParameter(f"no facility `{ref}`", param_hint="--facility")
+                found = demo_locks(s, facility)
+                if found is None:
+                    raise click.BadParameter(
+                        f"facility `{ref}` has no simulated locks: run `unitgate demo load`",
+                        param_hint="--facility",
+                    )
+                key = facility_key(s, facility.id, HardwareSigner().public_of, rt.clock.now())
+                trusted = _trusted((f"{key.key_id}:{key.public}",))
+                specs += simulated.sim_lock_specs(found[1], found[0], trusted)
+    finally:
+        rt.db.dispose()
+    return specs
 
 
 @locks.command("sim")

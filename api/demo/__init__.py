@@ -2,5 +2,13 @@
 (one facility), sharing a tenant."""
 
 from api.demo._load import DEMO_COMPANY_ID, DemoLoad, load_demo
+from api.demo._locks import DEMO_GATEWAY, DEMO_LOCK_SEEDS, demo_locks
 
-__all__ = ["DEMO_COMPANY_ID", "DemoLoad", "load_demo"]
+__all__ = [
+    "DEMO_COMPANY_ID",
+    "DEMO_GATEWAY",
+    "DEMO_LOCK_SEEDS",
+    "DemoLoad",
+    "demo_locks",
+    "load_demo",
+]

@@ -12,6 +12,8 @@ from datetime import timedelta
 from sqlmodel import Session, func, select
 
 from api.demo._data import COMPANIES, SHARES, TENANTS, DemoCompany, DemoUnit
+from api.demo._locks import register_demo_locks
+from api.locks import HardwareSigner
 from engine.access import permissions_anywhere
 from engine.domain import LifecycleEvent, Permission
 from engine.onboarding import EditContext, apply_site, read_site_file
@@ -49,8 +51,9 @@ class DemoLoad:
     transitions: int
 
 
-def load_demo(runtime: Runtime) -> DemoLoad:
-    """Apply the demo's site files and play the stories of new companies, in one transaction."""
+def load_demo(runtime: Runtime, gateway_url: str = "http://127.0.0.1:8091") -> DemoLoad:
+    """Apply the demo's site files, register the simulated locks of its units behind the
+    gateway at `gateway_url`, and play the stories of new companies, in one transaction."""
     updates: list[str] = []
     created = False
     with runtime.db.transaction() as session:
@@ -61,6 +64,12 @@ def load_demo(runtime: Runtime) -> DemoLoad:
                 company.site_file.read_text(encoding="utf-8"), company.site_file.name
             )
             apply_site(ctx, located, spec)
+            for facility in session.exec(
+                select(Facility).where(Facility.company_id == company.id)
+            ).all():
+                register_demo_locks(
+                    session, facility, gateway_url, HardwareSigner().public_of, ctx.now
+                )
             if not new:
                 updates += [c.text for c in ctx.changes]
             if new:
