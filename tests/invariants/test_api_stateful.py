@@ -74,6 +74,8 @@ class AccessApi(RuleBasedStateMachine):
         self.rt = Runtime.create(url, AUDIT_KEY, clock=self.clock)
         self.a: World = build_world(self.rt, units=3, name="Acme")
         self.b: World = build_world(self.rt, units=1, name="Bolt")
+        self.a.remote_locks()
+        self.b.remote_locks()
         with self.rt.db.transaction() as s:
             role = create_role(
                 s, self.a.company_id, "Clerk", [Permission.FACILITY_VIEW, Permission.ENTRY_OPEN]
