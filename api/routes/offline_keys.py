@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlmodel import col, select
 
+from api.locks import HardwareSigner
 from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import OfflineKeyIn, OfflineKeyIssued, OfflineKeyOut, RevocationListOut
@@ -16,7 +17,6 @@ from engine.access import Caller, company_facility
 from engine.domain import Permission
 from engine.locks import (
     KeyCache,
-    LockSigner,
     issue_offline_key,
     parse_phone_key,
     revocation_frame,
@@ -51,7 +51,7 @@ def issue_key(
     runtime: NamedDependency[Runtime],
     policies: NamedDependency[PolicyStore],
     caller: NamedDependency[Caller],
-    lock_signer: NamedDependency[LockSigner],
+    lock_signer: NamedDependency[HardwareSigner],
     data: JSONBody[OfflineKeyIn],
 ) -> OfflineKeyIssued:
     """Download an offline key for the facility's doors that would open for me now.
@@ -164,7 +164,7 @@ def revoke(
 def revocations(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
-    lock_signer: NamedDependency[LockSigner],
+    lock_signer: NamedDependency[HardwareSigner],
     lock_keys: NamedDependency[KeyCache],
     facility_id: FromPath[str],
 ) -> RevocationListOut:
