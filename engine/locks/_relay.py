@@ -38,11 +38,14 @@ class RelayCommand:
 
 
 class KeyCache:
-    """Facility keys read once per process: a facility's key never changes once made
-    (`facility_key` makes it once; replicas racing to make it agree on the winner)."""
+    """Facility keys and registered locks, read once per process: a facility's key never
+    changes once made (`facility_key` makes it once; replicas racing to make it agree on
+    the winner), and a lock never moves to another facility (`register_lock` refuses)."""
 
     def __init__(self) -> None:
         self._keys: dict[str, KeyMaterial] = {}
+        self._locks: dict[str, str] = {}
+        """Lock id → its facility, for locks found registered."""
         self._lock = threading.Lock()
 
     def get(self, db: Database, facility_id: str, signer: LockSigner, now: datetime) -> KeyMaterial:
@@ -58,6 +61,18 @@ class KeyCache:
                 key = material(facility_key(s, facility_id, signer.public_of, now))
         with self._lock:
             return self._keys.setdefault(facility_id, key)
+
+    def lock_of(self, db: Database, site: SiteFacts) -> str:
+        """The id of the door's registered Bluetooth lock (`RefusedError` when none; a
+        lock not found is looked up again next time)."""
+        ref = site.lock_ref
+        if ref is not None and self._locks.get(ref) == site.facility_id:
+            return ref
+        with db.read() as s:
+            lock = relay_lock(s, site)
+        with self._lock:
+            self._locks[lock.id] = lock.facility_id
+        return lock.id
 
 
 def relay_lock(session: Session, site: SiteFacts) -> LockDevice:
@@ -84,9 +99,8 @@ def relay_command(
     raises `InvalidInputError`, a door without a registered lock `RefusedError`, whatever
     the decision."""
     site = outcome.site
-    with db.read() as s:
-        lock = relay_lock(s, site)
-    nonce = signer.challenge_nonce(lock.id, challenge)
+    lock_id = keys.lock_of(db, site)
+    nonce = signer.challenge_nonce(lock_id, challenge)
     not_after = outcome.unlock_expires_at
     if not_after is None:
         return None
@@ -96,11 +110,11 @@ def relay_command(
     not_before, not_after = outcome.at.replace(microsecond=0), not_after.replace(microsecond=0)
     frame = signer.command(
         key,
-        lock_id=lock.id,
+        lock_id=lock_id,
         action="unlock",
         challenge=nonce,
         not_before=not_before,
         not_after=not_after,
         command_id=command_id,
     )
-    return RelayCommand(frame, command_id, lock.id, not_before, not_after)
+    return RelayCommand(frame, command_id, lock_id, not_before, not_after)
