@@ -84,7 +84,7 @@ def issue_key(
     )
 
 
-@get("/me/offline-keys", sync_to_thread=True)
+@get("/me/offline-keys", responses=problems(), sync_to_thread=True)
 def my_keys(
     runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]
 ) -> list[OfflineKeyOut]:

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import PmsInboxEntry, Role, SyncConflict
+from tests.support.locks import install_lock
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -45,6 +46,7 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/doors/{door_id}": {"name": "Renamed"},
     "/v1/doors/{door_id}/lock": {"lock_ref": "stolen-lock"},
     "/v1/sync-conflicts/{conflict_id}/resolve": {"note": "resolved elsewhere"},
+    "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -93,6 +95,13 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         s.add(conflict)
         s.flush()
         entry_id, conflict_id = entry.id, conflict.id
+    install_lock(b.rt, b.facility_id, companies.lock(b))
+    key = client.post(
+        "/v1/me/offline-keys",
+        json={"facility_id": b.facility_id, "phone_public_key": "ab" * 32},
+        headers=companies.headers(b, "tenant"),
+    )
+    assert key.status_code == 201, key.text
     return {
         "facility_id": b.facility_id,
         "unit_id": b.units[0],
@@ -101,6 +110,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "role_id": role,
         "entry_id": str(entry_id),
         "conflict_id": str(conflict_id),
+        "key_id": str(key.json()["key_id"]),
     }
 
 

@@ -19,7 +19,6 @@ from engine.locks import (
     KeyCache,
     facility_key,
     issue_offline_key,
-    register_lock,
     relay_command,
     revocation_frame,
     revocation_list,
@@ -39,15 +38,14 @@ from hardware.protocol import (
     ErrorReport,
     OfflineKey,
     OfflineOpen,
-    PublicKey,
     SecretKey,
-    TrustedKey,
     decode_reply,
     end_of_local_day,
     sign,
 )
 from hardware.sim import LockFirmware, LockSpec
 from tests.support.api import tenant_of
+from tests.support.locks import install_lock
 from tests.support.world import World, build_world
 
 SIGNER = HardwareSigner()
@@ -67,25 +65,7 @@ def policy() -> CompiledPolicy:
 
 def _install(world: World, door_id: str) -> LockFirmware:
     """A lock on `door_id` trusting the facility's key (made as the service makes it)."""
-    rt, now = world.rt, world.rt.clock.now()
-    lock_id, device = uuid4(), SecretKey.generate()
-    with rt.db.transaction() as s:
-        key = facility_key(s, world.facility_id, SIGNER.public_of, now)
-        register_lock(
-            s,
-            world.facility_id,
-            lock_id=str(lock_id),
-            name="lock",
-            public_key=device.public.raw.hex(),
-            address=None,
-            gateway_id=None,
-            now=now,
-        )
-        door = s.get(Door, door_id)
-        assert door is not None
-        door.lock_ref = str(lock_id)
-        trusted = TrustedKey(key.key_id, PublicKey(bytes.fromhex(key.public)))
-    return LockFirmware(LockSpec(lock_id, device, (trusted,)), rt.clock)
+    return install_lock(world.rt, world.facility_id, door_id)
 
 
 def _unit_door(world: World, index: int = 0) -> str:
