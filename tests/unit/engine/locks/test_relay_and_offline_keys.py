@@ -24,6 +24,7 @@ from engine.locks import (
     revocation_list,
     revoke_key,
 )
+from engine.persistence import Database
 from engine.persistence.tables import Door, FacilityLockKey, OfflineKeyRecord
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
@@ -329,3 +330,40 @@ def test_a_revoked_key_opens_an_uncontacted_lock_only_until_its_end(
     assert _offline(lock, issued.credential, phone) is ErrorCode.EXPIRED
     assert UUID(issued.record.person_id)
     assert issued.record.not_after < datetime.max.replace(tzinfo=UTC)
+
+
+def test_two_replicas_making_the_key_at_once_end_with_the_same_key(runtime: Runtime) -> None:
+    """The second insert waits for the first transaction, loses, and takes the winner's
+    row (PostgreSQL); on SQLite the writers queue and the second finds it."""
+    import threading
+
+    world = build_world(runtime)
+    now = runtime.clock.now()
+    made: dict[str, str] = {}
+    first_inserted, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with runtime.db.transaction() as s:
+            made["first"] = facility_key(s, world.facility_id, SIGNER.public_of, now).seed
+            first_inserted.set()
+            release.wait(5)
+
+    def second() -> None:
+        first_inserted.wait(5)
+        other = Database(runtime.db.url)  # another replica's connections
+        try:
+            with other.transaction() as s:
+                made["second"] = facility_key(s, world.facility_id, SIGNER.public_of, now).seed
+        finally:
+            other.dispose()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    first_inserted.wait(5)
+    threading.Timer(0.3, release.set).start()
+    for t in threads:
+        t.join(10)
+    assert made["first"] == made["second"]
+    with runtime.db.read() as s:
+        assert len(s.exec(select(FacilityLockKey)).all()) == 1
