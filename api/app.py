@@ -27,6 +27,7 @@ from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
+from api.routes.offline_keys import offline_keys_router
 from api.routes.pms_secrets import pms_secrets_router
 from api.routes.pms_webhook import pms_webhook_router
 from api.routes.policy import policy_router
@@ -35,6 +36,7 @@ from api.routes.shares import shares_router
 from api.routes.sync import sync_router
 from api.settings import Settings, load_settings
 from api.telemetry import Telemetry, build_telemetry
+from engine.locks import KeyCache
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
 
@@ -90,6 +92,7 @@ def create_app(
         pms_secrets_router,
         me_router,
         shares_router,
+        offline_keys_router,
         access_router,
         locks_router,
     ]
@@ -103,6 +106,7 @@ def create_app(
         "telemetry": tel,
         "lock_signer": HardwareSigner(),
         "lock_actions": RemoteActions(rt, tel, settings.lock_action_seconds),
+        "lock_keys": KeyCache(),
     }
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -25,8 +26,15 @@ from hardware.protocol import (
 __all__ = ["HardwareSigner"]
 
 
+@lru_cache(maxsize=1024)
+def _keys(key_id: int, seed: bytes) -> tuple[FacilityKey, CommandIssuer]:
+    # Deriving the key pair from its seed costs about what one signature does: once per key.
+    key = FacilityKey(key_id, SecretKey(seed))
+    return key, CommandIssuer(key)
+
+
 def _facility_key(key: KeyMaterial) -> FacilityKey:
-    return FacilityKey(key.key_id, SecretKey(key.seed))
+    return _keys(key.key_id, key.seed)[0]
 
 
 class HardwareSigner:
@@ -48,7 +56,7 @@ class HardwareSigner:
         command_id: UUID,
     ) -> bytes:
         """The signed COMMAND frame; the window is the decision's, in unix seconds."""
-        return CommandIssuer(_facility_key(key)).issue(
+        return _keys(key.key_id, key.seed)[1].issue(
             UUID(lock_id),
             Action[action.upper()],
             challenge,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,12 +41,15 @@ from engine.access import (
     require_permission,
 )
 from engine.domain import Channel, Permission
-from engine.errors import NotFoundError, PermissionDeniedError
+from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from engine.locks import (
+    KeyCache,
     LockSigner,
+    RelayCommand,
     RemoteUnlock,
     facility_key,
     material,
+    relay_command,
     remote_target,
     start_action,
 )
@@ -64,25 +69,59 @@ class DoorContext:
     policies: PolicyStore
     telemetry: Telemetry
     caller: Caller
+    signer: LockSigner
+    keys: KeyCache
 
 
 def door_context(request: Request[Caller, Token, Any]) -> DoorContext:
-    """The app's runtime, policy store and telemetry (from its state) and the caller."""
+    """The app's runtime, policy store, telemetry and lock signer (from its state) and the
+    caller."""
     state = request.app.state
-    return DoorContext(state["runtime"], state["policies"], state["telemetry"], request.user)
+    return DoorContext(
+        state["runtime"],
+        state["policies"],
+        state["telemetry"],
+        request.user,
+        state["lock_signer"],
+        state["lock_keys"],
+    )
+
+
+def _challenge(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInputError(
+            "`challenge` is not base64", help="send the lock's CHALLENGE frame, base64"
+        ) from None
 
 
 async def _decide(
-    ctx: DoorContext, door_id: str, channel: Channel, note: str | None = None
+    ctx: DoorContext,
+    door_id: str,
+    channel: Channel,
+    note: str | None = None,
+    challenge: bytes | None = None,
 ) -> AccessResult:
     policy = ctx.policies.current
     with ctx.telemetry.decision_span(door_id, channel.value) as span:
         outcome = await ctx.runtime.access.decide(ctx.caller, door_id, channel, policy, note=note)
         ctx.telemetry.record_decision(span, outcome)
-    return _result(outcome, channel)
+    command = None
+    if challenge is not None:
+        args = (ctx.runtime.db, ctx.signer, ctx.keys, outcome, challenge)
+        if ctx.runtime.db.dialect == "sqlite":
+            command = relay_command(*args)
+        else:
+            command = await asyncio.to_thread(relay_command, *args)
+    return _result(outcome, channel, command)
 
 
-def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
+def _result(
+    outcome: AccessOutcome, channel: Channel, command: RelayCommand | None = None
+) -> AccessResult:
     decision = outcome.decision
     # INVARIANT: decide() always records, so the outcome has a record id.
     assert outcome.record_id is not None
@@ -94,6 +133,11 @@ def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
             lock_ref=outcome.site.lock_ref,
             channel=channel,
             expires_at=expires,
+            command=base64.b64encode(command.frame).decode() if command else None,
+            command_id=command.command_id if command else None,
+            lock_id=command.lock_id if command else None,
+            not_before=command.not_before if command else None,
+            not_after=command.not_after if command else None,
         )
         if expires is not None
         else None
@@ -111,7 +155,7 @@ def _result(outcome: AccessOutcome, channel: Channel) -> AccessResult:
 
 @post(
     "/doors/{door_id:str}/access-requests",
-    responses=problems(404),
+    responses=problems(400, 404, 409),
     dependencies={"door": Provide(door_context, sync_to_thread=False)},
 )
 async def request_access(
@@ -121,10 +165,14 @@ async def request_access(
 ) -> AccessResult:
     """Ask to open a door now. Every request is decided by the policy and logged.
 
-    Allowed: an unlock authorisation valid for 30 s that the lock layer signs for the
-    lock's challenge. Denied: `allowed: false` with a reason the person can act on.
+    Allowed: an unlock authorisation valid for 30 s; with `challenge` (the lock's CHALLENGE
+    frame, base64) it carries the COMMAND signed for it, whose window is the decision's.
+    Denied: `allowed: false` with a reason the person can act on, and no command. A
+    challenge that is not this door's lock's is a 400; a door without a registered
+    Bluetooth lock cannot take one (409).
     """
-    return await _decide(door, door_id, Channel(data.channel))
+    challenge = _challenge(data.challenge)
+    return await _decide(door, door_id, Channel(data.channel), challenge=challenge)
 
 
 @post(
@@ -157,7 +205,7 @@ async def remote_unlock(
     if not result.allowed or result.authorization is None:
         return RemoteUnlockOut(**result.model_dump(), action=None)
     state = request.app.state
-    signer: LockSigner = state["lock_signer"]
+    signer = door.signer
     window = (result.at, result.authorization.expires_at)
     action, job = await asyncio.to_thread(
         _start, runtime, signer, door.caller, door_id, result.decision_id, window

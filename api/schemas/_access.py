@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -17,7 +18,11 @@ __all__ = [
     "EvaluatedRequest",
     "ExplainIn",
     "ExplainOut",
+    "OfflineKeyIn",
+    "OfflineKeyIssued",
+    "OfflineKeyOut",
     "RemoteUnlockIn",
+    "RevocationListOut",
     "UnlockAuthorization",
 ]
 
@@ -27,6 +32,9 @@ class AccessRequestIn(Input):
 
     channel: Literal["phone_relay", "keypad"] = "phone_relay"
     """`phone_relay` (the app over Bluetooth) or `keypad`; remote unlock has its own route."""
+    challenge: str | None = Field(default=None, min_length=4, max_length=200)
+    """The lock's CHALLENGE frame as the phone received it over Bluetooth, base64: when
+    allowed, the answer carries the COMMAND signed for it (specs/lock-protocol.md)."""
 
 
 class RemoteUnlockIn(Input):
@@ -36,13 +44,23 @@ class RemoteUnlockIn(Input):
 
 
 class UnlockAuthorization(BaseModel):
-    """What the lock layer turns into a command signed for the lock's fresh challenge."""
+    """An allowed decision's authorisation; with the lock's challenge, the signed command."""
 
     decision_id: int
     door_id: str
     lock_ref: str | None
     channel: Channel
     expires_at: datetime
+    """The end of the decision's window (30 s after it)."""
+    command: str | None = None
+    """The COMMAND frame signed for the challenge sent, base64: the phone writes it to the
+    lock. None when no challenge was sent."""
+    command_id: UUID | None = None
+    lock_id: str | None = None
+    """The lock the command is for."""
+    not_before: datetime | None = None
+    """The command's window, the decision's: the lock refuses it outside (to the second)."""
+    not_after: datetime | None = None
 
 
 class AccessResult(BaseModel):
@@ -100,3 +118,50 @@ class ExplainOut(BaseModel):
     policy_version: str
     at: datetime
     requests: list[EvaluatedRequest]
+
+
+class OfflineKeyIn(Input):
+    """A phone asking for an offline key at a facility (opens by Bluetooth alone)."""
+
+    facility_id: str = Field(min_length=1, max_length=36)
+    phone_public_key: str = Field(min_length=43, max_length=64)
+    """The phone's Ed25519 public key (32 bytes), hex or base64: the phone signs each
+    opening with its secret half."""
+
+
+class OfflineKeyOut(BaseModel):
+    """An offline key: the locks it opens and until when (the local day's end at most)."""
+
+    key_id: int
+    facility_id: str
+    person_id: str
+    locks: list[str]
+    unit_ids: list[str]
+    """The units whose rights it came from: one losing access revokes it."""
+    not_before: datetime
+    not_after: datetime
+    issued_at: datetime
+    revoked_at: datetime | None
+    revoke_reason: str | None
+
+
+class OfflineKeyIssued(OfflineKeyOut):
+    """A key just issued, with the signed credential (shown once)."""
+
+    credential: str
+    """The signed key, base64, as the phone presents it to the lock."""
+    door_ids: list[str]
+    """The doors whose locks it opens."""
+
+
+class RevocationListOut(BaseModel):
+    """The facility's signed list of revoked offline keys: phones and gateways push it to
+    locks, which then refuse those keys (a lock keeps the newest version it saw)."""
+
+    facility_id: str
+    version: int
+    key_ids: list[int]
+    """Revoked keys not yet expired."""
+    issued_at: datetime
+    frame: str
+    """The REVOCATIONS frame, base64, as written to a lock."""

@@ -6,6 +6,7 @@ from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
 from engine.units._expiry_batch import EXPIRY_ACTOR, Expired, record_expiries
 from engine.units._expiry_duty import ExpiryAlarm, ExpiryConfig, ExpiryDuty, ExpiryRound
+from engine.units._offline_keys import revoke_key_ids, revoke_offline_keys
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -48,6 +49,8 @@ __all__ = [
     "next_bound",
     "record_expiries",
     "resolve_conflict",
+    "revoke_key_ids",
+    "revoke_offline_keys",
     "revoke_share",
     "share_key",
     "snapshot",

@@ -26,6 +26,7 @@ from engine.persistence import connection_of, table_of
 from engine.persistence.tables import AuctionGrant, TransitionRecord, Unit
 from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate
+from engine.units._offline_keys import ends_offline_keys, revoke_offline_keys
 from engine.units._service import LifecycleService, transition_entry, transition_row, unit_values
 from engine.units._snapshot import expiry_due, snapshot
 
@@ -126,6 +127,11 @@ def record_expiries(
             if outcome.event is LifecycleEvent.ACCESS_EXPIRED
             else {}
         )
+        ending = ends_offline_keys(outcome)
+        if ending is not None:
+            revoked = revoke_offline_keys(conn, unit.facility_id, unit.id, now, ending)
+            if revoked:
+                effects["offline_keys_revoked"] = revoked
         entries[unit.facility_id].append(transition_entry(row, request, effects))
         # Its entry's place in the facility's batch; the chain's end is added below.
         row["audit_seq"] = len(entries[unit.facility_id])

@@ -40,6 +40,7 @@ from engine.units._conflicts import CLOSE_OPEN, closes_conflicts, resolution_val
 from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry_batch import EXPIRY_ACTOR
+from engine.units._offline_keys import ends_offline_keys, live_key_units, revoke_offline_keys
 from engine.units._pms import (
     PmsEvent,
     PmsOutcome,
@@ -204,6 +205,8 @@ class _Batch:
         # Only units with a live share or grant need the vacate's revoking statements.
         self.shared = set(conn.execute(_SHARED_UNITS, {"ids": ids}).scalars())
         self.granted = set(conn.execute(_GRANTED_UNITS, {"ids": ids}).scalars())
+        # Only units some live offline key came from need its revoking statements.
+        self.keyed = live_key_units(conn, {u.facility_id for u in self.units.values()}, now)
         # Open conflicts stored before the batch, by unit, and those the batch adds.
         self.open_conflicts: dict[str, int] = dict(
             conn.execute(_OPEN_CONFLICTS, {"ids": ids}).all()  # rows: (unit_id, count)
@@ -275,6 +278,12 @@ class _Batch:
         elif outcome.event is LifecycleEvent.ACCESS_EXPIRED:
             ended = self._revoke_grants(unit.id, request.now, WINDOW_ENDED)
             effects = {"grants_revoked": ended}
+        ending = ends_offline_keys(outcome)
+        if ending is not None and unit.id in self.keyed:
+            self.keyed.discard(unit.id)
+            revoked = revoke_offline_keys(self.conn, unit.facility_id, unit.id, request.now, ending)
+            if revoked:
+                effects["offline_keys_revoked"] = revoked
         if closes_conflicts(outcome, request):
             closed = self._close_conflicts(unit.id, outcome, request)
             if closed:

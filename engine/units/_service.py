@@ -25,6 +25,7 @@ from engine.units._effects import (
     revoke_grants,
 )
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
+from engine.units._offline_keys import ends_offline_keys, revoke_offline_keys
 from engine.units._snapshot import snapshot
 
 __all__ = [
@@ -117,6 +118,12 @@ class LifecycleService:
             self._record_conflict(session, unit, outcome, request)
             return Applied(outcome, new_version)
         effects = self._effects(session, unit, outcome, request)
+        ending = ends_offline_keys(outcome)
+        if ending is not None:
+            session.flush()
+            revoked = revoke_offline_keys(session, unit.facility_id, unit.id, request.now, ending)
+            if revoked:
+                effects["offline_keys_revoked"] = revoked
         if closes_conflicts(outcome, request):
             session.flush()  # conflicts added earlier in this transaction close too
             closed = close_open_conflicts(session, unit.id, outcome, request)

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from engine.audit import AuditLog
 from engine.errors import InvalidInputError, NotFoundError, RefusedError
 from engine.persistence.tables import KeyShare, Person, Rental, Unit
+from engine.units._offline_keys import revoke_offline_keys
 
 __all__ = ["revoke_share", "share_key"]
 
@@ -60,6 +61,12 @@ def revoke_share(
         share.revoked_reason = f"revoked by {actor}"
         session.add(share)
         _audit(session, audit, share, "share_revoked", actor, now)
+        unit = session.get(Unit, share.unit_id)
+        assert unit is not None
+        session.flush()
+        revoke_offline_keys(
+            session, unit.facility_id, unit.id, now, "key share revoked", person_id=share.grantee_id
+        )
     return share
 
 

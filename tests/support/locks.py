@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from uuid import UUID
+from typing import TYPE_CHECKING
+from uuid import UUID, uuid4
 
 from engine.clock import ManualClock
 from hardware.driver import DriverPolicy, IssuerSource, LockDriver
 from hardware.protocol import CommandIssuer, FacilityKey, LockIdentity, SecretKey
 from hardware.sim import LockFirmware, LockSpec, SimulatedLink
 from hardware.transport import MemoryTransport
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 """A weekday morning: every rig's clock starts here."""
@@ -51,3 +55,33 @@ class Rig:
         link = SimulatedLink(firmware)
         identity = LockIdentity(firmware.spec.lock_id, firmware.spec.device_key.public)
         return LockDriver(MemoryTransport(link), identity, policy), link
+
+
+def install_lock(rt: Runtime, facility_id: str, door_id: str) -> LockFirmware:
+    """A simulated lock on `door_id`, registered and trusting the facility's key (made as
+    the service makes it, on first need), with the runtime's clock."""
+    from api.locks import HardwareSigner
+    from engine.locks import facility_key, register_lock
+    from engine.persistence.tables import Door
+    from hardware.protocol import PublicKey, TrustedKey
+
+    now = rt.clock.now()
+    lock_id, device = uuid4(), SecretKey.generate()
+    with rt.db.transaction() as s:
+        key = facility_key(s, facility_id, HardwareSigner().public_of, now)
+        register_lock(
+            s,
+            facility_id,
+            lock_id=str(lock_id),
+            name=f"lock {door_id[:8]}",
+            public_key=device.public.raw.hex(),
+            address=None,
+            gateway_id=None,
+            now=now,
+        )
+        door = s.get(Door, door_id)
+        assert door is not None
+        door.lock_ref = str(lock_id)
+        s.add(door)
+        trusted = TrustedKey(key.key_id, PublicKey(bytes.fromhex(key.public)))
+    return LockFirmware(LockSpec(lock_id, device, (trusted,)), rt.clock)

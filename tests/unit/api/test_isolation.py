@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
+from tests.support.locks import install_lock
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -52,6 +53,7 @@ _BODIES: dict[str, dict[str, object]] = {
         "name": "stolen",
         "public_key": "ab" * 32,
     },
+    "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -111,6 +113,13 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         s.add(action)
         s.flush()
         entry_id, conflict_id = entry.id, conflict.id
+    install_lock(b.rt, b.facility_id, companies.lock(b))
+    key = client.post(
+        "/v1/me/offline-keys",
+        json={"facility_id": b.facility_id, "phone_public_key": "ab" * 32},
+        headers=companies.headers(b, "tenant"),
+    )
+    assert key.status_code == 201, key.text
     return {
         "facility_id": b.facility_id,
         "unit_id": b.units[0],
@@ -120,6 +129,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "entry_id": str(entry_id),
         "conflict_id": str(conflict_id),
         "action_id": action.id,
+        "key_id": str(key.json()["key_id"]),
     }
 
 
