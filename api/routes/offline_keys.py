@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 from litestar import Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from sqlmodel import col, select
 
 from api.locks import HardwareSigner
@@ -129,9 +130,14 @@ def facility_keys(
         return [_out(r) for r in rows]
 
 
+MAX_KEY_ID = 2**32 - 1
+"""Offline key ids are 32-bit (the lock checks them against revocation lists); larger is
+a 400."""
+
+
 @post(
     "/facilities/{facility_id:str}/offline-keys/{key_id:int}/revoke",
-    responses=problems(403, 404),
+    responses=problems(400, 403, 404),
     status_code=200,
     sync_to_thread=True,
 )
@@ -139,7 +145,7 @@ def revoke(
     runtime: NamedDependency[Runtime],
     caller: NamedDependency[Caller],
     facility_id: FromPath[str],
-    key_id: FromPath[int],
+    key_id: Annotated[int, PathParameter(ge=1, le=MAX_KEY_ID, description="the offline key's id")],
 ) -> OfflineKeyOut:
     """Revoke an offline key (a lost phone): locks refuse it once the revocation list
     reaches them (`sites.manage`; revoking twice changes nothing)."""
