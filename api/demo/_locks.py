@@ -1,7 +1,8 @@
-"""The demo's simulated Bluetooth locks: every unit's lock is a simulated lock of a seed of
-its facility's, behind one gateway (`unitgate locks gateway --facility REF`).
+"""The demo's simulated Bluetooth locks: every door's lock (gates, entry doors, elevator,
+units) is a simulated lock of a seed of its facility's, behind one gateway
+(`unitgate locks gateway --facility REF`).
 
-The site files name each unit's lock by the id `sim_lock_specs(count, seed)` gives the
+The site files name each door's lock by the id `sim_lock_specs(count, seed)` gives the
 n-th lock of the facility's seed; loading registers those locks with their device keys and
 the gateway at `UNITGATE_LOCK_GATEWAY_URL`. Ids and device keys depend on the seed only, so
 the gateway process rebuilds the same locks from the database (and trusts the facility's key).
