@@ -45,21 +45,6 @@ def _identity(lock_id: str, public_key: str) -> LockIdentity:
     return LockIdentity(UUID(lock_id), PublicKey(bytes.fromhex(public_key)))
 
 
-def _status_values(status: Status) -> dict[str, object]:
-    return {
-        "battery": status.battery,
-        "critical": status.critical,
-        "tamper": status.tamper,
-        "state": status.state.name.lower(),
-        "door": status.door.name.lower(),
-        "firmware": str(status.firmware),
-        "lock_time": status.lock_time,
-        "counter": status.counter,
-        "revocation_version": status.revocation_version,
-        "frame": base64.b64encode(status.frame()).decode(),
-    }
-
-
 def _stored_status(values: dict[str, object] | None) -> Status | None:
     frame = values.get("frame") if values else None
     if not isinstance(frame, str):
@@ -120,7 +105,7 @@ class HardwareGateways:
             status = _identity(lock_id, public_key).check(reply)
         except (KeyError, ValueError, FrameError) as exc:
             raise GatewayUnavailable("invalid_reply", f"status not the lock's: {exc}") from None
-        return LockStatusReading(_status_values(status), status.counter, status.revocation_version)
+        return LockStatusReading(status.values(), status.counter, status.revocation_version)
 
     async def push_revocations(self, url: str, lock_id: str, frame: bytes) -> int:
         """Send a signed revocation list; the version the lock holds."""

@@ -28,7 +28,7 @@ from engine.locks._port import (
     LockStatusReading,
     RemoteOutcome,
 )
-from engine.locks._registry import door_lock, find_lock, register_gateway, register_lock
+from engine.locks._registry import door_lock, register_gateway, register_lock
 from engine.locks._relay import KeyCache, RelayCommand, relay_command, relay_lock
 from engine.locks._remote import (
     ACTION_BOUND,
@@ -68,7 +68,6 @@ __all__ = [
     "carry_out",
     "door_lock",
     "facility_key",
-    "find_lock",
     "finish_action",
     "health_changes",
     "issue_offline_key",

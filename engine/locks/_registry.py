@@ -7,10 +7,10 @@ from uuid import UUID
 
 from sqlmodel import Session, select
 
-from engine.errors import InvalidInputError, NotFoundError, RefusedError
+from engine.errors import InvalidInputError, RefusedError
 from engine.persistence.tables import Door, LockDevice, LockGateway
 
-__all__ = ["door_lock", "find_lock", "register_gateway", "register_lock"]
+__all__ = ["door_lock", "register_gateway", "register_lock"]
 
 
 def register_gateway(
@@ -82,12 +82,4 @@ def door_lock(session: Session, door: Door) -> LockDevice:
             f"the lock `{door.lock_ref}` of door `{door.name}` is not a registered Bluetooth lock",
             help="register it under the facility's locks",
         )
-    return lock
-
-
-def find_lock(session: Session, facility_id: str, lock_id: str) -> LockDevice:
-    """The facility's lock `lock_id` (`NotFoundError` otherwise)."""
-    lock = session.get(LockDevice, lock_id)
-    if lock is None or lock.facility_id != facility_id:
-        raise NotFoundError(f"no lock `{lock_id}`")
     return lock

@@ -16,7 +16,7 @@ from hardware.driver import LockRefused, LockReplyInvalid, LockTimeout, LockUnre
 from hardware.fleet import LockHealth
 from hardware.gateway._actions import ActionRecord
 from hardware.gateway._gateway import Gateway, UnknownLock
-from hardware.protocol import NONCE_SIZE, Status
+from hardware.protocol import NONCE_SIZE
 
 __all__ = ["gateway_app"]
 
@@ -91,21 +91,6 @@ def _health(health: LockHealth) -> dict[str, Any]:
     }
 
 
-def _status(status: Status) -> dict[str, Any]:
-    return {
-        "battery": status.battery,
-        "critical": status.critical,
-        "tamper": status.tamper,
-        "state": status.state.name.lower(),
-        "door": status.door.name.lower(),
-        "firmware": str(status.firmware),
-        "lock_time": status.lock_time,
-        "counter": status.counter,
-        "revocation_version": status.revocation_version,
-        "frame": _b64(status.frame()),
-    }
-
-
 @get("/health")
 async def health() -> dict[str, str]:
     """Liveness."""
@@ -132,7 +117,7 @@ async def locks(state: State) -> list[dict[str, Any]]:
 async def lock_status(state: State, lock_id: UUID) -> dict[str, Any]:
     """Poll the lock now: its signed status and health."""
     status, health = await _gateway(state).status(lock_id)
-    return {"lock_id": str(lock_id), "status": _status(status), "health": _health(health)}
+    return {"lock_id": str(lock_id), "status": status.values(), "health": _health(health)}
 
 
 @post("/v1/locks/{lock_id:uuid}/challenge", status_code=200)

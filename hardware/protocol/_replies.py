@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import struct
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Self, TypeVar
@@ -290,6 +291,21 @@ class Status(LockSigned):
             self.counter,
             self.revocation_version,
         )
+
+    def values(self) -> dict[str, object]:
+        """The status as JSON values, with its signed frame (base64) to check it again."""
+        return {
+            "battery": self.battery,
+            "critical": self.critical,
+            "tamper": self.tamper,
+            "state": self.state.name.lower(),
+            "door": self.door.name.lower(),
+            "firmware": str(self.firmware),
+            "lock_time": self.lock_time,
+            "counter": self.counter,
+            "revocation_version": self.revocation_version,
+            "frame": base64.b64encode(self.frame()).decode(),
+        }
 
     @classmethod
     def unpack(cls, payload: bytes) -> Self:
