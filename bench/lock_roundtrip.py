@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from api.demo import load_demo
 from api.locks import HardwareSigner
+from bench._bumble_link import BumbleLink
 from engine.access import Caller
 from engine.clock import ManualClock
 from engine.domain import Channel
@@ -31,7 +32,7 @@ from engine.persistence.tables import Door, Facility, Rental, Unit
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
 from hardware.driver import CommandSource, DriverPolicy, LockDriver
-from hardware.protocol import Action, Challenge, LockIdentity, PublicKey, TrustedKey
+from hardware.protocol import Action, Challenge, PublicKey, TrustedKey
 from hardware.sim import LockSpec
 
 UNLOCKS = 200
@@ -115,23 +116,12 @@ async def _bench(rt: Runtime, clock: ManualClock) -> None:
 
 async def _trips(spec: LockSpec, clock: ManualClock, source: CommandSource) -> list[float]:
     """Unlock and relock `UNLOCKS` times over bumble through bleak, `source` signing."""
-    from hardware.sim import LockFirmware, SimulatedLink
-    from hardware.sim.bleak_backend import BumbleBleakClient, bumble_device
-    from hardware.sim.peripheral import LockPeripheral, Radio
-    from hardware.transport import BleakTransport
+    async with BumbleLink(spec, clock, DriverPolicy(reply_timeout=2, motor_timeout=2)) as driver:
+        return await _drive(driver, source)
 
-    radio = Radio()
-    central = radio.device("phone", "F0:00:00:00:00:01")
-    await central.power_on()
-    peripheral = LockPeripheral(
-        radio.device("lock", "C0:00:00:00:00:01"), SimulatedLink(LockFirmware(spec, clock))
-    )
-    await peripheral.start()
-    transport = BleakTransport(
-        bumble_device(central, "C0:00:00:00:00:01"), backend=BumbleBleakClient
-    )
-    identity = LockIdentity(spec.lock_id, spec.device_key.public)
-    driver = LockDriver(transport, identity, DriverPolicy(reply_timeout=2, motor_timeout=2))
+
+async def _drive(driver: LockDriver, source: CommandSource) -> list[float]:
+    """Connected once, then each trip timed from challenge to the lock's COMPLETE."""
     await driver.status()  # connect once, as a phone at the door does
     trips = []
     for i in range(UNLOCKS):
@@ -142,8 +132,6 @@ async def _trips(spec: LockSpec, clock: ManualClock, source: CommandSource) -> l
             opened = await driver.unlock(source, uuid4())
             assert opened.confirmed_by_device
         trips.append(time.perf_counter() - started)
-    await driver.close()
-    await radio.close()
     return trips
 
 
