@@ -24,7 +24,8 @@ from api.schemas import (
 from engine.access import Caller, company_facility
 from engine.domain import Permission
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.locks import facility_key, register_gateway, register_lock
+from engine.locks import facility_key
+from engine.onboarding import EditContext, ensure_gateway, ensure_lock
 from engine.persistence.tables import (
     Door,
     LockAction,
@@ -148,11 +149,12 @@ def add_gateway(
     facility_id: FromPath[str],
     data: JSONBody[GatewayIn],
 ) -> GatewayOut:
-    """Register a gateway (hub) the server reaches its locks through (`sites.manage`)."""
+    """Register a gateway (hub) the server reaches its locks through, or move it to a new
+    URL (`sites.manage`; audited)."""
     with runtime.db.transaction() as s:
         facility = employee_facility(s, caller, facility_id, Permission.SITES_MANAGE)
-        gateway = register_gateway(s, facility.id, data.name, data.url, runtime.clock.now())
-        return _gateway_out(gateway)
+        ctx = EditContext(s, runtime.audit, runtime.clock.now(), caller.actor)
+        return _gateway_out(ensure_gateway(ctx, facility, data.name, data.url))
 
 
 @post(
@@ -166,33 +168,19 @@ def add_lock(
     facility_id: FromPath[str],
     data: JSONBody[LockDeviceIn],
 ) -> LockDeviceOut:
-    """Register a Bluetooth lock with its device key and gateway (`sites.manage`); put it on
-    a door with `PUT /v1/doors/{id}/lock` and its id as `lock_ref`."""
+    """Register a Bluetooth lock with its device key and gateway (`sites.manage`; audited);
+    put it on a door with `PUT /v1/doors/{id}/lock` and its id as `lock_ref`."""
     with runtime.db.transaction() as s:
         facility = employee_facility(s, caller, facility_id, Permission.SITES_MANAGE)
-        gateway_id = None
-        if data.gateway is not None:
-            gateway = s.exec(
-                select(LockGateway).where(
-                    LockGateway.facility_id == facility.id,
-                    (LockGateway.name == data.gateway) | (LockGateway.id == data.gateway),
-                )
-            ).first()
-            if gateway is None:
-                raise NotFoundError(
-                    f"no gateway `{data.gateway}` at this facility",
-                    help="register it first: POST /v1/facilities/{id}/gateways",
-                )
-            gateway_id = gateway.id
-        lock = register_lock(
-            s,
-            facility.id,
+        ctx = EditContext(s, runtime.audit, runtime.clock.now(), caller.actor)
+        lock = ensure_lock(
+            ctx,
+            facility,
             lock_id=data.lock_id,
             name=data.name,
             public_key=data.public_key,
             address=data.address,
-            gateway_id=gateway_id,
-            now=runtime.clock.now(),
+            gateway=data.gateway,
         )
         return _locks_out(s, facility.id, lock.id)[0]
 

@@ -21,6 +21,7 @@ from engine.onboarding._invitations import (
     code_hash,
     invite,
 )
+from engine.onboarding._lock_edits import ensure_gateway, ensure_lock, find_gateway
 from engine.onboarding._rented import is_rented
 from engine.onboarding._scopes import Scope, describe_scopes, scopes_of
 from engine.onboarding._site_apply import (
@@ -56,8 +57,11 @@ __all__ = [
     "edit_door",
     "edit_facility",
     "edit_unit",
+    "ensure_gateway",
+    "ensure_lock",
     "ensure_role",
     "facility_label",
+    "find_gateway",
     "invite",
     "is_rented",
     "new_door",

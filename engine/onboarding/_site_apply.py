@@ -29,6 +29,7 @@ from engine.errors import (
 from engine.onboarding._context import EditContext
 from engine.onboarding._door_edits import edit_door, new_door, remove_door, set_lock
 from engine.onboarding._facility_edits import add_facility, edit_facility
+from engine.onboarding._lock_edits import ensure_gateway, ensure_lock
 from engine.onboarding._scopes import Scope
 from engine.onboarding._site_checks import static_issues
 from engine.onboarding._site_model import FacilitySpec, SiteFileSpec
@@ -190,6 +191,20 @@ class _Applier:
                 )
             else:
                 edit_facility(self.ctx, facility, values)
+        for j, g in enumerate(spec.gateways):
+            with self.at(*base, "gateways", j):
+                ensure_gateway(self.ctx, facility, g.name, g.url)
+        for j, lock in enumerate(spec.bluetooth_locks):
+            with self.at(*base, "bluetooth_locks", j):
+                ensure_lock(
+                    self.ctx,
+                    facility,
+                    lock_id=lock.id,
+                    name=lock.name,
+                    public_key=lock.public_key,
+                    address=lock.address,
+                    gateway=lock.gateway,
+                )
         with self.at(*base):
             self._release_moving_locks(facility, spec)
         if spec.units is not None:

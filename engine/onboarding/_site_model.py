@@ -124,6 +124,35 @@ class DoorSpec(BaseModel):
     """Its lock's hardware id, unique in the facility."""
 
 
+class GatewaySpec(BaseModel):
+    """A gateway (hub) on the facility's network; its name is its key within the facility."""
+
+    model_config = _CONFIG
+
+    name: Name
+    """What the facility calls it (`hub-1`)."""
+    url: str = Field(pattern=r"^https?://", max_length=300)
+    """Its base URL, which the server calls."""
+
+
+class BluetoothLockSpec(BaseModel):
+    """A Bluetooth lock and the device key the server trusts its signed replies by."""
+
+    model_config = _CONFIG
+
+    id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    """The lock's UUID in lowercase, as it reports it (a door or unit names it as its
+    `lock`)."""
+    name: Name
+    """What the facility calls it."""
+    public_key: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    """The public half of its device key, 64 hex digits (a replaced lock has a new id)."""
+    address: str | None = Field(default=None, min_length=1, max_length=17)
+    """Its Bluetooth address."""
+    gateway: str | None = Field(default=None, min_length=1, max_length=100)
+    """The gateway in its range, by name (none: phone relay only)."""
+
+
 class FacilitySpec(BaseModel):
     """A facility; its key is its name in the file and in change lines."""
 
@@ -146,6 +175,10 @@ class FacilitySpec(BaseModel):
     Leave it out to keep the units as they are."""
     doors: list[DoorSpec] | None = None
     """Every entry point: entry points not listed are removed. Leave it out to keep them."""
+    gateways: list[GatewaySpec] = []
+    """Gateways added or moved to a new URL (gateways not listed stay)."""
+    bluetooth_locks: list[BluetoothLockSpec] = []
+    """Bluetooth locks registered with their device keys (locks not listed stay)."""
 
     @field_validator("timezone")
     @classmethod
