@@ -26,10 +26,10 @@ from engine.locks import (
     Polled,
     RemoteUnlock,
     carry_out,
-    facility_key,
     material,
-    revocation_list,
+    revocation_frame,
 )
+from engine.persistence.tables import FacilityLockKey
 from engine.runtime import Runtime
 
 __all__ = ["RemoteActions", "lock_lifespan", "lock_poller", "signed_revocations"]
@@ -46,11 +46,10 @@ def signed_revocations(
     """The facility's current revocation list, signed with its key (None: nothing revoked)."""
 
     def source(session: Session, facility_id: str, now: datetime) -> tuple[int, bytes] | None:
-        version, key_ids = revocation_list(session, facility_id, now)
-        if version == 0:
+        row = session.get(FacilityLockKey, facility_id)
+        if row is None or row.revocation_version == 0:
             return None
-        key = material(facility_key(session, facility_id, signer.public_of, now))
-        frame = signer.revocations(key, version=version, issued_at=now, key_ids=list(key_ids))
+        version, _, frame = revocation_frame(session, signer, material(row), facility_id, now)
         return version, frame
 
     return source

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from engine.errors import InvalidInputError, RefusedError
 from engine.persistence.tables import Door, LockDevice, LockGateway
 
-__all__ = ["door_lock", "register_gateway", "register_lock"]
+__all__ = ["door_lock", "register_gateway", "register_lock", "registered_lock"]
 
 
 def register_gateway(
@@ -76,10 +76,16 @@ def door_lock(session: Session, door: Door) -> LockDevice:
     """The registered Bluetooth lock on `door` (`RefusedError` when it has none)."""
     if door.lock_ref is None:
         raise RefusedError(f"door `{door.name}` has no lock", help="assign a lock to the door")
-    lock = session.get(LockDevice, door.lock_ref)
-    if lock is None or lock.facility_id != door.facility_id:
+    lock = registered_lock(session, door.facility_id, door.lock_ref)
+    if lock is None:
         raise RefusedError(
             f"the lock `{door.lock_ref}` of door `{door.name}` is not a registered Bluetooth lock",
             help="register it under the facility's locks",
         )
     return lock
+
+
+def registered_lock(session: Session, facility_id: str, lock_ref: str | None) -> LockDevice | None:
+    """The facility's registered Bluetooth lock `lock_ref` (None: no such lock there)."""
+    lock = session.get(LockDevice, lock_ref) if lock_ref is not None else None
+    return lock if lock is not None and lock.facility_id == facility_id else None

@@ -19,6 +19,7 @@ from engine.access import AccessOutcome, SiteFacts
 from engine.errors import RefusedError
 from engine.locks._keys import facility_key, material
 from engine.locks._port import KeyMaterial, LockSigner
+from engine.locks._registry import registered_lock
 from engine.persistence import Database
 from engine.persistence.tables import FacilityLockKey, LockDevice
 
@@ -77,8 +78,8 @@ class KeyCache:
 
 def relay_lock(session: Session, site: SiteFacts) -> LockDevice:
     """The registered Bluetooth lock of the door (`RefusedError` explaining when none)."""
-    lock = session.get(LockDevice, site.lock_ref) if site.lock_ref is not None else None
-    if lock is None or lock.facility_id != site.facility_id:
+    lock = registered_lock(session, site.facility_id, site.lock_ref)
+    if lock is None:
         raise RefusedError(
             f"door `{site.name}` has no registered Bluetooth lock to sign a command for",
             help="ask without `challenge` for an authorisation the door's own system "
