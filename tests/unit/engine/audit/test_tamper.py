@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -395,18 +396,26 @@ def test_verifying_while_the_service_appends_reports_nothing(chained: Runtime) -
     """Verification reads one moment of the log (`Database.snapshot`): entries, heads and
     rows appended meanwhile are not mistaken for entries added outside the log."""
     done = threading.Event()
+    appended = [0]
 
     def writer() -> None:
         while not done.is_set():
             append(chained, chained.audit, FACILITY, 1)
+            appended[0] += 1
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
         reports = []
-        for _ in range(6):
+        # At least six verifications, and on until the writer has appended since the first
+        # one (a slow writer, e.g. SQLite under load, may not get a turn in six); bounded.
+        deadline = time.monotonic() + 30
+        before_first = appended[0]
+        while len(reports) < 6 or (appended[0] < before_first + 2 and time.monotonic() < deadline):
             with chained.db.snapshot() as s:
                 reports.append(verify_chain(s, chained.audit, batch=2))
+        with chained.db.snapshot() as s:  # begun after an append that began after the first
+            reports.append(verify_chain(s, chained.audit, batch=2))
     finally:
         done.set()
         thread.join()
