@@ -29,6 +29,8 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254, unique=True)
     mobile: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    app_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the person's app last called the API (None: never)."""
 
 
 class Rental(SQLModel, table=True):

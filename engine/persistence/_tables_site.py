@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Index, Time, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Time, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.persistence._types import PMS_SEQ, UTCDateTime, new_id
@@ -43,6 +43,10 @@ class Facility(SQLModel, table=True):
     access_opens: time = Field(default=time(6, 0), sa_type=Time)
     access_closes: time = Field(default=time(22, 0), sa_type=Time)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    notifications_off: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    """Kinds of tenant notification this facility does not send (`engine.notify.MessageKind`)."""
 
 
 class AccessGroup(SQLModel, table=True):

@@ -9,6 +9,7 @@ from engine.persistence._tables_locks import (
     LockHealthEvent,
     OfflineKeyRecord,
 )
+from engine.persistence._tables_notify import Activation, DeliveryReport, OutboxMessage
 from engine.persistence._tables_people import (
     AuctionGrant,
     Invitation,
@@ -41,12 +42,14 @@ from engine.persistence._tables_webhook import PmsRefusalTally, PmsWebhookSecret
 __all__ = [
     "AccessDecisionRecord",
     "AccessGroup",
+    "Activation",
     "AuctionGrant",
     "AuditChain",
     "AuditEntry",
     "AuditHead",
     "AuditRegistry",
     "Company",
+    "DeliveryReport",
     "Door",
     "DoorScope",
     "Facility",
@@ -59,6 +62,7 @@ __all__ = [
     "LockGateway",
     "LockHealthEvent",
     "OfflineKeyRecord",
+    "OutboxMessage",
     "Person",
     "PmsInboxEntry",
     "PmsRefusalTally",

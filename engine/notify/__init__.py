@@ -1,0 +1,25 @@
+"""Messages to people as the engine knows them: kinds and statuses, phone-number checks,
+and the transactional outbox they are written to (`adapters.notify` delivers them)."""
+
+from engine.notify._kinds import (
+    STATUS_RANK,
+    TERMINAL_STATUSES,
+    Channel,
+    MessageKind,
+    MessageStatus,
+)
+from engine.notify._numbers import NumberCheck, check_number
+from engine.notify._outbox import Outgoing, enqueue, notifications_off
+
+__all__ = [
+    "STATUS_RANK",
+    "TERMINAL_STATUSES",
+    "Channel",
+    "MessageKind",
+    "MessageStatus",
+    "NumberCheck",
+    "Outgoing",
+    "check_number",
+    "enqueue",
+    "notifications_off",
+]

@@ -1,0 +1,54 @@
+"""What unitgate tells people, over which channels, and the order of delivery statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["STATUS_RANK", "TERMINAL_STATUSES", "Channel", "MessageKind", "MessageStatus"]
+
+
+class Channel(StrEnum):
+    """How a message travels."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class MessageKind(StrEnum):
+    """What a message is about; also the name of its template (`<kind>.<channel>.txt`)."""
+
+    ACTIVATION = "activation"
+    """Seed 000: the app link and activation code (SMS), or link and temporary PIN (email)."""
+    EMPLOYEE_OPENED_UNIT = "employee_opened_unit"
+    """An employee opened the tenant's unit (emergency or a share the tenant made)."""
+    SHARE_FIRST_USED = "share_first_used"
+    """A key the tenant shared was used for the first time."""
+    ACCESS_CHANGED = "access_changed"
+    """The tenant's access changed because of delinquency (gatelock, overlock, restored)."""
+
+
+class MessageStatus(StrEnum):
+    """Where a message is. `queued` until a provider accepts it."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    GIVEN_UP = "given_up"
+    UNDELIVERABLE = "undeliverable"
+
+
+STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.UNDELIVERED: 2,
+    MessageStatus.FAILED: 2,
+    MessageStatus.GIVEN_UP: 2,
+    MessageStatus.UNDELIVERABLE: 2,
+}
+"""A delivery report moves a message only to a higher rank: a late `sent` after `delivered`
+changes nothing."""
+
+TERMINAL_STATUSES = frozenset(s for s, rank in STATUS_RANK.items() if rank == 2)
