@@ -10,16 +10,19 @@ from engine.notify._kinds import (
 )
 from engine.notify._numbers import NumberCheck, check_number
 from engine.notify._outbox import Outgoing, enqueue, notifications_off
+from engine.notify._route import ContactRoute, contact_route
 
 __all__ = [
     "STATUS_RANK",
     "TERMINAL_STATUSES",
     "Channel",
+    "ContactRoute",
     "MessageKind",
     "MessageStatus",
     "NumberCheck",
     "Outgoing",
     "check_number",
+    "contact_route",
     "enqueue",
     "notifications_off",
 ]
