@@ -19,6 +19,7 @@ from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
 from api.routes.access import access_router
+from api.routes.activations import activations_router
 from api.routes.audit import audit_router
 from api.routes.dev_tokens import dev_tokens_router
 from api.routes.employees import employees_router
@@ -39,6 +40,7 @@ from api.telemetry import Telemetry, build_telemetry
 from engine.locks import KeyCache
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
+from engine.units import ActivationConfig
 
 __all__ = ["API_VERSION", "build_policy_store", "build_runtime", "create_app"]
 
@@ -51,6 +53,12 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.database_url,
         settings.audit_key_bytes(),
         emergency_max=timedelta(minutes=settings.emergency_max_minutes),
+        activation=ActivationConfig(
+            app_link=settings.app_link,
+            valid_days=settings.activation_days,
+            max_attempts=settings.activation_attempts,
+            resends_per_hour=settings.activation_sends_per_hour,
+        ),
     )
 
 
@@ -95,6 +103,7 @@ def create_app(
         offline_keys_router,
         access_router,
         locks_router,
+        activations_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)

@@ -67,6 +67,14 @@ class Settings(BaseModel):
     """How long a remote action waits for the lock to confirm before it is a timeout."""
     lock_gateway_url: str = Field(default="http://127.0.0.1:8091", max_length=300)
     """The demo's simulated gateway (`unitgate locks gateway --facility REF`)."""
+    app_link: str = Field(default="https://app.unitgate.example/activate", max_length=300)
+    """The tenant app's activation page; activation messages link to it (seed 000)."""
+    activation_days: int = Field(default=7, ge=1, le=90)
+    """How long an activation code, temporary PIN and their app link can be redeemed."""
+    activation_attempts: int = Field(default=5, ge=1, le=20)
+    """Wrong codes before an activation takes none until it is sent again."""
+    activation_sends_per_hour: int = Field(default=3, ge=1, le=20)
+    """Sends of one activation (first send and employee resends) within any hour."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

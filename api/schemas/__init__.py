@@ -14,6 +14,7 @@ from api.schemas._access import (
     RevocationListOut,
     UnlockAuthorization,
 )
+from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -92,6 +93,8 @@ __all__ = [
     "AccessRequestIn",
     "AccessResult",
     "ActionOut",
+    "ActivationMessageOut",
+    "ActivationOut",
     "ActivityItem",
     "ApiTime",
     "AssignmentIn",
@@ -136,6 +139,8 @@ __all__ = [
     "OptionalApiTime",
     "PermissionOut",
     "PlacementIn",
+    "RedeemIn",
+    "RedeemOut",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
     "RevocationListOut",

@@ -34,6 +34,7 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/units/{unit_id}/cleanout": {"reason": "clean", "employee_id": "x", **_WINDOW},
     "/v1/units/{unit_id}/restore": {"reason": "paid in full"},
     "/v1/units/{unit_id}/shares": {"email": "someone@mail.example"},
+    "/v1/units/{unit_id}/activation/resend": {},
     "/v1/doors/{door_id}/access-requests": {"channel": "phone_relay"},
     "/v1/doors/{door_id}/remote-unlocks": {"reason": "tenant asked"},
     "/v1/doors/{door_id}/explain": {"person_id": "x"},
