@@ -15,6 +15,7 @@ from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
 from api.lock_duty import RemoteActions, lock_lifespan
 from api.locks import HardwareSigner
+from api.outbox_duty import outbox_lifespan
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
@@ -28,6 +29,7 @@ from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
+from api.routes.messages import messages_router, notify_callbacks_router
 from api.routes.offline_keys import offline_keys_router
 from api.routes.pms_secrets import pms_secrets_router
 from api.routes.pms_webhook import pms_webhook_router
@@ -104,6 +106,8 @@ def create_app(
         access_router,
         locks_router,
         activations_router,
+        messages_router,
+        notify_callbacks_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -123,6 +127,7 @@ def create_app(
             policy_reloader(policies, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
+            outbox_lifespan(rt, settings, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},
