@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.schemas._input import Input
 from engine.domain import check_country, check_timezone
-from engine.onboarding import KEY_PATTERN
+from engine.onboarding import FACILITY_FIELDS, KEY_PATTERN
 
 __all__ = [
     "AcceptIn",
@@ -100,18 +100,7 @@ class FacilityPatch(Input):
 
     @model_validator(mode="after")
     def _not_null(self) -> FacilityPatch:
-        given(
-            self,
-            required=(
-                "key",
-                "name",
-                "timezone",
-                "country",
-                "access_opens",
-                "access_closes",
-                "notifications_off",
-            ),
-        )
+        given(self, required=tuple(f for f in FACILITY_FIELDS if f != "pms_ref"))
         return self
 
 
