@@ -92,8 +92,15 @@ def _open(client: Client, companies: Companies, headers: dict[str, str]) -> bool
 
 
 def test_the_tenant_hears_of_employee_opens_and_a_shares_first_use(
-    client: Client, companies: Companies
+    both_companies: Companies,
 ) -> None:
+    """On PostgreSQL too: a decision that tells the tenant takes the recorder's locking path
+    (one transaction for the decision and its message) instead of the single statement."""
+    with TestClient(both_companies.app) as client:
+        _opens_and_first_use(client, both_companies)
+
+
+def _opens_and_first_use(client: Client, companies: Companies) -> None:
     a = companies.a
     tenant, manager = companies.headers(a, "tenant"), companies.headers(a, "manager")
     share = client.post(
