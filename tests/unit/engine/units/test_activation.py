@@ -272,3 +272,25 @@ def test_the_expiry_duty_releases_and_wakes_for_the_next_local_midnight(
     duty.run_once()
     assert [m.recipient for m in messages(world)] == [MOBILE]
     assert duty.totals["activation_released"] == 1
+
+
+@pytest.mark.pg
+def test_two_duties_release_an_activation_once(pg_url: str, clock: ManualClock) -> None:
+    """PostgreSQL: a second duty's round skips the activation the first one holds."""
+    from tests.conftest import AUDIT_KEY
+
+    rt = Runtime.create(pg_url, AUDIT_KEY, clock=clock)
+    try:
+        world = build_world(rt)
+        push(world, world.units[0], E.MOVE_IN, tenant(lease=date(2026, 1, 2), mobile=MOBILE), False)
+        clock.set(datetime(2026, 1, 2, 0, 0, tzinfo=UTC))
+        config = rt.lifecycle.activation
+        with rt.db.transaction() as first:
+            assert release_due(first, config, clock.now()) == (1, False)
+            with rt.db.transaction() as second:  # while the first holds the row
+                assert release_due(second, config, clock.now()) == (0, False)
+        with rt.db.transaction() as s:
+            assert release_due(s, config, clock.now()) == (0, False)
+        assert [m.recipient for m in messages(world)] == [MOBILE]
+    finally:
+        rt.db.dispose()
