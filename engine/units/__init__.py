@@ -5,10 +5,9 @@ from engine.units._activation import (
     ActivationConfig,
     ActivationStatus,
     follow_rentals,
-    next_release_at,
-    release_due,
     start_activations,
 )
+from engine.units._activation_release import next_release_at, release_due
 from engine.units._codes import code_matches, hash_code
 from engine.units._conflicts import resolve_conflict
 from engine.units._errors import ConcurrentUpdate, UnitNotFound

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.persistence import Database
-from engine.units._activation import next_release_at, release_due
+from engine.units._activation_release import next_release_at, release_due
 from engine.units._expiry import claim_due, next_bound
 from engine.units._expiry_batch import Expired, record_expiries
 from engine.units._service import LifecycleService
