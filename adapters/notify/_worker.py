@@ -32,8 +32,8 @@ class OutboxConfig:
 
     batch_size: int = 200
     """Messages claimed per round (and marked per statement)."""
-    concurrency: int = 64
-    """Messages of a batch in flight at once."""
+    concurrency: int = 16
+    """Messages of a batch in flight at once (the HTTP provider's connections)."""
     poll_seconds: float = 1.0
     """Pause when a round found nothing due."""
     lease_seconds: float = 300.0
