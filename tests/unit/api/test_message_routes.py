@@ -166,7 +166,7 @@ def test_an_undelivered_report_keeps_the_providers_reason(
 @pytest.mark.parametrize(
     ("case", "status", "reason"),
     [
-        ("not json", 400, "not JSON"),
+        ("not json", 400, "report body is not JSON"),
         ("no status", 400, "`status`"),
         ("unknown status", 400, "`status`"),
         ("bad signature", 401, "does not match"),
@@ -220,3 +220,16 @@ def test_reports_are_refused_when_no_secret_is_set(sqlite_runtime: Runtime) -> N
         got = _report(c, {"id": "SM1", "reference": mid, "status": "delivered"})
     assert got.status_code == 403
     assert _row(sqlite_runtime, mid).status == "queued"
+
+
+def test_reports_with_nul_are_refused_and_recorded_on_either_database(runtime: Runtime) -> None:
+    a = build_world(runtime, units=1)
+    [mid] = queue(runtime.db, a.facility_id, runtime.clock.now())
+    with TestClient(app_for(runtime, sms_secret=SMS_SECRET)) as c:
+        raw = b'{"id": "SM\\u0000", "reference": "' + mid.encode() + b'", "status": "sent"}\x00'
+        got = _report(c, raw)
+        assert got.status_code == 400, got.text
+        nul_id = _report(c, {"id": "SM\x00", "reference": mid, "status": "sent"})
+        assert nul_id.status_code == 400, nul_id.text
+    assert [r.accepted for r in _reports(runtime)] == [False, False]
+    assert _row(runtime, mid).status == "queued"
