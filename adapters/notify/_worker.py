@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import uvloop
 from jinja2 import TemplateError
 
 from adapters.notify._claims import Claimed, claim_due
@@ -120,7 +121,7 @@ class OutboxWorker:
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or self._loop.is_closed():
-            self._loop = asyncio.new_event_loop()
+            self._loop = uvloop.new_event_loop()  # as serve's: ~2x asyncio's per message
         return self._loop
 
     async def _send_all(self, claimed: list[Claimed]) -> list[SendResult]:
