@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import uvloop
 from sqlalchemy import func, select
 
 from adapters.notify import Envelope, HttpSmsProvider, OutboxConfig, Rendered
@@ -61,7 +62,7 @@ def _bare(url: str, n: int) -> float:
         await sender.close()
         return n / elapsed
 
-    return asyncio.run(go())
+    return uvloop.run(go())  # the worker's event loop
 
 
 def _enqueue(db: Database, facility_id: str, n: int, tag: str) -> None:
@@ -144,10 +145,11 @@ def run(argv: list[str]) -> None:
             company = create_company(s, "Bench", now)
             facility_id = create_facility(s, company.id, "Bench", now).id
         _wait_up(sms)
-        bare = _bare(sms, args.messages)
-        print(f"bare provider (the sender, no outbox)  {bare:8.0f} messages/s")
-        for workers in (1, 2):
-            rate = _run_workers(db, url, facility_id, args.messages, workers, sms)
+        first = _bare(sms, args.messages)
+        rates = [_run_workers(db, url, facility_id, args.messages, n, sms) for n in (1, 2)]
+        bare = max(first, _bare(sms, args.messages))  # before and after: the machine varies
+        print(f"bare provider (the sender, no outbox)  {bare:8.0f} messages/s (best of 2)")
+        for workers, rate in zip((1, 2), rates, strict=True):
             goal = f"   goal {GOAL:.0f}: {rate / GOAL:.2f}x" if workers == 2 else ""
             print(
                 f"{workers} `outbox run` worker{'s' if workers > 1 else ' '}              "
