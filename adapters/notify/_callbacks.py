@@ -3,7 +3,6 @@ never overwrites `delivered`), and every one recorded in `delivery_report`, refu
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 
 from adapters.notify._signing import CallbackSignatureError, verify_report
+from adapters.pms import WebhookError, decode_body
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError, RefusedError
 from engine.notify import STATUS_RANK, MessageStatus
 from engine.persistence import Database, connection_of, table_of
@@ -64,12 +64,12 @@ def receive_report(
     """Verify and apply one report. A refused one is recorded (`accepted` false) and raises:
     `CallbackSignatureError`, `InvalidInputError` (malformed), `NotFoundError` (unknown
     message), `RefusedError` (the report names another provider message)."""
-    text = body[:4000].decode(errors="replace")
+    text = _text(body[:4000].decode(errors="replace"))
     record: dict[str, Any] = {"provider": provider, "body": text, "received_at": now}
 
     def refuse(exc: Exception, **known: Any) -> Exception:
         with db.transaction() as s:
-            values = {**record, **known, "accepted": False, "reason": str(exc)[:500]}
+            values = {**record, **known, "accepted": False, "reason": _text(str(exc))[:500]}
             connection_of(s).execute(insert(_report).values(**values))
         return exc
 
@@ -109,24 +109,32 @@ def receive_report(
     raise refuse(NotFoundError(f"no message `{what}`"), **known)
 
 
+def _text(value: str) -> str:
+    """`value` storable in any text column (PostgreSQL refuses NUL)."""
+    return value.replace("\x00", "\ufffd")
+
+
 def _parse(body: bytes) -> _Parsed:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("report body is not JSON") from None
+        data = decode_body(body)
+    except WebhookError as exc:
+        raise InvalidInputError(f"report {exc}") from None
     if not isinstance(data, dict):
         raise InvalidInputError("report body is not a JSON object")
     provider_id, reference = data.get("id"), data.get("reference")
     status, error = data.get("status"), data.get("error")
-    if not isinstance(provider_id, str) or not 0 < len(provider_id) <= 100:
+    if not isinstance(provider_id, str) or not 0 < len(provider_id) <= 100 or "\x00" in provider_id:
         raise InvalidInputError("report field `id`: a provider message id is required")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 36):
+    if reference is not None and (
+        not isinstance(reference, str) or len(reference) > 36 or "\x00" in reference
+    ):
         raise InvalidInputError("report field `reference`: not a message id")
     if status not in {s.value for s in REPORTED_STATUSES}:
         raise InvalidInputError(f"report field `status`: `{str(status)[:40]}` is not a status")
     if error is not None and not isinstance(error, str):
         raise InvalidInputError("report field `error`: a string is required")
-    return _Parsed(provider_id, reference, MessageStatus(status), error[:400] if error else None)
+    said = _text(error)[:400] if error else None
+    return _Parsed(provider_id, reference, MessageStatus(status), said)
 
 
 def _find(conn: Any, parsed: _Parsed) -> Any:
