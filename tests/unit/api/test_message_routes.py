@@ -65,19 +65,19 @@ def test_messages_are_listed_with_filters_and_never_their_secret(
 ) -> None:
     a, b = worlds
     rt = a.rt
-    person = add_tenant(a)
+    person = add_tenant(a)  # the move-in writes the tenant's activation (seed 000)
     queue(rt.db, a.facility_id, rt.clock.now(), count=2, person_id=person)
     queue(rt.db, a.facility_id, rt.clock.now(), kind=MessageKind.ACCESS_CHANGED, prefix="ac")
     got = client.get(f"/v1/facilities/{a.facility_id}/messages", headers=_manager(a))
     assert got.status_code == 200, got.text
-    assert len(got.json()) == 3
+    assert len(got.json()) == 4
     assert all("secret" not in m and "payload" not in m for m in got.json())
     mine = client.get(
         f"/v1/facilities/{a.facility_id}/messages",
         params={"person_id": person, "status": "queued", "kind": "activation"},
         headers=_manager(a),
     ).json()
-    assert [m["person_id"] for m in mine] == [person, person]
+    assert [m["person_id"] for m in mine] == [person, person, person]
     paged = client.get(
         f"/v1/facilities/{a.facility_id}/messages",
         params={"limit": 1, "offset": 2},
