@@ -40,6 +40,12 @@ def world(runtime: Runtime) -> World:
     return build_world(runtime)
 
 
+@pytest.fixture
+def lite(sqlite_runtime: Runtime) -> World:
+    """For behaviour the database does not change: SQLite only (the suite's time budget)."""
+    return build_world(sqlite_runtime)
+
+
 @pytest.fixture(params=[False, True], ids=["one_event", "batch"])
 def batch(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
@@ -98,16 +104,16 @@ def test_lease_today_sends_the_code_by_sms_to_the_mobile(world: World, batch: bo
     assert m.payload["expires_on"] == "2026-01-08"
 
 
-def test_no_mobile_falls_back_to_the_primary_phone(world: World, batch: bool) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(mobile=None, phone="(415) 555-2672"), batch)
-    [m] = messages(world)
+def test_no_mobile_falls_back_to_the_primary_phone(lite: World, batch: bool) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(mobile=None, phone="(415) 555-2672"), batch)
+    [m] = messages(lite)
     assert (m.channel, m.recipient) == ("sms", PHONE)
 
 
-def test_email_registration_gets_an_email_with_a_pin_and_no_sms(world: World, batch: bool) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(email="Ann@T.example"), batch)
-    [a] = activations(world)
-    [m] = messages(world)
+def test_email_registration_gets_an_email_with_a_pin_and_no_sms(lite: World, batch: bool) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(email="Ann@T.example"), batch)
+    [a] = activations(lite)
+    [m] = messages(lite)
     assert (m.channel, m.recipient) == ("email", "ann@t.example")
     assert m.secret is not None and code_matches(m.secret, a.pin_hash)
 
@@ -140,12 +146,12 @@ def test_a_future_lease_waits_for_the_facility_local_date(
         assert next_release_at(s) is None
 
 
-def test_a_lease_moved_to_today_is_sent_at_once(world: World, batch: bool) -> None:
-    u = world.units[0]
-    push(world, u, E.MOVE_IN, tenant(lease=date(2026, 2, 1), mobile=MOBILE), batch)
-    assert messages(world) == []
-    push(world, u, E.CURRENT, tenant(lease=date(2026, 1, 1), mobile=MOBILE), batch)
-    assert [m.recipient for m in messages(world)] == [MOBILE]
+def test_a_lease_moved_to_today_is_sent_at_once(lite: World, batch: bool) -> None:
+    u = lite.units[0]
+    push(lite, u, E.MOVE_IN, tenant(lease=date(2026, 2, 1), mobile=MOBILE), batch)
+    assert messages(lite) == []
+    push(lite, u, E.CURRENT, tenant(lease=date(2026, 1, 1), mobile=MOBILE), batch)
+    assert [m.recipient for m in messages(lite)] == [MOBILE]
 
 
 def test_an_existing_account_gets_no_new_code(world: World, batch: bool) -> None:
@@ -157,10 +163,10 @@ def test_an_existing_account_gets_no_new_code(world: World, batch: bool) -> None
     assert len(messages(world)) == 1
 
 
-def test_an_employee_renting_has_an_account(world: World, batch: bool) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(email="manager@acme.example"), batch)
-    [a] = activations(world)
-    assert a.status == ActivationStatus.EXISTING_ACCOUNT and messages(world) == []
+def test_an_employee_renting_has_an_account(lite: World, batch: bool) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(email="manager@acme.example"), batch)
+    [a] = activations(lite)
+    assert a.status == ActivationStatus.EXISTING_ACCOUNT and messages(lite) == []
 
 
 def test_a_corrected_mobile_gets_a_new_code(world: World, batch: bool) -> None:
@@ -178,66 +184,66 @@ def test_a_corrected_mobile_gets_a_new_code(world: World, batch: bool) -> None:
     assert len(messages(world)) == 2
 
 
-def test_redeem_once_with_bounded_attempts_and_expiry(world: World, clock: ManualClock) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(mobile=MOBILE), False)
-    push(world, world.units[1], E.MOVE_IN, tenant("b", mobile="+14155552673"), False)
-    a = next(x for x in activations(world) if x.recipient == MOBILE)
-    code = next(m.secret for m in messages(world) if m.recipient == MOBILE)
+def test_redeem_once_with_bounded_attempts_and_expiry(lite: World, clock: ManualClock) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(mobile=MOBILE), False)
+    push(lite, lite.units[1], E.MOVE_IN, tenant("b", mobile="+14155552673"), False)
+    a = next(x for x in activations(lite) if x.recipient == MOBILE)
+    code = next(m.secret for m in messages(lite) if m.recipient == MOBILE)
     assert code is not None
-    config, now = world.rt.lifecycle.activation, clock.now()
-    with world.rt.db.transaction() as s:
-        other = next(m.secret for m in messages(world) if m.recipient != MOBILE)
+    config, now = lite.rt.lifecycle.activation, clock.now()
+    with lite.rt.db.transaction() as s:
+        other = next(m.secret for m in messages(lite) if m.recipient != MOBILE)
         assert other is not None and other != code
         assert redeem_activation(s, config, other, now, contact=MOBILE) is None
         got = redeem_activation(s, config, code, now, contact="(415) 555-2671")
     assert got is not None and got.person_id == a.person_id
-    assert (got.company_id, got.facility_id) == (world.company_id, world.facility_id)
-    with world.rt.db.transaction() as s:
+    assert (got.company_id, got.facility_id) == (lite.company_id, lite.facility_id)
+    with lite.rt.db.transaction() as s:
         assert redeem_activation(s, config, code, now, contact=MOBILE) is None  # used
         assert redeem_activation(s, config, code, now, link=f"{a.id}.1") is None
 
 
-def test_wrong_codes_lock_until_a_resend_and_codes_expire(world: World, clock: ManualClock) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(email="ann@t.example"), False)
-    [a] = activations(world)
-    code = messages(world)[0].secret
+def test_wrong_codes_lock_until_a_resend_and_codes_expire(lite: World, clock: ManualClock) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(email="ann@t.example"), False)
+    [a] = activations(lite)
+    code = messages(lite)[0].secret
     assert code is not None
-    config = world.rt.lifecycle.activation
+    config = lite.rt.lifecycle.activation
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(config.max_attempts):
-        with world.rt.db.transaction() as s:
+        with lite.rt.db.transaction() as s:
             assert redeem_activation(s, config, wrong, clock.now(), link=f"{a.id}.1") is None
-    with world.rt.db.transaction() as s:
+    with lite.rt.db.transaction() as s:
         assert redeem_activation(s, config, code, clock.now(), contact="ann@t.example") is None
         resend_activation(s, config, a.rental_id, clock.now())
-    fresh = messages(world)[-1].secret
+    fresh = messages(lite)[-1].secret
     assert fresh is not None
     clock.advance(timedelta(days=config.valid_days, seconds=1))
-    with world.rt.db.transaction() as s:
+    with lite.rt.db.transaction() as s:
         assert redeem_activation(s, config, fresh, clock.now(), link=f"{a.id}.2") is None
         resend_activation(s, config, a.rental_id, clock.now())
-    newest = messages(world)[-1].secret
+    newest = messages(lite)[-1].secret
     assert newest is not None
-    with world.rt.db.transaction() as s:
+    with lite.rt.db.transaction() as s:
         assert redeem_activation(s, config, newest, clock.now(), link=f"{a.id}.2") is None
         assert redeem_activation(s, config, newest, clock.now(), link=f"{a.id}.3") is not None
 
 
-def test_resends_are_rate_limited(world: World, clock: ManualClock) -> None:
-    push(world, world.units[0], E.MOVE_IN, tenant(mobile=MOBILE), False)
-    [a] = activations(world)
-    config = world.rt.lifecycle.activation
+def test_resends_are_rate_limited(lite: World, clock: ManualClock) -> None:
+    push(lite, lite.units[0], E.MOVE_IN, tenant(mobile=MOBILE), False)
+    [a] = activations(lite)
+    config = lite.rt.lifecycle.activation
     for _ in range(config.resends_per_hour - 1):
         clock.advance(timedelta(minutes=10))
-        with world.rt.db.transaction() as s:
+        with lite.rt.db.transaction() as s:
             resend_activation(s, config, a.rental_id, clock.now())
-    with pytest.raises(ResendTooSoon) as refused, world.rt.db.transaction() as s:
+    with pytest.raises(ResendTooSoon) as refused, lite.rt.db.transaction() as s:
         resend_activation(s, config, a.rental_id, clock.now())
     assert refused.value.retry_after == 60 * 60 - 20 * 60 + 1
     clock.advance(timedelta(minutes=41))
-    with world.rt.db.transaction() as s:
+    with lite.rt.db.transaction() as s:
         resend_activation(s, config, a.rental_id, clock.now())
-    assert len(messages(world)) == config.resends_per_hour + 1
+    assert len(messages(lite)) == config.resends_per_hour + 1
 
 
 def test_delinquency_tells_the_tenant_unless_turned_off(world: World, batch: bool) -> None:
@@ -261,16 +267,16 @@ def test_delinquency_tells_the_tenant_unless_turned_off(world: World, batch: boo
 
 
 def test_the_expiry_duty_releases_and_wakes_for_the_next_local_midnight(
-    world: World, clock: ManualClock
+    lite: World, clock: ManualClock
 ) -> None:
-    set_facility(world, timezone="America/Chicago")
-    push(world, world.units[0], E.MOVE_IN, tenant(lease=date(2026, 1, 2), mobile=MOBILE), False)
-    duty = ExpiryDuty(world.rt.db, world.rt.lifecycle, ExpiryConfig(poll_seconds=60 * 60 * 24))
+    set_facility(lite, timezone="America/Chicago")
+    push(lite, lite.units[0], E.MOVE_IN, tenant(lease=date(2026, 1, 2), mobile=MOBILE), False)
+    duty = ExpiryDuty(lite.rt.db, lite.rt.lifecycle, ExpiryConfig(poll_seconds=60 * 60 * 24))
     assert duty.run_once().sleep_seconds == 18 * 60 * 60  # 12:00 UTC to 06:00 UTC
-    assert messages(world) == []
+    assert messages(lite) == []
     clock.set(datetime(2026, 1, 2, 6, 0, tzinfo=UTC))
     duty.run_once()
-    assert [m.recipient for m in messages(world)] == [MOBILE]
+    assert [m.recipient for m in messages(lite)] == [MOBILE]
     assert duty.totals["activation_released"] == 1
 
 
