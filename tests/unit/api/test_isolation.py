@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
 from tests.support.locks import install_lock
+from tests.support.outbox import queue
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -54,6 +55,7 @@ _BODIES: dict[str, dict[str, object]] = {
         "public_key": "ab" * 32,
     },
     "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
+    "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -130,6 +132,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "conflict_id": str(conflict_id),
         "action_id": action.id,
         "key_id": str(key.json()["key_id"]),
+        "message_id": queue(b.rt.db, b.facility_id, b.rt.clock.now(), prefix="b-only")[0],
     }
 
 
