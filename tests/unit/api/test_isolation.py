@@ -14,16 +14,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import (
-    Door,
-    LockAction,
-    OutboxMessage,
-    PmsInboxEntry,
-    Role,
-    SyncConflict,
-)
+from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
 from tests.support.locks import install_lock
-from tests.support.world import World
+from tests.support.outbox import queue
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -48,7 +41,6 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/doors/{door_id}/explain": {"person_id": "x"},
     "/v1/roles/{role_id}/assignments": {"person_id": "x"},
     "/v1/facilities/{facility_id}/sync/quarantine/{entry_id}/retry": {},
-    "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/pms/webhooks/{facility_id}": {"records": []},
     "/v1/facilities/{facility_id}": {"name": "Renamed"},
     "/v1/facilities/{facility_id}/units": {"number": "X1"},
@@ -64,6 +56,7 @@ _BODIES: dict[str, dict[str, object]] = {
         "public_key": "ab" * 32,
     },
     "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
+    "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -140,18 +133,8 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "conflict_id": str(conflict_id),
         "action_id": action.id,
         "key_id": str(key.json()["key_id"]),
-        "message_id": _a_message_of(b),
+        "message_id": queue(b.rt.db, b.facility_id, b.rt.clock.now(), prefix="b-only")[0],
     }
-
-
-def _a_message_of(world: World) -> str:
-    """A message of the facility (its tenants' activations, written with their move-ins)."""
-    with world.rt.db.read() as s:
-        found = s.exec(
-            select(OutboxMessage.id).where(OutboxMessage.facility_id == world.facility_id)
-        ).first()
-    assert found is not None
-    return found
 
 
 @pytest.mark.parametrize("who", ["manager", "tenant"])
