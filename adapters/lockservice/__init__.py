@@ -1,0 +1,2 @@
+"""Keypad lock services: the HTTP client implementing `engine.codes.LockService`, and a
+simulated service (`adapters.lockservice.sim`)."""
