@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from api.auth import build_jwt_auth
+from api.codes_duty import codes_lifespan
 from api.docs_ui import docs_assets_router, docs_render_plugin
 from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
@@ -114,6 +115,7 @@ def create_app(
             policy_reloader(policies, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
+            codes_lifespan(rt, settings, policies),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

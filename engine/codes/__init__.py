@@ -4,6 +4,7 @@ and the reconciler from the store's desired codes to every lock's codes."""
 from engine.codes._apply import Applied, apply_plan
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
+from engine.codes._duty import CodeDuty, CodeDutyConfig
 from engine.codes._pick import NoCodeFits, choose_code, common_length
 from engine.codes._plan import Create, Delete, Held, LockPlan, Update, Want, plan_lock
 from engine.codes._port import (
@@ -25,6 +26,8 @@ __all__ = [
     "RETRIES_SAME_DAY",
     "AccessCode",
     "Applied",
+    "CodeDuty",
+    "CodeDutyConfig",
     "CodeModel",
     "CodeRejected",
     "Create",

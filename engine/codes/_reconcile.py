@@ -31,6 +31,7 @@ from engine.codes._port import AccessCode, LockService, LockServiceDown
 from engine.codes._record import record_outcomes
 from engine.codes._report import LockReport, RoundReport
 from engine.codes._rules import CodeModel, model_named
+from engine.errors import NotFoundError
 from engine.persistence import Database
 from engine.persistence.tables import Facility, KeypadCode, KeypadLock
 from engine.policy import CompiledPolicy
@@ -105,6 +106,23 @@ class Reconciler:
         for facility_id, group in sorted(by_facility.items(), key=lambda kv: kv[0] or ""):
             self._facility(facility_id, group, now, report)
         return report
+
+    def resync(self, device_id: str) -> RoundReport:
+        """Restore every code unitgate wants on the lock (after a factory reset, or codes
+        deleted by hand that were kept deleted): those missing are set again at once, retry
+        schedules and kept outside deletions forgotten. `NotFoundError` for an unknown lock."""
+        with self.db.read() as s:
+            if s.get(KeypadLock, device_id) is None:
+                raise NotFoundError(f"no keypad lock `{device_id}`")
+        present = {c.access_code_id for c in self.service.list_codes(device_id)}
+        with self.db.transaction() as s:
+            query = select(KeypadCode).where(col(KeypadCode.device_id) == device_id)
+            for row in s.exec(query):
+                if row.access_code_id not in present:
+                    row.access_code_id, row.status, row.flag = None, "unset", None
+                row.failures, row.failure_day, row.next_attempt_at = 0, None, None
+                s.add(row)
+        return self.run_once({device_id})
 
     def _fetch(self, locks: list[_Lock]) -> None:
         def fetch(lock: _Lock) -> None:
