@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
@@ -16,6 +16,7 @@ from engine.persistence.tables import Door, KeypadCode, KeyShare
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.sites import add_person
+from engine.units import PmsEvent, apply_pms_event
 from tests.support.world import World, build_world
 
 GATE = "kp-gate"
@@ -58,10 +59,32 @@ class KeypadWorld:
             owner[c.access_code_id]: c.code for c in self.codes(device) if c.access_code_id in owner
         }
 
-    def move_in(self, unit: int, key: str) -> str:
-        """The PMS moves tenant `key` into unit `unit`; their person id."""
-        self.world.pms(self.world.units[unit], LifecycleEvent.MOVE_IN, key)
+    def move_in(
+        self, unit: int, key: str, *, name: str | None = None, mobile: str | None = None
+    ) -> str:
+        """The PMS moves tenant `key` (named `name`, with `mobile`) into unit `unit`; their
+        person id."""
+        self.pms(unit, LifecycleEvent.MOVE_IN, key, name=name, mobile=mobile)
         return self.person_of(f"{key}@t.example")
+
+    def pms(
+        self,
+        unit: int,
+        event: LifecycleEvent,
+        key: str = "a",
+        *,
+        name: str | None = None,
+        mobile: str | None = None,
+    ) -> None:
+        """The unit's next PMS event for tenant `key`."""
+        w = self.world
+        unit_id = w.units[unit]
+        w.seqs[unit_id] = w.seqs.get(unit_id, 0) + 1
+        tenant = replace(
+            w.tenant(key), name=name or f"Tenant {key}", mobile=mobile, rental_ref=f"R-{key}"
+        )
+        with self.rt.db.transaction() as s:
+            apply_pms_event(s, self.rt.lifecycle, PmsEvent(unit_id, w.seqs[unit_id], event, tenant))
 
     def person_of(self, email: str) -> str:
         from engine.persistence.tables import Person
