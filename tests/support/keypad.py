@@ -50,8 +50,9 @@ class KeypadWorld:
         """What the lock holds now."""
         return self.sim.snapshot()[device]
 
-    def managed(self, device: str) -> dict[str, str]:
-        """Person → number of unitgate's codes on the lock, as the lock holds them."""
+    def managed(self, device: str, *, removing: bool = True) -> dict[str, str]:
+        """Person → number of unitgate's codes on the lock, as the lock holds them (those
+        being removed too, unless `removing` is false)."""
         with self.rt.db.read() as s:
             rows = s.exec(select(KeypadCode).where(KeypadCode.device_id == device)).all()
         owner = {r.access_code_id: r.person_id for r in rows if r.access_code_id}
@@ -121,11 +122,12 @@ def keypad_world(
     rt: Runtime,
     *,
     gate_model: str = "generic_keypad",
-    unit_model: str = "generic_keypad",
+    unit_model: str | tuple[str, ...] = "generic_keypad",
     units: int = 3,
     config: ReconcileConfig | None = None,
 ) -> KeypadWorld:
-    """A world whose gate is keypad `kp-gate` and unit `i`'s lock keypad `kp-u<i>`."""
+    """A world whose gate is keypad `kp-gate` and unit `i`'s lock keypad `kp-u<i>` (of
+    `unit_model`, or of the `i`-th of several)."""
     world = build_world(rt, units=units)
     sim = SimulatedLockService(rt.clock, seed=1)
     sim.add_device(GATE, gate_model)
@@ -135,11 +137,12 @@ def keypad_world(
         assert gate is not None
         gate.lock_ref = GATE
         s.add(gate)
-        for unit_id, device in zip(world.units, devices, strict=True):
+        models = (unit_model,) * units if isinstance(unit_model, str) else unit_model
+        for unit_id, device, model in zip(world.units, devices, models, strict=True):
             door = s.exec(select(Door).where(Door.unit_id == unit_id)).one()
             door.lock_ref = device
             s.add(door)
-            sim.add_device(device, unit_model)
+            sim.add_device(device, model)
     reconciler = Reconciler(
         rt.db,
         sim,
