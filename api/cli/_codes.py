@@ -12,6 +12,8 @@ from api.cli._context import reports_errors, settings
 from api.codes_duty import code_duty, reconciler
 from api.settings import Settings
 from engine.codes import RoundReport
+from engine.errors import NotFoundError
+from engine.persistence.tables import KeypadLock
 
 
 def _summary(report: RoundReport) -> str:
@@ -68,4 +70,26 @@ def resync(lock: str) -> None:
         click.echo(_summary(report))
     finally:
         service.close()
+        rt.db.dispose()
+
+
+@codes.command(name="keep-outside-edits")
+@click.argument("lock")
+@click.option("--off", is_flag=True, help="set such codes again (the default)")
+@reports_errors
+def keep_outside_edits(lock: str, off: bool) -> None:
+    """On LOCK, keep (and flag) managed codes changed or deleted outside unitgate, for locks
+    whose own app is meant to be used; `--off` sets them again."""
+    rt = build_runtime(settings())
+    try:
+        with rt.db.transaction() as s:
+            row = s.get(KeypadLock, lock)
+            if row is None:
+                raise NotFoundError(
+                    f"no keypad lock `{lock}`", help="`unitgate codes reconcile` finds new ones"
+                )
+            row.keep_external_edits = not off
+            s.add(row)
+        click.echo(f"{lock}: outside edits {'set again' if off else 'kept and flagged'}")
+    finally:
         rt.db.dispose()

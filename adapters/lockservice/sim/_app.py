@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath, JSONBody
 
 from adapters.lockservice._wire import code_to, device_to
 from adapters.lockservice.sim._service import SimulatedLockService
@@ -51,22 +52,22 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
         return await call(lambda: {"devices": [device_to(d) for d in sim.list_devices()]})
 
     @post("/access_codes/list", status_code=200)
-    async def codes(data: dict[str, Any]) -> Response[Any]:
+    async def codes(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         device = _text(data, "device_id")
         return await call(lambda: {"access_codes": [code_to(c) for c in sim.list_codes(device)]})
 
     @post("/access_codes/create", status_code=200)
-    async def create(data: dict[str, Any]) -> Response[Any]:
+    async def create(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         device, code, name = (_text(data, k) for k in ("device_id", "code", "name"))
         return await call(lambda: {"access_code": code_to(sim.create_code(device, code, name))})
 
     @post("/access_codes/update", status_code=200)
-    async def update(data: dict[str, Any]) -> Response[Any]:
+    async def update(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         ident, code, name = (_text(data, k) for k in ("access_code_id", "code", "name"))
         return await call(lambda: {"access_code": code_to(sim.update_code(ident, code, name))})
 
     @post("/access_codes/delete", status_code=200)
-    async def delete(data: dict[str, Any]) -> Response[Any]:
+    async def delete(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         ident = _text(data, "access_code_id")
 
         def run() -> dict[str, Any]:
@@ -76,7 +77,7 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
         return await call(run)
 
     @post("/control/devices", status_code=200)
-    async def add_device(data: dict[str, Any]) -> dict[str, Any]:
+    async def add_device(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         try:
             sim.add_device(_text(data, "device_id"), _text(data, "model"))
         except InvalidInputError as exc:
@@ -84,7 +85,7 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
         return {"ok": True}
 
     @post("/control/faults", status_code=200)
-    async def faults(data: dict[str, Any]) -> dict[str, Any]:
+    async def faults(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         try:
             sim.faults.update(data)
         except (ValueError, AssertionError) as exc:
@@ -92,7 +93,7 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
         return {"ok": True}
 
     @post("/control/outside/{action:str}", status_code=200)
-    async def outside(action: str, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def outside(action: FromPath[str], request: Request[Any, Any, Any]) -> dict[str, Any]:
         body: dict[str, Any] = await request.json()
         if action == "create":
             made = sim.external_create(
