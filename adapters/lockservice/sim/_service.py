@@ -123,7 +123,7 @@ class SimulatedLockService:
         """Every code on the device."""
         with self._lock:
             device = self._on_device(device_id)
-            self._settle()
+            self._settle(device)
             return [self._view(device_id, c) for c in device.codes.values()]
 
     def create_code(self, device_id: str, code: str, name: str) -> AccessCode:
@@ -164,7 +164,7 @@ class SimulatedLockService:
                 self.unmanaged_touched.append(f"delete {access_code_id}")
             if found.removing_since is None:
                 found.removing_since = self.clock.now()
-            self._settle()
+            self._settle(device)
 
     # --- internals -----------------------------------------------------------------------
 
@@ -225,15 +225,16 @@ class SimulatedLockService:
         if self.faults.reject_rate and self._rng.random() < self.faults.reject_rate:
             raise CodeRejected("failed_to_set", "")
 
-    def _settle(self) -> None:
-        """Codes whose removal finished disappear."""
+    def _settle(self, only: _Device | None = None) -> None:
+        """Codes whose removal finished disappear (on `only`, or every device)."""
         now, delay = self.clock.now(), timedelta(seconds=self.faults.remove_delay_seconds)
-        for device in self._devices.values():
-            for gone in [
+        for device in [only] if only is not None else list(self._devices.values()):
+            done = [
                 c.id
                 for c in device.codes.values()
                 if c.removing_since is not None and now >= c.removing_since + delay
-            ]:
+            ]
+            for gone in done:
                 del device.codes[gone]
 
     def _view(self, device_id: str, c: _Code) -> AccessCode:
