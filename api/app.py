@@ -25,6 +25,7 @@ from api.routes.dev_tokens import dev_tokens_router
 from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
+from api.routes.keypad import keypad_router
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
@@ -96,6 +97,7 @@ def create_app(
         offline_keys_router,
         access_router,
         locks_router,
+        keypad_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -115,7 +117,7 @@ def create_app(
             policy_reloader(policies, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
-            codes_lifespan(rt, settings, policies),
+            codes_lifespan(rt, settings, policies, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

@@ -14,6 +14,7 @@ from litestar import Litestar
 
 from adapters.lockservice import HttpLockService
 from api.settings import Settings
+from api.telemetry import Telemetry
 from engine.codes import CodeDuty, CodeDutyConfig, LockService, ReconcileConfig, Reconciler
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
@@ -55,7 +56,7 @@ def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> Co
 
 
 def codes_lifespan(
-    runtime: Runtime, settings: Settings, policies: PolicyStore
+    runtime: Runtime, settings: Settings, policies: PolicyStore, telemetry: Telemetry
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """A Litestar lifespan running the keypad duty while the app serves (when a lock service
     is configured and `codes_in_serve` is on)."""
@@ -66,6 +67,7 @@ def codes_lifespan(
             yield
             return
         duty = code_duty(runtime, settings, policies)
+        duty.on_round = telemetry.record_codes_round
         thread = threading.Thread(target=duty.run, name="unitgate-codes", daemon=True)
         thread.start()
         try:

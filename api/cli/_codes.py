@@ -11,6 +11,7 @@ from api.app import build_policy_store, build_runtime
 from api.cli._context import reports_errors, settings
 from api.codes_duty import code_duty, reconciler
 from api.settings import Settings
+from api.telemetry import build_telemetry
 from engine.codes import RoundReport
 from engine.errors import NotFoundError
 from engine.persistence.tables import KeypadLock
@@ -43,8 +44,14 @@ def reconcile(once: bool) -> None:
     config = settings()
     _service_url(config)
     rt = build_runtime(config)
+    telemetry = build_telemetry(config)
     duty = code_duty(rt, config, build_policy_store(config, rt))
-    duty.on_round = lambda report: click.echo(_summary(report))
+
+    def report(done: RoundReport) -> None:
+        telemetry.record_codes_round(done)
+        click.echo(_summary(done))
+
+    duty.on_round = report
     try:
         if once:
             duty.run_once()
@@ -54,6 +61,7 @@ def reconcile(once: bool) -> None:
         click.echo("keypad duty running (Ctrl-C stops)")
         duty.run()
     finally:
+        telemetry.shutdown()
         rt.db.dispose()
 
 

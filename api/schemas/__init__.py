@@ -14,6 +14,7 @@ from api.schemas._access import (
     RevocationListOut,
     UnlockAuthorization,
 )
+from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -120,6 +121,8 @@ __all__ = [
     "InvitationCreated",
     "InvitationIn",
     "InvitationOut",
+    "KeypadCodeOut",
+    "KeypadLockOut",
     "LienIn",
     "LockDeviceIn",
     "LockDeviceOut",
@@ -138,6 +141,7 @@ __all__ = [
     "PlacementIn",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
+    "RevealedCodeOut",
     "RevocationListOut",
     "RoleIn",
     "RoleOut",

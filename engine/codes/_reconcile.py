@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -84,7 +85,7 @@ class Reconciler:
 
     def run_once(self, device_ids: set[str] | None = None) -> RoundReport:
         """One round over every keypad lock (or those of `device_ids`)."""
-        now = self.clock.now()
+        now, started = self.clock.now(), time.monotonic()
         report = RoundReport()
         try:
             devices = self.service.list_devices()
@@ -105,6 +106,7 @@ class Reconciler:
             by_facility[lock.row.facility_id].append(lock)
         for facility_id, group in sorted(by_facility.items(), key=lambda kv: kv[0] or ""):
             self._facility(facility_id, group, now, report)
+        report.seconds = time.monotonic() - started
         return report
 
     def resync(self, device_id: str) -> RoundReport:

@@ -33,6 +33,8 @@ class RoundReport:
     locks: list[LockReport] = field(default_factory=list)
     again: bool = False
     """Some person needs another number (a collision): the next round places it."""
+    seconds: float = 0.0
+    """How long the round took."""
 
     def total(self, what: str) -> int:
         """The sum of one count (`created`, `deleted`, `pending`, ...) over the locks."""

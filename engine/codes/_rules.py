@@ -14,7 +14,7 @@ from engine.errors import InvalidInputError
 __all__ = ["MODELS_PATH", "CodeModel", "load_models", "model_named", "shipped_models"]
 
 MODELS_PATH = Path(__file__).with_name("code_models.yaml")
-"""The shipped rules (`specs/code-models.schema.json` describes the file)."""
+"""The shipped rules."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Keypad codes on the real server, over HTTP only, with `unitgate lock-sim` as the lock
 service on loopback: a PMS move-in gives the tenant a code on the gate keypad within
-seconds, a delinquency (gatelock) takes it off, a payment puts the same number back."""
+seconds, a delinquency (gatelock) takes it off, a payment puts the same number back; the
+portal shows the lock's capacity and the code masked, and a manager's reveal is audited."""
 
 from __future__ import annotations
 
@@ -135,3 +136,18 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
 
     push(3, delinquency="none")
     assert wait_for(set_code, timeout=30, what="the code restored") == number
+
+    [lock] = service.get(f"/v1/facilities/{fid}/keypad-locks", manager)
+    assert (lock["device_id"], lock["capacity"], lock["managed_codes"]) == (device, 100, 1)
+    [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
+    assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
+    tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)
+    refused = service.http.post(f"/v1/keypad-codes/{ours['id']}/reveal", headers=tenant_token)
+    assert refused.status_code == 403, refused.text
+    revealed = service.post(f"/v1/keypad-codes/{ours['id']}/reveal", {}, manager, expect=200)
+    assert revealed["code"] == number
+    params = {"kind": "keypad_code_revealed"}
+    [entry] = service.get(f"/v1/facilities/{fid}/audit", manager, params=params)
+    assert entry["seq"] == revealed["audit_seq"] and entry["actor"].startswith("person:")
+    verified = service.get(f"/v1/facilities/{fid}/audit/verify", manager)
+    assert verified["ok"] is True, verified
