@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from engine.access import AccessPoint
 from engine.clock import Clock
 from engine.codes._apply import Applied, apply_plan
+from engine.codes._claims import claim_locks, release_locks
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._discover import match_devices
 from engine.codes._pins import PinNeed, ensure_pins
@@ -100,12 +101,19 @@ class Reconciler:
             for r in rows
             if device_ids is None or r.device_id in device_ids
         ]
-        self._fetch(locks)
         by_facility: dict[str | None, list[_Lock]] = defaultdict(list)
         for lock in locks:
             by_facility[lock.row.facility_id].append(lock)
         for facility_id, group in sorted(by_facility.items(), key=lambda kv: kv[0] or ""):
-            self._facility(facility_id, group, now, report)
+            if not claim_locks(self.db, [lk.row.device_id for lk in group], now):
+                report.locks += [LockReport(lk.row.device_id, down="leased") for lk in group]
+                continue  # another reconciler has this facility's locks now
+            try:
+                self._fetch(group)
+                self._facility(facility_id, group, now, report)
+            except BaseException:
+                release_locks(self.db, [lk.row.device_id for lk in group])
+                raise
         report.seconds = time.monotonic() - started
         return report
 
@@ -212,6 +220,7 @@ class Reconciler:
                     lock_report,
                 )
                 report.again = report.again or again
+            release_locks(s, [lk.row.device_id for lk in locks])  # the next round may take them
 
     def _apply(self, plans: dict[str, LockPlan]) -> dict[str, list[Applied]]:
         def run(item: tuple[str, LockPlan]) -> tuple[str, list[Applied]]:
