@@ -19,11 +19,12 @@ from tests.support.service import (
     DEMO_MANAGER,
     UNITGATE,
     Service,
-    database,
+    demo_copy_service,
     free_port,
-    start_service,
     wait_for,
 )
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +58,13 @@ def keypad_service(
     lock_sim: str,
 ) -> Iterator[Service]:
     """`unitgate serve` with the demo, reconciling keypad codes with the lock simulator."""
-    template = request.getfixturevalue("demo_database")
-    workdir = tmp_path_factory.mktemp(f"keypad-{service_kind}")
-    with (
-        database(service_kind, workdir, template) as db_url,
-        start_service(
-            workdir,
-            db_url,
-            prepared=True,
-            UNITGATE_LOCK_SERVICE_URL=lock_sim,
-            UNITGATE_LOCK_POLL_IN_SERVE="false",
-        ) as served,
-    ):
+    with demo_copy_service(
+        request.getfixturevalue("demo_database"),
+        tmp_path_factory.mktemp(f"keypad-{service_kind}"),
+        service_kind,
+        UNITGATE_LOCK_SERVICE_URL=lock_sim,
+        UNITGATE_LOCK_POLL_IN_SERVE="false",
+    ) as served:
         yield served
 
 
