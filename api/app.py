@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from api.auth import build_jwt_auth
+from api.codes_duty import codes_lifespan
 from api.docs_ui import docs_assets_router, docs_render_plugin
 from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
@@ -26,6 +27,7 @@ from api.routes.dev_tokens import dev_tokens_router
 from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
+from api.routes.keypad import keypad_router
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
@@ -108,6 +110,7 @@ def create_app(
         activations_router,
         messages_router,
         notify_callbacks_router,
+        keypad_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -128,6 +131,7 @@ def create_app(
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
             outbox_lifespan(rt, settings, tel),
+            codes_lifespan(rt, settings, policies, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

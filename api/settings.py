@@ -115,6 +115,23 @@ class Settings(BaseModel):
     """This service's URL as providers reach it (delivery-report callbacks)."""
     templates_dir: Path | None = None
     """Directory of message templates overriding the packaged ones (`<company id>/` first)."""
+    lock_service_url: str | None = Field(default=None, max_length=300)
+    """The keypad lock service (Seam-shaped; `unitgate lock-sim` simulates one); unset: no
+    keypad codes are reconciled."""
+    lock_service_key: str | None = None
+    """Bearer key sent to the lock service."""
+    codes_in_serve: bool = True
+    """`unitgate serve` reconciles keypad codes itself (when a lock service is set)."""
+    codes_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    """How often the keypad duty looks for changes made by other processes."""
+    codes_full_seconds: float = Field(default=60.0, ge=1, le=24 * 3600)
+    """Longest time between two full keypad reconciles (outside edits, wipes, retries)."""
+    codes_concurrency: int = Field(default=8, ge=1, le=256)
+    """Locks the reconciler talks to at once."""
+    codes_from_phone: bool = False
+    """A person's keypad code is the last digits of their phone where it fits (else random)."""
+    codes_retry_minutes: float = Field(default=60.0, ge=0.01, le=24 * 60)
+    """Between the attempts on the day a code was first refused (4 more; then one a day)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

@@ -35,6 +35,7 @@ from adapters.notify import OutboxMetrics
 from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
+from engine.codes import RoundReport
 from engine.locks import Polled
 from engine.units import Expired
 
@@ -94,6 +95,17 @@ class Telemetry:
         )
         self.lock_health_events = self.meter.create_counter(
             "unitgate.lock.health_events", description="lock health changes by kind"
+        )
+        self.codes_pending = self.meter.create_gauge(
+            "unitgate.codes.pending",
+            description="keypad codes wanted on each lock and not set yet, after the last round",
+        )
+        self.codes_calls = self.meter.create_counter(
+            "unitgate.codes.calls",
+            description="lock-service calls of keypad rounds by outcome (created, refused, ...)",
+        )
+        self.codes_round_seconds = self.meter.create_histogram(
+            "unitgate.codes.round.duration", unit="s", description="one keypad reconcile round"
         )
         self.expiry_lag = self.meter.create_histogram(
             "unitgate.expiry.lag",
@@ -173,6 +185,16 @@ class Telemetry:
         event = expired.event.value
         self.transitions.add(1, {"event": event})
         self.expiry_lag.record(max(0.0, expired.lag_seconds), {"event": event})
+
+    def record_codes_round(self, report: RoundReport) -> None:
+        """A keypad round: each lock's pending codes, the calls by outcome, its duration."""
+        for lock in report.locks:
+            self.codes_pending.set(lock.pending, {"lock": lock.device_id})
+        for outcome in ("created", "updated", "deleted", "refused", "failed_removals"):
+            self.codes_calls.add(report.total(outcome), {"outcome": outcome})
+        down = sum(1 for lock in report.locks if lock.down)
+        self.codes_calls.add(down, {"outcome": "unreachable"})
+        self.codes_round_seconds.record(report.seconds)
 
     def record_lock_poll(self, polled: Polled) -> None:
         """A lock's battery and connectivity as just polled, and its health changes."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from engine.access import DECISION_BINDING, AccessPoint, DecisionRecorder
@@ -27,6 +27,9 @@ class Runtime:
     access: AccessPoint
     expiry_alarm: ExpiryAlarm
     """Rung when an expiry may be due sooner than this process's expiry duty planned."""
+    codes_alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
+    """Rung after a change that may change keypad codes (a transition, a share) commits:
+    this process's keypad-code duty reconciles at once."""
 
     @classmethod
     def create(

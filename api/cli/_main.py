@@ -6,10 +6,12 @@ import click
 
 from api.cli._api import api
 from api.cli._audit import audit
+from api.cli._codes import codes
 from api.cli._db import db
 from api.cli._demo import demo
 from api.cli._expire import expire
 from api.cli._lifecycle import lifecycle
+from api.cli._lock_sim import lock_sim
 from api.cli._locks import locks
 from api.cli._outbox import outbox
 from api.cli._pms import pms
@@ -28,6 +30,7 @@ def cli() -> None:
 
 cli.add_command(api)
 cli.add_command(audit)
+cli.add_command(codes)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(expire)
@@ -41,6 +44,7 @@ cli.add_command(sync)
 cli.add_command(pms_sim)
 cli.add_command(outbox)
 cli.add_command(sms_sim)
+cli.add_command(lock_sim)
 
 
 def main() -> None:

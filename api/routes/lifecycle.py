@@ -66,6 +66,7 @@ def _act(
         )
     if result.unit.emergency_until is not None or result.unit.access_until is not None:
         runtime.expiry_alarm.ring()  # committed: this process's duty plans for the new end
+    runtime.codes_alarm.ring()  # committed: the keypad codes follow the new state now
     return result
 
 

@@ -121,6 +121,7 @@ def _ingest(rt: Runtime, metrics: SyncMetrics, fallback: str | None, push: _Push
         got = receive(s, facility.id, page, "webhook", now)
     metrics.received(facility.id, "webhook", got.new, got.duplicates, got.rejected)
     outcomes = drain(rt, facility.id, metrics=metrics).outcomes
+    rt.codes_alarm.ring()  # committed: the keypad codes follow the applied events now
     return WebhookResult(
         received=got.new, duplicates=got.duplicates, rejected=got.rejected, outcomes=dict(outcomes)
     )

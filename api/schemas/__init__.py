@@ -15,6 +15,7 @@ from api.schemas._access import (
     UnlockAuthorization,
 )
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
+from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -123,6 +124,8 @@ __all__ = [
     "InvitationCreated",
     "InvitationIn",
     "InvitationOut",
+    "KeypadCodeOut",
+    "KeypadLockOut",
     "LienIn",
     "LockDeviceIn",
     "LockDeviceOut",
@@ -143,6 +146,7 @@ __all__ = [
     "RedeemOut",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
+    "RevealedCodeOut",
     "RevocationListOut",
     "RoleIn",
     "RoleOut",

@@ -1,5 +1,6 @@
 """Every table of unitgate, in one import."""
 
+from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
 from engine.persistence._tables_locks import (
     FacilityLockKey,
     LockAction,
@@ -56,6 +57,9 @@ __all__ = [
     "FacilityLockKey",
     "Invitation",
     "KeyShare",
+    "KeypadCode",
+    "KeypadLock",
+    "KeypadPin",
     "LockAction",
     "LockDevice",
     "LockEventRecord",

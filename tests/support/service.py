@@ -282,6 +282,19 @@ def start_service(
         log.close()
 
 
+@contextmanager
+def demo_copy_service(
+    template: str, workdir: Path, kind: str, **extra_env: str
+) -> Iterator[Service]:
+    """`unitgate serve` with `extra_env` on a copy of the demo database at `template` (the
+    e2e `demo_database` fixture's), for a module whose server needs settings of its own."""
+    with (
+        database(kind, workdir, template) as db_url,
+        start_service(workdir, db_url, prepared=True, **extra_env) as served,
+    ):
+        yield served
+
+
 def _healthy(service: Service) -> bool:
     service.alive()
     try:

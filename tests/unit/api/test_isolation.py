@@ -14,7 +14,16 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
+from engine.persistence.tables import (
+    Door,
+    KeypadCode,
+    KeypadLock,
+    LockAction,
+    Person,
+    PmsInboxEntry,
+    Role,
+    SyncConflict,
+)
 from tests.support.locks import install_lock
 from tests.support.outbox import queue
 from tests.unit.api.conftest import Companies
@@ -57,6 +66,7 @@ _BODIES: dict[str, dict[str, object]] = {
     },
     "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
     "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
+    "/v1/keypad-codes/{code_id}/reveal": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -114,8 +124,32 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             created_at=b.rt.clock.now(),
         )
         s.add(action)
+        now = b.rt.clock.now()
+        s.add(
+            KeypadLock(
+                device_id="kp-b",
+                facility_id=b.facility_id,
+                door_id=door.id,
+                model="generic_keypad",
+                created_at=now,
+            )
+        )
         s.flush()
-        entry_id, conflict_id = entry.id, conflict.id
+        person = s.exec(select(Person.id)).first()
+        assert person is not None
+        code = KeypadCode(
+            device_id="kp-b",
+            person_id=person,
+            via="rental:x",
+            reference="R-x",
+            code="482915",
+            name="B tenant",
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(code)
+        s.flush()
+        entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -134,6 +168,8 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "action_id": action.id,
         "key_id": str(key.json()["key_id"]),
         "message_id": queue(b.rt.db, b.facility_id, b.rt.clock.now(), prefix="b-only")[0],
+        "device_id": "kp-b",
+        "code_id": code_id,
     }
 
 

@@ -1,0 +1,68 @@
+"""The lock service's JSON shapes (Seam's access-code API), shared by the simulator's HTTP
+app and the client so both sides read and write the same fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.codes import AccessCode, DeviceInfo, Issue
+
+__all__ = ["code_from", "code_to", "device_from", "device_to"]
+
+
+def _issues(items: tuple[Issue, ...]) -> list[dict[str, str]]:
+    return [{"error_code": i.code, "message": i.message} for i in items]
+
+
+def _issues_from(items: list[dict[str, Any]] | None) -> tuple[Issue, ...]:
+    return tuple(Issue(str(i["error_code"]), str(i.get("message", ""))) for i in items or [])
+
+
+def device_to(d: DeviceInfo) -> dict[str, Any]:
+    """A device as JSON."""
+    return {
+        "device_id": d.device_id,
+        "model": d.model,
+        "online": d.online,
+        "errors": _issues(d.errors),
+        "warnings": _issues(d.warnings),
+    }
+
+
+def device_from(j: dict[str, Any]) -> DeviceInfo:
+    """A device from JSON."""
+    return DeviceInfo(
+        str(j["device_id"]),
+        str(j["model"]),
+        bool(j["online"]),
+        _issues_from(j.get("errors")),
+        _issues_from(j.get("warnings")),
+    )
+
+
+def code_to(c: AccessCode) -> dict[str, Any]:
+    """An access code as JSON."""
+    return {
+        "access_code_id": c.access_code_id,
+        "device_id": c.device_id,
+        "code": c.code,
+        "name": c.name,
+        "status": c.status,
+        "is_managed": c.is_managed,
+        "errors": _issues(c.errors),
+        "warnings": _issues(c.warnings),
+    }
+
+
+def code_from(j: dict[str, Any]) -> AccessCode:
+    """An access code from JSON."""
+    return AccessCode(
+        str(j["access_code_id"]),
+        str(j["device_id"]),
+        str(j["code"]),
+        str(j["name"]),
+        str(j["status"]),
+        bool(j["is_managed"]),
+        _issues_from(j.get("errors")),
+        _issues_from(j.get("warnings")),
+    )

@@ -1,0 +1,79 @@
+"""The keypad-code duty inside `unitgate serve`: a thread of its own while the app serves,
+reconciling every keypad lock with the lock service (`UNITGATE_LOCK_SERVICE_URL`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+
+from litestar import Litestar
+
+from adapters.lockservice import HttpLockService
+from api.settings import Settings
+from api.telemetry import Telemetry
+from engine.codes import CodeDuty, CodeDutyConfig, LockService, ReconcileConfig, Reconciler
+from engine.policy import PolicyStore
+from engine.runtime import Runtime
+
+__all__ = ["code_duty", "codes_lifespan", "reconciler"]
+
+_JOIN_SECONDS = 30.0
+
+
+def reconciler(
+    runtime: Runtime, settings: Settings, policies: PolicyStore, service: LockService
+) -> Reconciler:
+    """The reconciler for `runtime`, asking the policy serving now."""
+    return Reconciler(
+        runtime.db,
+        service,
+        runtime.access,
+        lambda: policies.current,
+        runtime.clock,
+        ReconcileConfig(
+            concurrency=settings.codes_concurrency,
+            retry_gap=timedelta(minutes=settings.codes_retry_minutes),
+            from_phone=settings.codes_from_phone,
+        ),
+    )
+
+
+def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> CodeDuty:
+    """The keypad duty for the configured lock service, woken by the runtime's codes alarm."""
+    assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
+    service = HttpLockService(settings.lock_service_url, api_key=settings.lock_service_key)
+    return CodeDuty(
+        reconciler(runtime, settings, policies, service),
+        CodeDutyConfig(
+            poll_seconds=settings.codes_poll_seconds, full_seconds=settings.codes_full_seconds
+        ),
+        runtime.codes_alarm,
+    )
+
+
+def codes_lifespan(
+    runtime: Runtime, settings: Settings, policies: PolicyStore, telemetry: Telemetry
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """A Litestar lifespan running the keypad duty while the app serves (when a lock service
+    is configured and `codes_in_serve` is on)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if not settings.codes_in_serve or settings.lock_service_url is None:
+            yield
+            return
+        duty = code_duty(runtime, settings, policies)
+        duty.on_round = telemetry.record_codes_round
+        thread = threading.Thread(target=duty.run, name="unitgate-codes", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            duty.stop()
+            await asyncio.to_thread(thread.join, _JOIN_SECONDS)
+
+    return lifespan

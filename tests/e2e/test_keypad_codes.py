@@ -1,0 +1,149 @@
+"""Keypad codes on the real server, over HTTP only, with `unitgate lock-sim` as the lock
+service on loopback: a PMS move-in gives the tenant a code on the gate keypad within
+seconds, a delinquency (gatelock) takes it off, a payment puts the same number back; the
+portal shows the lock's capacity and the code masked, and a manager's reveal is audited."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from api.demo import DEMO_COMPANY_ID
+from tests.support.service import (
+    DEMO_MANAGER,
+    UNITGATE,
+    Service,
+    demo_copy_service,
+    free_port,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def lock_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`unitgate lock-sim` as its own process on a free loopback port; its base URL."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("lock-sim") / "lock-sim.log").open("wb")
+    proc = subprocess.Popen([*UNITGATE, "lock-sim", "--port", str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{url}/control/state", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(up, timeout=60, what="lock-sim")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def keypad_service(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    service_kind: str,
+    lock_sim: str,
+) -> Iterator[Service]:
+    """`unitgate serve` with the demo, reconciling keypad codes with the lock simulator."""
+    with demo_copy_service(
+        request.getfixturevalue("demo_database"),
+        tmp_path_factory.mktemp(f"keypad-{service_kind}"),
+        service_kind,
+        UNITGATE_LOCK_SERVICE_URL=lock_sim,
+        UNITGATE_LOCK_POLL_IN_SERVE="false",
+    ) as served:
+        yield served
+
+
+def _gate_codes(lock_sim: str, device: str) -> list[dict[str, Any]]:
+    state = httpx.get(f"{lock_sim}/control/state", timeout=10).json()
+    return list(state["devices"].get(device, []))
+
+
+def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
+    keypad_service: Service, lock_sim: str
+) -> None:
+    service = keypad_service
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    tag = f"k{uuid.uuid4().hex[:8]}"
+    device = f"kp-{tag}-gate"
+    added = httpx.post(
+        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
+    )
+    assert added.status_code == 200, added.text
+    facility = service.post(
+        "/v1/facilities",
+        {
+            "key": tag,
+            "name": f"Keypad {tag}",
+            "timezone": "UTC",
+            "country": "US",
+            "access_opens": "00:00",
+            "access_closes": "00:00",
+            "pms_ref": f"pms-{tag}",
+        },
+        manager,
+    )
+    fid = facility["id"]
+    service.post(
+        f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate", "lock_ref": device}, manager
+    )
+    service.post(f"/v1/facilities/{fid}/units", {"number": "U1", "pms_ref": f"{tag}-U1"}, manager)
+    secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
+    tenant = {
+        "tenant_ref": f"T-{tag}",
+        "rental_ref": f"R-{tag}",
+        "first_name": "Kim",
+        "last_name": "Keypad",
+        "email": f"kim.{tag}@keypad.example",
+        "lease_start": (datetime.now(UTC) - timedelta(days=3)).date().isoformat(),
+    }
+
+    def push(seq: int, **record: Any) -> None:
+        body = {"unit_ref": f"{tag}-U1", "seq": seq, "status": "occupied", **tenant, **record}
+        got = service.push_pms(fid, [body], secret)
+        assert got.status_code == 202, got.text
+
+    def set_code() -> str | None:
+        codes = [c for c in _gate_codes(lock_sim, device) if c["status"] == "set"]
+        return codes[0]["code"] if codes and codes[0]["is_managed"] else None
+
+    push(1)
+    number = wait_for(set_code, timeout=30, what="the tenant's code set on the gate keypad")
+    assert len(number) == 6 and "0" not in number and not number.startswith("12")  # Nuki
+    [code] = _gate_codes(lock_sim, device)
+    assert code["name"] == "Kim Keypad"
+
+    push(2, delinquency="gatelock")
+    wait_for(lambda: not _gate_codes(lock_sim, device), timeout=30, what="the code suspended")
+
+    push(3, delinquency="none")
+    assert wait_for(set_code, timeout=30, what="the code restored") == number
+
+    [lock] = service.get(f"/v1/facilities/{fid}/keypad-locks", manager)
+    assert (lock["device_id"], lock["capacity"], lock["managed_codes"]) == (device, 100, 1)
+    [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
+    assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
+    tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)
+    refused = service.http.post(f"/v1/keypad-codes/{ours['id']}/reveal", headers=tenant_token)
+    assert refused.status_code == 403, refused.text
+    revealed = service.post(f"/v1/keypad-codes/{ours['id']}/reveal", {}, manager, expect=200)
+    assert revealed["code"] == number
+    params = {"kind": "keypad_code_revealed"}
+    [entry] = service.get(f"/v1/facilities/{fid}/audit", manager, params=params)
+    assert entry["seq"] == revealed["audit_seq"] and entry["actor"].startswith("person:")
+    verified = service.get(f"/v1/facilities/{fid}/audit/verify", manager)
+    assert verified["ok"] is True, verified
