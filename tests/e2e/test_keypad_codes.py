@@ -133,8 +133,13 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     push(3, delinquency="none")
     assert wait_for(set_code, timeout=30, what="the code restored") == number
 
-    [lock] = service.get(f"/v1/facilities/{fid}/keypad-locks", manager)
-    assert (lock["device_id"], lock["capacity"], lock["managed_codes"]) == (device, 100, 1)
+    def recorded() -> dict[str, Any] | None:
+        # The lock service answers before the reconciler has recorded its answer: wait for it.
+        [lock] = service.get(f"/v1/facilities/{fid}/keypad-locks", manager)
+        return lock if lock["managed_codes"] == 1 else None
+
+    lock = wait_for(recorded, timeout=30, what="the restored code recorded")
+    assert (lock["device_id"], lock["capacity"]) == (device, 100)
     [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
     assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
     tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)
