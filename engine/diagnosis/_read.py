@@ -1,0 +1,218 @@
+"""Reading a tenant's facts for the diagnosis: one section per active rental in the company
+(or, without one, for the facility of their last rental), in one read transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from engine.access import (
+    AccessPoint,
+    Caller,
+    SiteFacts,
+    doors_of_unit,
+    local_date,
+    person_facilities,
+    request_attributes,
+)
+from engine.diagnosis._facts import (
+    DoorAnswer,
+    Places,
+    SectionFacts,
+    activation_of,
+    lock_of,
+    move_in_of,
+    sync_facts,
+)
+from engine.domain import Channel
+from engine.errors import NotFoundError
+from engine.persistence.tables import Company, Facility, Person, Rental, Unit
+from engine.policy import CompiledPolicy
+from engine.units import effective_state
+
+__all__ = ["read_sections"]
+
+
+def read_sections(
+    s: Session,
+    access: AccessPoint,
+    policy: CompiledPolicy,
+    person: Person,
+    company_id: str,
+    facility_id: str | None,
+    now: datetime,
+    visible: Callable[[Facility], bool] = lambda _f: True,
+) -> list[SectionFacts]:
+    """The facts of each of `person`'s rentals in `company_id` (only at `facility_id` when
+    given) at facilities `visible` accepts; `NotFoundError` when there is none to show."""
+    rows: list[tuple[Rental, Unit, Facility]] = list(
+        s.exec(
+            select(Rental, Unit, Facility)
+            .join(Unit, col(Unit.id) == col(Rental.unit_id))
+            .join(Facility, col(Facility.id) == col(Unit.facility_id))
+            .where(Rental.person_id == person.id, Facility.company_id == company_id)
+            .order_by(col(Facility.name), col(Unit.number), col(Rental.started_at).desc())
+        ).all()
+    )
+    if facility_id is not None:
+        rows = [r for r in rows if r[2].id == facility_id]
+    active = [(r, u, f) for r, u, f in rows if r.ended_at is None]
+    ended: dict[str, list[Rental]] = {}
+    for r, _u, f in rows:
+        if r.ended_at is not None:
+            ended.setdefault(f.id, []).append(r)
+    caller = Caller(person.id, company_id, "tenant")
+    places = _places(s, person.id, company_id)
+    sections: list[SectionFacts] = []
+    for rental, unit, facility in active:
+        if visible(facility):
+            sections.append(
+                _section(s, access, policy, caller, person, facility, rental, unit, now, places)
+            )
+    if not active:
+        last = _facility_without_rental(s, rows, company_id, facility_id)
+        if last is not None and visible(last):
+            sections.append(_bare(now, last, person, caller, tuple(ended.get(last.id, ())), places))
+    if not sections:
+        where = f" at facility `{facility_id}`" if facility_id else ""
+        raise NotFoundError(f"no rental of `{person.name}`{where} to diagnose")
+    for i, section in enumerate(sections):
+        if section.rental is not None and section.facility.id in ended:
+            sections[i] = _with_ended(section, tuple(ended[section.facility.id]))
+    return sections
+
+
+def _facility_without_rental(
+    s: Session, rows: list[tuple[Rental, Unit, Facility]], company_id: str, facility_id: str | None
+) -> Facility | None:
+    if rows:
+        return max(rows, key=lambda r: r[0].started_at)[2]
+    if facility_id is None:
+        return None
+    facility = s.get(Facility, facility_id)
+    return facility if facility is not None and facility.company_id == company_id else None
+
+
+def _with_ended(section: SectionFacts, ended: tuple[Rental, ...]) -> SectionFacts:
+    return replace(section, ended=ended)
+
+
+def _bare(
+    now: datetime,
+    facility: Facility,
+    person: Person,
+    caller: Caller,
+    ended: tuple[Rental, ...],
+    places: Places,
+) -> SectionFacts:
+    return SectionFacts(
+        now=now,
+        local_today=local_date(now, facility.timezone).isoformat(),
+        facility=facility,
+        person=person,
+        caller=caller,
+        rental=None,
+        ended=ended,
+        unit=None,
+        unit_state=None,
+        move_in=None,
+        sync=None,
+        activation=None,
+        message=None,
+        places=places,
+        door=None,
+        lock=None,
+        gateway=None,
+        access=(),
+    )
+
+
+def _section(
+    s: Session,
+    access: AccessPoint,
+    policy: CompiledPolicy,
+    caller: Caller,
+    person: Person,
+    facility: Facility,
+    rental: Rental,
+    unit: Unit,
+    now: datetime,
+    places: Places,
+) -> SectionFacts:
+    activation, message = activation_of(s, rental)
+    door, lock, gateway = lock_of(s, unit)
+    return SectionFacts(
+        now=now,
+        local_today=local_date(now, facility.timezone).isoformat(),
+        facility=facility,
+        person=person,
+        caller=caller,
+        rental=rental,
+        ended=(),
+        unit=unit,
+        unit_state=effective_state(unit, now).value,
+        move_in=move_in_of(s, rental),
+        sync=sync_facts(s, facility, unit),
+        activation=activation,
+        message=message,
+        places=places,
+        door=door,
+        lock=lock,
+        gateway=gateway,
+        access=_answers(s, access, policy, caller, facility, unit, now),
+    )
+
+
+def _answers(
+    s: Session,
+    access: AccessPoint,
+    policy: CompiledPolicy,
+    caller: Caller,
+    facility: Facility,
+    unit: Unit,
+    now: datetime,
+) -> tuple[DoorAnswer, ...]:
+    """The policy's answer at each door of the unit through the app (a preview: nothing
+    is recorded, a diagnosis is not an access attempt)."""
+    out = []
+    for door in doors_of_unit(s, unit):
+        preview = access.preview(
+            s, caller, SiteFacts.of(door, facility), Channel.PHONE_RELAY, policy, now=now
+        )
+        chosen = preview.chosen
+        explanation = policy.explain(chosen.candidate.request)
+        out.append(
+            DoorAnswer(
+                door_id=door.id,
+                name=door.name,
+                kind=door.kind,
+                allowed=preview.decision.allowed,
+                reason=preview.decision.reason,
+                rule=preview.decision.rule,
+                matched=tuple(r.id for r in explanation.matched),
+                request=request_attributes(chosen.candidate),
+            )
+        )
+    return tuple(out)
+
+
+def _places(s: Session, person_id: str, company_id: str) -> Places:
+    relations = person_facilities(s, person_id)
+    if not relations:
+        return Places((), 0)
+    rows = s.exec(
+        select(Facility.id, Facility.name, Company.id)
+        .join(Company, col(Company.id) == col(Facility.company_id))
+        .where(col(Facility.id).in_(list(relations)))
+        .order_by(col(Facility.name))
+    ).all()
+    here = tuple(
+        (fid, f"{name} ({', '.join(sorted(relations[fid]))})")
+        for fid, name, company in rows
+        if company == company_id
+    )
+    others = len({company for _fid, _name, company in rows if company != company_id})
+    return Places(here, others)
