@@ -21,6 +21,7 @@ from api.routes._deps import caller_of
 from api.routes.access import access_router
 from api.routes.audit import audit_router
 from api.routes.dev_tokens import dev_tokens_router
+from api.routes.diagnosis import diagnosis_page_router, diagnosis_router
 from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
@@ -36,6 +37,7 @@ from api.routes.shares import shares_router
 from api.routes.sync import sync_router
 from api.settings import Settings, load_settings
 from api.telemetry import Telemetry, build_telemetry
+from engine.diagnosis import AppSeen
 from engine.locks import KeyCache
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
@@ -95,6 +97,8 @@ def create_app(
         offline_keys_router,
         access_router,
         locks_router,
+        diagnosis_router,
+        diagnosis_page_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -107,6 +111,7 @@ def create_app(
         "lock_signer": HardwareSigner(),
         "lock_actions": RemoteActions(rt, tel, settings.lock_action_seconds),
         "lock_keys": KeyCache(),
+        "app_seen": AppSeen(rt.db, rt.clock),
     }
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],

@@ -14,6 +14,7 @@ from api.schemas._access import (
     RevocationListOut,
     UnlockAuthorization,
 )
+from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -96,9 +97,13 @@ __all__ = [
     "ApiTime",
     "AssignmentIn",
     "AssignmentOut",
+    "CheckOut",
     "CleanoutIn",
     "ConflictOut",
     "ConflictResolveIn",
+    "DiagnosisLinkOut",
+    "DiagnosisOut",
+    "DiagnosisSectionOut",
     "DoorAccess",
     "DoorIn",
     "DoorOut",

@@ -6,11 +6,14 @@ from engine.diagnosis._diagnose import CHECKS, check_section, diagnose
 from engine.diagnosis._facts import DoorAnswer, InboxItem, Places, SectionFacts, SyncFacts
 from engine.diagnosis._lookup import find_tenant
 from engine.diagnosis._model import Check, CheckStatus, Diagnosis, RentalDiagnosis
+from engine.diagnosis._seen import APP_SEEN_EVERY, AppSeen
 from engine.diagnosis._text import SYNC_BOUND
 
 __all__ = [
+    "APP_SEEN_EVERY",
     "CHECKS",
     "SYNC_BOUND",
+    "AppSeen",
     "Check",
     "CheckStatus",
     "Diagnosis",

@@ -54,6 +54,7 @@ _BODIES: dict[str, dict[str, object]] = {
         "public_key": "ab" * 32,
     },
     "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
+    "/v1/tenants/{person_id}/diagnosis/link": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -130,6 +131,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "conflict_id": str(conflict_id),
         "action_id": action.id,
         "key_id": str(key.json()["key_id"]),
+        "person_id": companies.tenant(b),
     }
 
 
