@@ -63,6 +63,7 @@ def healthy_tenant(rt: Runtime) -> Healthy:
         facility = s.get(Facility, world.facility_id)
         assert facility is not None
         facility.pms_ref, facility.country, facility.timezone = "F-1", "GB", "Europe/London"
+        facility.access_opens = facility.access_closes = time(0, 0)  # around the clock
         unit = s.get(Unit, unit_id)
         assert unit is not None
         unit.pms_ref = "U-1"
