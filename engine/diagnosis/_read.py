@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from engine.access import (
@@ -35,6 +36,14 @@ from engine.units import effective_state
 
 __all__ = ["read_sections"]
 
+_RENTALS = (
+    select(Rental, Unit, Facility)
+    .join(Unit, col(Unit.id) == col(Rental.unit_id))
+    .join(Facility, col(Facility.id) == col(Unit.facility_id))
+    .where(Rental.person_id == bindparam("person"), Facility.company_id == bindparam("company"))
+    .order_by(col(Facility.name), col(Unit.number), col(Rental.started_at).desc())
+)
+
 
 def read_sections(
     s: Session,
@@ -48,15 +57,8 @@ def read_sections(
 ) -> list[SectionFacts]:
     """The facts of each of `person`'s rentals in `company_id` (only at `facility_id` when
     given) at facilities `visible` accepts; `NotFoundError` when there is none to show."""
-    rows: list[tuple[Rental, Unit, Facility]] = list(
-        s.exec(
-            select(Rental, Unit, Facility)
-            .join(Unit, col(Unit.id) == col(Rental.unit_id))
-            .join(Facility, col(Facility.id) == col(Unit.facility_id))
-            .where(Rental.person_id == person.id, Facility.company_id == company_id)
-            .order_by(col(Facility.name), col(Unit.number), col(Rental.started_at).desc())
-        ).all()
-    )
+    params = {"person": person.id, "company": company_id}
+    rows: list[tuple[Rental, Unit, Facility]] = list(s.exec(_RENTALS, params=params).all())
     if facility_id is not None:
         rows = [r for r in rows if r[2].id == facility_id]
     active = [(r, u, f) for r, u, f in rows if r.ended_at is None]
