@@ -90,7 +90,7 @@ def _measure(url: str) -> tuple[list[float], list[float]]:
     headers = {"Authorization": f"Bearer {token}"}
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     if client.get("/health").status_code == 200:
