@@ -7,7 +7,7 @@ from engine.diagnosis._facts import DoorAnswer, InboxItem, Places, SectionFacts,
 from engine.diagnosis._lookup import find_tenant
 from engine.diagnosis._model import Check, CheckStatus, Diagnosis, RentalDiagnosis
 from engine.diagnosis._seen import APP_SEEN_EVERY, AppSeen
-from engine.diagnosis._text import SYNC_BOUND
+from engine.diagnosis._text import SYNC_BOUND, sync_lag
 
 __all__ = [
     "APP_SEEN_EVERY",
@@ -26,4 +26,5 @@ __all__ = [
     "check_section",
     "diagnose",
     "find_tenant",
+    "sync_lag",
 ]

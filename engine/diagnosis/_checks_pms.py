@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.diagnosis._facts import SectionFacts
 from engine.diagnosis._model import Check, CheckStatus
-from engine.diagnosis._text import SYNC_BOUND, ago, iso
+from engine.diagnosis._text import SYNC_BOUND, ago, iso, sync_lag
 
 __all__ = ["rental_check", "sync_check", "unit_state_check"]
 
@@ -114,16 +114,22 @@ def sync_check(f: SectionFacts) -> Check:
             f"Check that a sync worker runs for this facility (`unitgate sync run`); "
             f"{sync_page} shows its last poll and what is pending.",
         )
-    polled = state.last_poll_at if sync.linked and state is not None else None
-    if polled is not None and f.now - polled > SYNC_BOUND:
+    lag = sync_lag(
+        f.now,
+        linked=sync.linked,
+        last_poll_at=state.last_poll_at if state is not None else None,
+        oldest_pending_at=sync.oldest_pending_at,
+    )
+    if lag is not None:
         return Check(
             "sync",
             1,
             title,
             _FAIL,
-            f"sync is lagging: the PMS was last polled {ago(f.now, polled)}",
+            f"the facility's sync is lagging: {lag}",
             evidence,
-            "Start the sync worker again (`unitgate sync run`) or look at its log.",
+            f"Check that a sync worker runs for this facility (`unitgate sync run`) and look "
+            f"at its log; {sync_page} shows what is pending.",
         )
     if sync.last_unit_sync_at is None:
         return Check(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-__all__ = ["SYNC_BOUND", "ago", "iso"]
+__all__ = ["SYNC_BOUND", "ago", "iso", "sync_lag"]
 
 SYNC_BOUND = timedelta(minutes=5)
 """Seed 000 step 2: a rental processed in the PMS shows within 1-5 minutes. A PMS event
@@ -27,3 +27,20 @@ def ago(now: datetime, then: datetime) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
+
+
+def sync_lag(
+    now: datetime,
+    *,
+    linked: bool,
+    last_poll_at: datetime | None,
+    oldest_pending_at: datetime | None,
+) -> str | None:
+    """Why a facility's PMS sync lags (None: it keeps up): an event received more than
+    `SYNC_BOUND` ago is still pending, or a PMS-linked facility that a worker polls was last
+    polled longer ago than that (a facility fed only by webhooks or exports has no polls)."""
+    if oldest_pending_at is not None and now - oldest_pending_at > SYNC_BOUND:
+        return f"an event received {ago(now, oldest_pending_at)} is not applied yet"
+    if linked and last_poll_at is not None and now - last_poll_at > SYNC_BOUND:
+        return f"the PMS was last polled {ago(now, last_poll_at)}"
+    return None

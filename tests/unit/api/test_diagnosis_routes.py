@@ -13,7 +13,13 @@ from sqlmodel import func, select
 from engine.persistence.tables import AccessDecisionRecord, Person
 from engine.runtime import Runtime
 from tests.support.api import app_for, bearer
-from tests.support.diagnosis import TENANT_REF, Healthy, break_battery, healthy_tenant
+from tests.support.diagnosis import (
+    TENANT_REF,
+    Healthy,
+    break_battery,
+    break_sync,
+    healthy_tenant,
+)
 from tests.support.world import build_world
 
 
@@ -122,3 +128,15 @@ def test_the_app_calling_sets_app_seen_at_at_most_once_a_minute(
     assert seen() == clock.now()
     manager_calls = client.get("/v1/me", headers=_manager(healthy))
     assert manager_calls.status_code in (200, 404) and seen() == clock.now()
+
+
+def test_the_sync_api_says_it_lags_by_the_rule_the_diagnosis_uses(
+    healthy: Healthy, client: TestClient[Litestar]
+) -> None:
+    status = f"/v1/facilities/{healthy.world.facility_id}/sync"
+    assert client.get(status, headers=_manager(healthy)).json()["lagging"] is None
+    break_sync(healthy)
+    lagging = client.get(status, headers=_manager(healthy)).json()["lagging"]
+    assert lagging == "an event received 10 min ago is not applied yet"
+    got = client.get(f"/v1/tenants/{healthy.person_id}/diagnosis", headers=_manager(healthy))
+    assert got.json()["sections"][0]["likely_cause"]["name"] == "sync"
