@@ -9,7 +9,6 @@ machine's speed hits both alike. Run on SQLite and on PostgreSQL (skipped when u
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from api.auth import issue_token
 from api.demo import load_demo
 from api.demo._load import DEMO_COMPANY_ID
 from bench._access_server import JWT_SECRET
-from bench.access_api import _drop, _pg_database
+from bench.access_api import _drop, _free_port, _pg_database
 from engine.persistence import upgrade
 from engine.persistence.tables import Person, Rental
 from engine.runtime import Runtime
@@ -61,12 +60,6 @@ def _prepare(url: str) -> tuple[str, str, str]:
         lifetime=timedelta(hours=1),
     )
     return tenant.id, unit, token
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _timed(client: httpx.Client, path: str) -> list[float]:

@@ -146,21 +146,15 @@ def _section(
 ) -> SectionFacts:
     activation, message = activation_of(s, rental)
     door, lock, gateway = lock_of(s, unit)
-    return SectionFacts(
-        now=now,
-        local_today=local_date(now, facility.timezone).isoformat(),
-        facility=facility,
-        person=person,
-        caller=caller,
+    return replace(
+        _bare(now, facility, person, caller, (), places),
         rental=rental,
-        ended=(),
         unit=unit,
         unit_state=effective_state(unit, now).value,
         move_in=move_in_of(s, rental),
         sync=sync_facts(s, facility, unit),
         activation=activation,
         message=message,
-        places=places,
         door=door,
         lock=lock,
         gateway=gateway,
