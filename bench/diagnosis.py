@@ -11,10 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 from sqlmodel import col, select
@@ -23,7 +21,8 @@ from api.auth import issue_token
 from api.demo import load_demo
 from api.demo._load import DEMO_COMPANY_ID
 from bench._access_server import JWT_SECRET
-from bench.access_api import _drop, _free_port, _pg_database
+from bench._databases import databases
+from bench.access_api import _free_port
 from engine.persistence import upgrade
 from engine.persistence.tables import Person, Rental
 from engine.runtime import Runtime
@@ -121,22 +120,14 @@ def run(argv: list[str]) -> None:
         f"uvicorn (1 worker); {ROUNDS} alternating rounds of {REQUESTS} sequential requests "
         "per endpoint over loopback; the demo's Riverside tenant Olivia Park"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        runs = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
-        pg = _pg_database()
-        if pg is not None:
-            runs.append(("PostgreSQL", pg))
-        try:
-            for name, url in runs:
-                ours, theirs = _measure(url)
-                p50, p99 = _pct(ours, 0.5), _pct(ours, 0.99)
-                r50, r99 = _pct(theirs, 0.5), _pct(theirs, 0.99)
-                print(f"[{name}] {'GET /v1/units/{id} (reference)':<36} {_ms(r50, r99)}")
-                print(f"[{name}] {'GET /v1/tenants/{id}/diagnosis':<36} {_ms(p50, p99)}")
-                print(
-                    f"[{name}] diagnosis/unit read: p50 {p50 / r50:.1f}x, p99 {p99 / r99:.1f}x; "
-                    f"goal p99 < 50 ms: {'met' if p99 < 50 else 'MISSED'}"
-                )
-        finally:
-            if pg is not None:
-                _drop(pg)
+    with databases() as runs:
+        for name, url in runs:
+            ours, theirs = _measure(url)
+            p50, p99 = _pct(ours, 0.5), _pct(ours, 0.99)
+            r50, r99 = _pct(theirs, 0.5), _pct(theirs, 0.99)
+            print(f"[{name}] {'GET /v1/units/{id} (reference)':<36} {_ms(r50, r99)}")
+            print(f"[{name}] {'GET /v1/tenants/{id}/diagnosis':<36} {_ms(p50, p99)}")
+            print(
+                f"[{name}] diagnosis/unit read: p50 {p50 / r50:.1f}x, p99 {p99 / r99:.1f}x; "
+                f"goal p99 < 50 ms: {'met' if p99 < 50 else 'MISSED'}"
+            )
