@@ -17,6 +17,7 @@ from engine.access import (
     doors_of_unit,
     local_date,
     person_facilities,
+    related_units,
     request_attributes,
 )
 from engine.diagnosis._facts import (
@@ -174,9 +175,11 @@ def _answers(
     """The policy's answer at each door of the unit through the app (a preview: nothing
     is recorded, a diagnosis is not an access attempt)."""
     out = []
+    related = related_units(s, caller.person_id, revoked_shares=True)  # read once, not per door
     for door in doors_of_unit(s, unit):
+        site = SiteFacts.of(door, facility)
         preview = access.preview(
-            s, caller, SiteFacts.of(door, facility), Channel.PHONE_RELAY, policy, now=now
+            s, caller, site, Channel.PHONE_RELAY, policy, now=now, related=related
         )
         chosen = preview.chosen
         explanation = policy.explain(chosen.candidate.request)
