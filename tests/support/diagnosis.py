@@ -93,32 +93,36 @@ def healthy_tenant(rt: Runtime) -> Healthy:
             )
         )
         s.add(SyncState(facility_id=world.facility_id, last_poll_at=now - timedelta(seconds=20)))
-        activation = Activation(
-            rental_id=rental.id,
-            person_id=rental.person_id,
-            facility_id=world.facility_id,
-            due_on=lease,
-            status="sent",
-            channel="sms",
-            recipient=E164,
-            sends=1,
-            last_sent_at=moved_in,
-            created_at=moved_in,
-        )
-        message_id = enqueue(
-            s,
-            Outgoing(
-                world.facility_id,
-                MessageKind.ACTIVATION,
-                Channel.SMS,
-                E164,
-                f"activation/{activation.id}/1",
+        activation = s.exec(select(Activation).where(Activation.rental_id == rental.id)).first()
+        if activation is None:  # the move-in wrote none: write it as the activation does
+            activation = Activation(
+                rental_id=rental.id,
                 person_id=rental.person_id,
-            ),
-            moved_in,
-        )
-        activation.message_id = message_id
-        s.add(activation)
+                facility_id=world.facility_id,
+                due_on=lease,
+                status="sent",
+                channel="sms",
+                recipient=E164,
+                sends=1,
+                last_sent_at=moved_in,
+                created_at=moved_in,
+            )
+            activation.message_id = enqueue(
+                s,
+                Outgoing(
+                    world.facility_id,
+                    MessageKind.ACTIVATION,
+                    Channel.SMS,
+                    E164,
+                    f"activation/{activation.id}/1",
+                    person_id=rental.person_id,
+                ),
+                moved_in,
+            )
+            s.add(activation)
+        assert activation.status == "sent" and activation.recipient == E164
+        message_id = activation.message_id
+        assert message_id is not None
         person = s.get(Person, rental.person_id)
         assert person is not None
         person.app_seen_at = now - timedelta(minutes=10)

@@ -10,10 +10,14 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import func, select
 
+from engine.domain import LifecycleEvent
 from engine.persistence.tables import AccessDecisionRecord, Person
 from engine.runtime import Runtime
+from engine.units import PmsEvent, PmsTenant, apply_pms_event
 from tests.support.api import app_for, bearer
 from tests.support.diagnosis import (
+    E164,
+    EMAIL,
     TENANT_REF,
     Healthy,
     break_battery,
@@ -140,3 +144,22 @@ def test_the_sync_api_says_it_lags_by_the_rule_the_diagnosis_uses(
     assert lagging == "an event received 10 min ago is not applied yet"
     got = client.get(f"/v1/tenants/{healthy.person_id}/diagnosis", headers=_manager(healthy))
     assert got.json()["sections"][0]["likely_cause"]["name"] == "sync"
+
+
+def test_a_tenant_of_two_units_gets_a_section_for_each(
+    healthy: Healthy, client: TestClient[Litestar]
+) -> None:
+    rt, world = healthy.rt, healthy.world
+    lease = rt.clock.now().date()
+    tenant = PmsTenant(TENANT_REF, "Alex Tenant", lease, email=EMAIL, mobile=E164)
+    with rt.db.transaction() as s:
+        event = PmsEvent(world.units[1], 1, LifecycleEvent.MOVE_IN, tenant)
+        apply_pms_event(s, rt.lifecycle, event)
+    break_battery(healthy)
+    url = f"/v1/tenants/{healthy.person_id}/diagnosis"
+    got = client.get(url, headers=_manager(healthy)).json()
+    assert [s["unit_number"] for s in got["sections"]] == ["U001", "U002"]
+    assert got["sections"][0]["likely_cause"]["name"] == "battery"
+    assert got["sections"][1]["checks"][0]["status"] == "pass"  # its rental is processed
+    elsewhere = client.get(url, params={"facility_id": "nowhere"}, headers=_manager(healthy))
+    assert elsewhere.status_code == 404
