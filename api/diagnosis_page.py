@@ -21,8 +21,15 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["evidence"] = lambda v: v if isinstance(v, str) else json.dumps(v, default=str)
+    env.filters["evidence"] = _evidence
     return env
+
+
+def _evidence(value: object) -> str:
+    """An evidence value as text: strings as they are, nothing as a dash, the rest as JSON."""
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def render_diagnosis(diagnosis: DiagnosisOut) -> str:

@@ -29,7 +29,12 @@ def test_the_office_page_shows_the_checklist_the_api_gives(
 ) -> None:
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
     tenant = "olivia@mail.example"  # rents at Riverside and at Bolt Storage
+    # Her app calls unitgate: the diagnosis sees it (seed 000 step 8).
+    service.get("/v1/me", service.as_(tenant, DEMO_COMPANY_ID))
     api = service.get(f"/v1/tenants/{tenant}/diagnosis", manager)
+    assert {c["status"] for s in api["sections"] for c in s["checks"] if c["name"] == "app"} == {
+        "pass"
+    }
     link = service.post(f"/v1/tenants/{tenant}/diagnosis/link", None, manager)
     assert link["url"].startswith(f"/portal/tenants/{api['person_id']}/diagnosis?t=")
     dom = rendered_dom(service.base + link["url"], tmp_path / "chromium")
