@@ -23,6 +23,9 @@ def _statuses(diagnosis: dict[str, Any]) -> list[str]:
     return [c["status"] for s in diagnosis["sections"] for c in s["checks"]]
 
 
+# SQLite only: the page renders what the API answers, and the API runs on both databases in
+# its own tests; one server less in the suite's time budget.
+@pytest.mark.parametrize("service_kind", ["sqlite"], scope="session")
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
 def test_the_office_page_shows_the_checklist_the_api_gives(
     service: Service, tmp_path: Path
