@@ -12,8 +12,9 @@ from sqlmodel import SQLModel
 
 from engine.access import Caller
 from engine.diagnosis import CheckStatus, InboxItem, Places, SectionFacts, SyncFacts
-from engine.diagnosis._checks_contact import email_check, message_check, mobile_check
+from engine.diagnosis._checks_contact import email_check, mobile_check
 from engine.diagnosis._checks_lock import battery_check, lock_check
+from engine.diagnosis._checks_message import message_check
 from engine.diagnosis._checks_pms import rental_check, sync_check, unit_state_check
 from engine.diagnosis._checks_tenant import account_check, app_check, lease_check
 from engine.persistence.tables import (
