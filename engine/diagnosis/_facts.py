@@ -205,12 +205,17 @@ def sync_facts(s: Session, facility: Facility, unit: Unit) -> SyncFacts:
     )
 
 
+_ACTIVATION = (
+    orm_select(Activation, OutboxMessage)
+    .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(Activation.message_id))
+    .where(Activation.rental_id == bindparam("rental"))
+)
+
+
 def activation_of(s: Session, rental: Rental) -> tuple[Activation | None, OutboxMessage | None]:
-    """The rental's activation and its latest message."""
-    activation = s.exec(orm_select(Activation).where(Activation.rental_id == rental.id)).first()
-    if activation is None or activation.message_id is None:
-        return activation, None
-    return activation, s.get(OutboxMessage, activation.message_id)
+    """The rental's activation and its latest message (one statement)."""
+    row = s.exec(_ACTIVATION, params={"rental": rental.id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def lock_of(s: Session, unit: Unit) -> tuple[Door | None, LockDevice | None, LockGateway | None]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -70,11 +70,11 @@ def read_sections(
     caller = Caller(person.id, company_id, "tenant")
     places = _places(s, person.id, company_id)
     sections: list[SectionFacts] = []
-    for rental, unit, facility in active:
-        if visible(facility):
-            sections.append(
-                _section(s, access, policy, caller, person, facility, rental, unit, now, places)
-            )
+    shown = [(r, u, f) for r, u, f in active if visible(f)]
+    if shown:
+        related = related_units(s, person.id, revoked_shares=True)
+        reading = _Reading(s, access, policy, caller, person, now, places, related)
+        sections = [_section(reading, f, r, u) for r, u, f in shown]
     if not active:
         last = _facility_without_rental(s, rows, company_id, facility_id)
         if last is not None and visible(last):
@@ -133,25 +133,30 @@ def _bare(
     )
 
 
-def _section(
-    s: Session,
-    access: AccessPoint,
-    policy: CompiledPolicy,
-    caller: Caller,
-    person: Person,
-    facility: Facility,
-    rental: Rental,
-    unit: Unit,
-    now: datetime,
-    places: Places,
-) -> SectionFacts:
+@dataclass(frozen=True)
+class _Reading:
+    """What every section's read shares: the session, the policy and the person's facts."""
+
+    s: Session
+    access: AccessPoint
+    policy: CompiledPolicy
+    caller: Caller
+    person: Person
+    now: datetime
+    places: Places
+    related: dict[str, set[str]]
+    """The person's `related_units` with revoked shares: read once for every door."""
+
+
+def _section(r: _Reading, facility: Facility, rental: Rental, unit: Unit) -> SectionFacts:
+    s = r.s
     activation, message = activation_of(s, rental)
     door, lock, gateway = lock_of(s, unit)
     return replace(
-        _bare(now, facility, person, caller, (), places),
+        _bare(r.now, facility, r.person, r.caller, (), r.places),
         rental=rental,
         unit=unit,
-        unit_state=effective_state(unit, now).value,
+        unit_state=effective_state(unit, r.now).value,
         move_in=move_in_of(s, rental),
         sync=sync_facts(s, facility, unit),
         activation=activation,
@@ -159,30 +164,21 @@ def _section(
         door=door,
         lock=lock,
         gateway=gateway,
-        access=_answers(s, access, policy, caller, facility, unit, now),
+        access=_answers(r, facility, unit),
     )
 
 
-def _answers(
-    s: Session,
-    access: AccessPoint,
-    policy: CompiledPolicy,
-    caller: Caller,
-    facility: Facility,
-    unit: Unit,
-    now: datetime,
-) -> tuple[DoorAnswer, ...]:
+def _answers(r: _Reading, facility: Facility, unit: Unit) -> tuple[DoorAnswer, ...]:
     """The policy's answer at each door of the unit through the app (a preview: nothing
     is recorded, a diagnosis is not an access attempt)."""
     out = []
-    related = related_units(s, caller.person_id, revoked_shares=True)  # read once, not per door
-    for door in doors_of_unit(s, unit):
+    for door in doors_of_unit(r.s, unit):
         site = SiteFacts.of(door, facility)
-        preview = access.preview(
-            s, caller, site, Channel.PHONE_RELAY, policy, now=now, related=related
+        preview = r.access.preview(
+            r.s, r.caller, site, Channel.PHONE_RELAY, r.policy, now=r.now, related=r.related
         )
         chosen = preview.chosen
-        explanation = policy.explain(chosen.candidate.request)
+        explanation = r.policy.explain(chosen.candidate.request)
         out.append(
             DoorAnswer(
                 door_id=door.id,
@@ -191,7 +187,7 @@ def _answers(
                 allowed=preview.decision.allowed,
                 reason=preview.decision.reason,
                 rule=preview.decision.rule,
-                matched=tuple(r.id for r in explanation.matched),
+                matched=tuple(m.id for m in explanation.matched),
                 request=request_attributes(chosen.candidate),
             )
         )
