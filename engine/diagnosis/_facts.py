@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BindParameter, and_, bindparam, func, or_, select
 from sqlmodel import Session, col
@@ -143,6 +144,11 @@ _SYNC = select(
     .scalar_subquery(),
     select(func.count()).where(_pending).scalar_subquery(),
     select(func.min(_inbox.c.received_at)).where(_pending).scalar_subquery(),
+    *(
+        select(c).where(_state.c.facility_id == _F).scalar_subquery()
+        for c in (_state.c.cursor, _state.c.last_poll_at, _state.c.last_worker, _state.c.last_error)
+    ),
+    select(_state.c.facility_id).where(_state.c.facility_id == _F).exists(),
 )
 _UNIT_INBOX = (
     select(_inbox.c.id, _inbox.c.seq, _inbox.c.status, _inbox.c.received_at, _inbox.c.error)
@@ -150,9 +156,6 @@ _UNIT_INBOX = (
     .order_by(_inbox.c.id)
     .limit(20)
 )
-_SYNC_STATE = select(
-    _state.c.cursor, _state.c.last_poll_at, _state.c.last_worker, _state.c.last_error
-).where(_state.c.facility_id == _F)
 
 
 @dataclass(frozen=True)
@@ -177,22 +180,23 @@ def sync_facts(s: Session, facility: Facility, unit: Unit) -> SyncFacts:
     """The unit's and the facility's PMS sync."""
     conn = s.connection()
     params = {"facility": facility.id, "unit_ref": unit.pms_ref, "unit": unit.id}
-    processed, transitioned, pending, oldest = conn.execute(_SYNC, params).one()
+    row: tuple[Any, ...] = tuple(conn.execute(_SYNC, params).one())
+    processed, transitioned, pending, oldest = row[:4]
     items = (
         [InboxItem(*r) for r in conn.execute(_UNIT_INBOX, params)]
         if unit.pms_ref is not None
         else []
     )
-    state_row = conn.execute(_SYNC_STATE, params).first()
+    cursor, polled, worker, error, has_state = row[4:]
     state = (
         SyncState(
             facility_id=facility.id,
-            cursor=state_row[0],
-            last_poll_at=state_row[1],
-            last_worker=state_row[2],
-            last_error=state_row[3],
+            cursor=cursor,
+            last_poll_at=polled,
+            last_worker=worker,
+            last_error=error,
         )
-        if state_row is not None
+        if has_state
         else None
     )
     return SyncFacts(
