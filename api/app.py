@@ -15,10 +15,12 @@ from api.expiry_duty import expiry_lifespan
 from api.json_body import JSONRequest
 from api.lock_duty import RemoteActions, lock_lifespan
 from api.locks import HardwareSigner
+from api.outbox_duty import outbox_lifespan
 from api.policy_reload import policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
 from api.routes.access import access_router
+from api.routes.activations import activations_router
 from api.routes.audit import audit_router
 from api.routes.dev_tokens import dev_tokens_router
 from api.routes.diagnosis import diagnosis_page_router, diagnosis_router
@@ -28,6 +30,7 @@ from api.routes.health import health
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
+from api.routes.messages import messages_router, notify_callbacks_router
 from api.routes.offline_keys import offline_keys_router
 from api.routes.pms_secrets import pms_secrets_router
 from api.routes.pms_webhook import pms_webhook_router
@@ -41,6 +44,7 @@ from engine.diagnosis import AppSeen
 from engine.locks import KeyCache
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
+from engine.units import ActivationConfig
 
 __all__ = ["API_VERSION", "build_policy_store", "build_runtime", "create_app"]
 
@@ -53,6 +57,12 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.database_url,
         settings.audit_key_bytes(),
         emergency_max=timedelta(minutes=settings.emergency_max_minutes),
+        activation=ActivationConfig(
+            app_link=settings.app_link,
+            valid_days=settings.activation_days,
+            max_attempts=settings.activation_attempts,
+            resends_per_hour=settings.activation_sends_per_hour,
+        ),
     )
 
 
@@ -99,6 +109,9 @@ def create_app(
         locks_router,
         diagnosis_router,
         diagnosis_page_router,
+        activations_router,
+        messages_router,
+        notify_callbacks_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -119,6 +132,7 @@ def create_app(
             policy_reloader(policies, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
+            outbox_lifespan(rt, settings, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

@@ -43,6 +43,7 @@ _TITLES = {
     405: "method not allowed",
     409: "conflict",
     413: "request body too large",
+    429: "too many requests",
     500: "internal error",
 }
 

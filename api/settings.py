@@ -67,6 +67,54 @@ class Settings(BaseModel):
     """How long a remote action waits for the lock to confirm before it is a timeout."""
     lock_gateway_url: str = Field(default="http://127.0.0.1:8091", max_length=300)
     """The demo's simulated gateway (`unitgate locks gateway --facility REF`)."""
+    app_link: str = Field(default="https://app.unitgate.example/activate", max_length=300)
+    """The tenant app's activation page; activation messages link to it (seed 000)."""
+    activation_days: int = Field(default=7, ge=1, le=90)
+    """How long an activation code, temporary PIN and their app link can be redeemed."""
+    activation_attempts: int = Field(default=5, ge=1, le=20)
+    """Wrong codes before an activation takes none until it is sent again."""
+    activation_sends_per_hour: int = Field(default=3, ge=1, le=20)
+    """Sends of one activation (first send and employee resends) within any hour."""
+    outbox_in_serve: bool = True
+    """`unitgate serve` delivers the outbox itself (off when `unitgate outbox run` workers do)."""
+    outbox_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    """Longest an outbox worker sleeps when nothing is due: the bound on a message's wait."""
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    """Tries of one message before it is given up."""
+    outbox_retry_seconds: float = Field(default=10.0, ge=0.01, le=3600)
+    """Pause after a message's first failed try, doubling after each further one."""
+    outbox_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
+    """How long a worker holds a claimed message: a crashed worker's are sent again after it."""
+    smtp_host: str | None = None
+    """SMTP server for email; unset: emails are written to `email_log` instead."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    """SMTP server port (587 submission with STARTTLS, 465 implicit TLS, 25 relay)."""
+    smtp_username: str | None = None
+    """SMTP login (none: no AUTH)."""
+    smtp_password: str | None = None
+    """SMTP password for `smtp_username`."""
+    smtp_starttls: bool = False
+    """Upgrade the SMTP connection with STARTTLS before logging in."""
+    smtp_ssl: bool = False
+    """Speak TLS from the first byte (port 465) instead of STARTTLS."""
+    smtp_from: str = "unitgate <no-reply@unitgate.invalid>"
+    """The From address of every email."""
+    email_log: Path = Path("var/email.log")
+    """Where emails go, one JSON line each, when no `smtp_host` is set."""
+    sms_provider: Literal["log", "http"] = "log"
+    """`log` writes each SMS to `sms_log`; `http` posts it to the provider at `sms_url`."""
+    sms_log: Path = Path("var/sms.log")
+    """Where the `log` SMS provider writes messages, one JSON line each."""
+    sms_url: str = Field(default="http://127.0.0.1:8092", max_length=300)
+    """The HTTP SMS provider's base URL (`unitgate sms-sim` for demos and tests)."""
+    sms_api_key: str | None = None
+    """Bearer key for the HTTP SMS provider's API."""
+    sms_secret: str | None = Field(default=None, min_length=16)
+    """Secret the SMS provider signs delivery reports with; unset: reports are refused."""
+    public_url: str = Field(default="http://127.0.0.1:8000", max_length=300)
+    """This service's URL as providers reach it (delivery-report callbacks)."""
+    templates_dir: Path | None = None
+    """Directory of message templates overriding the packaged ones (`<company id>/` first)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from opentelemetry.trace import INVALID_SPAN, Span, Tracer
 
+from adapters.notify import OutboxMetrics
 from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
@@ -62,11 +63,14 @@ class Telemetry:
     lock_health_events: Counter = field(init=False)
     sync: SyncMetrics = field(init=False)
     """PMS sync outcomes, receipts and lag (webhooks here; `unitgate sync` workers too)."""
+    outbox: OutboxMetrics = field(init=False)
+    """Messages sent and failed; the queue's size and oldest age (`observe`)."""
 
     def __post_init__(self) -> None:
         self.tracer = self.tracer_provider.get_tracer("unitgate")
         self.meter = self.meter_provider.get_meter("unitgate")
         self.sync = SyncMetrics(self.meter)
+        self.outbox = OutboxMetrics(self.meter)
         self.decisions = self.meter.create_counter(
             "unitgate.access.decisions", description="access decisions by outcome"
         )

@@ -11,7 +11,7 @@ from engine.clock import Clock, SystemClock
 from engine.lifecycle import DEFAULT_EMERGENCY_MAX, LifecycleMachine
 from engine.locks import LOCK_EVENT_BINDING
 from engine.persistence import Database
-from engine.units import TRANSITION_BINDING, ExpiryAlarm, LifecycleService
+from engine.units import TRANSITION_BINDING, ActivationConfig, ExpiryAlarm, LifecycleService
 
 __all__ = ["Runtime"]
 
@@ -36,13 +36,16 @@ class Runtime:
         *,
         clock: Clock | None = None,
         emergency_max: timedelta = DEFAULT_EMERGENCY_MAX,
+        activation: ActivationConfig | None = None,
     ) -> Runtime:
         """Build the services for `database_url` (not migrated here: see `upgrade`)."""
         clock = clock or SystemClock()
         audit = AuditLog(
             audit_key, bindings=(DECISION_BINDING, TRANSITION_BINDING, LOCK_EVENT_BINDING)
         )
-        service = LifecycleService(LifecycleMachine(emergency_max), audit, clock)
+        service = LifecycleService(
+            LifecycleMachine(emergency_max), audit, clock, activation or ActivationConfig()
+        )
         db = Database(database_url)
         alarm = ExpiryAlarm()
         access = AccessPoint(clock, DecisionRecorder(db, audit), alarm)

@@ -19,7 +19,7 @@ from adapters.pms._signature import (
     sign,
     signed_facility,
 )
-from adapters.pms._webhook import WebhookError, parse_webhook
+from adapters.pms._webhook import WebhookError, decode_body, parse_webhook
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -38,6 +38,7 @@ __all__ = [
     "SignatureError",
     "UnitStatus",
     "WebhookError",
+    "decode_body",
     "parse_webhook",
     "read_records",
     "sign",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from adapters.pms._protocol import RecordPage, read_records
 from adapters.pms._signature import verify
 
-__all__ = ["WebhookError", "parse_webhook"]
+__all__ = ["WebhookError", "decode_body", "parse_webhook"]
 
 MAX_WEBHOOK_BYTES = 1_000_000
 # A `\uD800`-`\uDFFF` escape: the only way a lone surrogate (which no database text column
@@ -47,14 +47,15 @@ def parse_webhook(
     verify(secrets, signature, timestamp, company_id, facility_id, body, now)
     if len(body) > MAX_WEBHOOK_BYTES:
         raise WebhookError(f"body of {len(body)} bytes is over {MAX_WEBHOOK_BYTES}")
-    data = _decode(body)
+    data = decode_body(body)
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
         raise WebhookError('body must be an object `{"records": [...]}`')
     return read_records((f"webhook record {i + 1}", r) for i, r in enumerate(data["records"]))
 
 
-def _decode(body: bytes) -> object:
-    """The JSON of a UTF-8 body; WebhookError for anything else (json.loads alone takes
+def decode_body(body: bytes) -> object:
+    """The JSON of a UTF-8 body (webhooks, and the SMS provider's delivery reports);
+    WebhookError for anything else (json.loads alone takes
     UTF-16, encoded surrogates, `NaN` and overflowing numbers, and raises RecursionError
     for deep nesting)."""
     try:

@@ -12,11 +12,13 @@ from api.cli._diagnose import diagnose
 from api.cli._expire import expire
 from api.cli._lifecycle import lifecycle
 from api.cli._locks import locks
+from api.cli._outbox import outbox
 from api.cli._pms import pms
 from api.cli._pms_sim import pms_sim
 from api.cli._policy import policy
 from api.cli._serve import serve
 from api.cli._site import site
+from api.cli._sms_sim import sms_sim
 from api.cli._sync import sync
 
 
@@ -39,6 +41,8 @@ cli.add_command(serve)
 cli.add_command(site)
 cli.add_command(sync)
 cli.add_command(pms_sim)
+cli.add_command(outbox)
+cli.add_command(sms_sim)
 
 
 def main() -> None:

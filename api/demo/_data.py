@@ -44,9 +44,11 @@ class DemoCompany:
     facilities: tuple[DemoFacility, ...]
 
 
-# key -> (name, email, mobile)
+# key -> (name, email, mobile); valid mobile-capable numbers (`engine.notify.check_number`),
+# so the demo's activations go out by SMS (555-01xx numbers are fictional: phonenumbers
+# refuses them).
 TENANTS: dict[str, tuple[str, str | None, str | None]] = {
-    f"t{i:02d}": (name, f"{name.split()[0].lower()}@mail.example", f"+1555020{i:04d}")
+    f"t{i:02d}": (name, f"{name.split()[0].lower()}@mail.example", f"+1415555{2600 + i}")
     for i, name in enumerate(
         [
             "Olivia Park",
@@ -86,10 +88,10 @@ TENANTS: dict[str, tuple[str, str | None, str | None]] = {
         ]
     )
 }
-TENANTS["winner"] = ("Wendy Winner", "wendy@bids.example", "+15550300001")
-TENANTS["friend"] = ("Frank Friend", "frank@mail.example", "+15550300002")
-TENANTS["b01"] = ("Priya Raman", "priya@mail.example", "+15550400001")
-TENANTS["b02"] = ("Tom Becker", "tom@mail.example", "+15550400002")
+TENANTS["winner"] = ("Wendy Winner", "wendy@bids.example", "+14155552690")
+TENANTS["friend"] = ("Frank Friend", "frank@mail.example", "+14155552691")
+TENANTS["b01"] = ("Priya Raman", "priya@mail.example", "+14155552692")
+TENANTS["b02"] = ("Tom Becker", "tom@mail.example", "+14155552693")
 
 _OCC = ("occupied",)
 

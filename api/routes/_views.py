@@ -27,6 +27,7 @@ def facility_out(f: Facility) -> FacilityOut:
         country=f.country,
         access_opens=f.access_opens.strftime("%H:%M"),
         access_closes=f.access_closes.strftime("%H:%M"),
+        notifications_off=list(f.notifications_off or []),
     )
 
 

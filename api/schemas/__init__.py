@@ -14,6 +14,7 @@ from api.schemas._access import (
     RevocationListOut,
     UnlockAuthorization,
 )
+from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._lifecycle import (
     CleanoutIn,
@@ -93,6 +94,8 @@ __all__ = [
     "AccessRequestIn",
     "AccessResult",
     "ActionOut",
+    "ActivationMessageOut",
+    "ActivationOut",
     "ActivityItem",
     "ApiTime",
     "AssignmentIn",
@@ -141,6 +144,8 @@ __all__ = [
     "OptionalApiTime",
     "PermissionOut",
     "PlacementIn",
+    "RedeemIn",
+    "RedeemOut",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
     "RevocationListOut",

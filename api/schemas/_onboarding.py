@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.schemas._input import Input
 from engine.domain import check_country, check_timezone
-from engine.onboarding import KEY_PATTERN
+from engine.onboarding import FACILITY_FIELDS, KEY_PATTERN
 
 __all__ = [
     "AcceptIn",
@@ -33,6 +33,8 @@ __all__ = [
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 EntryKind = Literal["gate", "building_door", "elevator"]
+NotificationKind = Literal["employee_opened_unit", "share_first_used", "access_changed"]
+"""`engine.onboarding.OPTIONAL_NOTIFICATIONS`."""
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -90,15 +92,15 @@ class FacilityPatch(Input):
     access_closes: str | None = Field(default=None, pattern=HHMM)
     pms_ref: str | None = Field(default=None, min_length=1, max_length=100)
     """Null unlinks the facility from the PMS."""
+    notifications_off: list[NotificationKind] | None = Field(default=None, max_length=3)
+    """Tenant notifications the facility does not send (`[]`: all are sent)."""
 
     _zone = field_validator("timezone")(_zone)
     _country = field_validator("country")(_country)
 
     @model_validator(mode="after")
     def _not_null(self) -> FacilityPatch:
-        given(
-            self, required=("key", "name", "timezone", "country", "access_opens", "access_closes")
-        )
+        given(self, required=tuple(f for f in FACILITY_FIELDS if f != "pms_ref"))
         return self
 
 

@@ -35,6 +35,9 @@ class FacilityOut(BaseModel):
     """Local opening time, `HH:MM`."""
     access_closes: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")
     """Local closing time, `HH:MM` (before opening: the hours span midnight)."""
+    notifications_off: list[str] = []
+    """Tenant notifications the facility does not send (`employee_opened_unit`,
+    `share_first_used`, `access_changed`)."""
 
 
 class UnitOut(BaseModel):

@@ -6,6 +6,8 @@ its decision is committed. A request never answers before its decision is durabl
 On PostgreSQL a facility's batch is one statement (`ChainStatement`); otherwise, or when
 another writer moved that chain's head, one transaction: the head locked, an insert for the
 rows (each holding the seq its entry will have), an insert for the entries.
+A batch with a decision the unit's tenant is told of (`may_notify`) takes the locking path,
+so that its messages are written to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection, insert
 
 from engine.access._chain_statement import ChainStatement
 from engine.access._decision_row import DecisionRow
+from engine.access._notices import may_notify, notify_decisions
 from engine.audit import AuditLog
 from engine.persistence import Database, table_of
 from engine.persistence.tables import AccessDecisionRecord
@@ -125,9 +128,14 @@ class DecisionRecorder:
             pending.done.set_result(record_id)
 
     def _store(self, rows: list[DecisionRow]) -> list[int]:
-        if self._statement is not None:
+        notify = any(may_notify(r) for r in rows)
+        if self._statement is not None and not notify:
             ids = self._statement.write(rows)
             if ids is not None:
                 return ids
         with self.db.transaction() as session:
-            return write_decisions(session.connection(), self.audit, rows)
+            conn = session.connection()
+            ids = write_decisions(conn, self.audit, rows)
+            if notify:
+                notify_decisions(conn, rows, ids)
+            return ids

@@ -10,6 +10,7 @@ from engine.onboarding._door_edits import edit_door, new_door, remove_door, set_
 from engine.onboarding._facility_edits import (
     FACILITY_FIELDS,
     KEY_PATTERN,
+    OPTIONAL_NOTIFICATIONS,
     add_facility,
     edit_facility,
     facility_label,
@@ -39,6 +40,7 @@ __all__ = [
     "FACILITY_FIELDS",
     "KEY_PATTERN",
     "MAX_SITE_FILE_BYTES",
+    "OPTIONAL_NOTIFICATIONS",
     "UNIT_FIELDS",
     "Accepted",
     "Change",

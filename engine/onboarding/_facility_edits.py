@@ -1,4 +1,5 @@
-"""Creating and editing facilities: key, name, time zone, country, access hours, PMS link."""
+"""Creating and editing facilities: key, name, time zone, country, access hours, PMS link,
+the tenant notifications it does not send."""
 
 from __future__ import annotations
 
@@ -10,16 +11,35 @@ from sqlmodel import select
 
 from engine.domain import check_country, check_timezone
 from engine.errors import InvalidInputError, RefusedError
+from engine.notify import MessageKind
 from engine.onboarding._context import EditContext, shown
 from engine.persistence.tables import Facility
 from engine.sites import create_facility
 
-__all__ = ["FACILITY_FIELDS", "KEY_PATTERN", "add_facility", "edit_facility", "facility_label"]
+__all__ = [
+    "FACILITY_FIELDS",
+    "KEY_PATTERN",
+    "OPTIONAL_NOTIFICATIONS",
+    "add_facility",
+    "edit_facility",
+    "facility_label",
+]
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 """Facility keys: lowercase letters, digits and dashes (`riverside`, `bolt-downtown`)."""
-FACILITY_FIELDS = ("key", "name", "timezone", "country", "access_opens", "access_closes", "pms_ref")
+FACILITY_FIELDS = (
+    "key",
+    "name",
+    "timezone",
+    "country",
+    "access_opens",
+    "access_closes",
+    "pms_ref",
+    "notifications_off",
+)
 """What `edit_facility` changes."""
+OPTIONAL_NOTIFICATIONS = tuple(k.value for k in MessageKind if k is not MessageKind.ACTIVATION)
+"""Tenant notifications a facility may turn off (an activation always goes)."""
 
 
 def facility_label(facility: Facility) -> str:
@@ -50,6 +70,15 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     for hours in ("access_opens", "access_closes"):
         if hours in values and not isinstance(values[hours], time):
             raise InvalidInputError(f"`{hours}` must be a time of day")
+    if "notifications_off" in values:
+        off = values["notifications_off"]
+        bad = [k for k in off or () if k not in OPTIONAL_NOTIFICATIONS]
+        if off is None or bad:
+            raise InvalidInputError(
+                f"`{bad[0] if bad else None}` is not a notification a facility can turn off",
+                help=f"one of {', '.join(OPTIONAL_NOTIFICATIONS)}",
+            )
+        values["notifications_off"] = sorted(set(off))
     return values
 
 
@@ -152,6 +181,8 @@ def _name(field: str) -> str:
 
 
 def _plain_one(value: Any) -> Any:
+    if isinstance(value, list):
+        return ",".join(value) or "none"
     return value.strftime("%H:%M") if isinstance(value, time) else value
 
 

@@ -175,6 +175,8 @@ class _Applier:
             "access_closes": _hours(spec.hours.closes),
             "pms_ref": spec.pms_ref,
         }
+        if spec.notifications_off is not None:
+            values["notifications_off"] = list(spec.notifications_off)
         with self.at(*base):
             facility = self._find_facility(company, spec)
             if facility is None:
@@ -189,6 +191,9 @@ class _Applier:
                     closes=values["access_closes"],
                     pms_ref=spec.pms_ref,
                 )
+                if spec.notifications_off:
+                    off = {"notifications_off": values["notifications_off"]}
+                    edit_facility(self.ctx, facility, off)
             else:
                 edit_facility(self.ctx, facility, values)
         for j, g in enumerate(spec.gateways):

@@ -170,6 +170,10 @@ class FacilitySpec(BaseModel):
     """Default access hours (06:00 to 22:00 when not given)."""
     pms_ref: str | None = Field(default=None, min_length=1, max_length=100)
     """The PMS's id for the facility; the sync reads its changes through this."""
+    notifications_off: (
+        list[Literal["employee_opened_unit", "share_first_used", "access_changed"]] | None
+    ) = None
+    """Tenant notifications the facility does not send (`[]`: all; left out: unchanged)."""
     units: list[UnitSpec] | None = None
     """Every unit of the facility: units not listed are removed (never a rented one).
     Leave it out to keep the units as they are."""

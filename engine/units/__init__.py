@@ -1,6 +1,14 @@
 """Stored units: lifecycle events with their effects, PMS events, expiries and their duty,
 key shares."""
 
+from engine.units._activation import (
+    ActivationConfig,
+    ActivationStatus,
+    follow_rentals,
+    start_activations,
+)
+from engine.units._activation_release import next_release_at, release_due
+from engine.units._codes import code_matches, hash_code
 from engine.units._conflicts import resolve_conflict
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
@@ -16,6 +24,13 @@ from engine.units._pms import (
     apply_pms_event,
 )
 from engine.units._pms_batch import apply_pms_batch
+from engine.units._redeem import (
+    CodeNotAccepted,
+    Redeemed,
+    ResendTooSoon,
+    redeem_activation,
+    resend_activation,
+)
 from engine.units._service import TRANSITION_BINDING, TRANSITION_KIND, Applied, LifecycleService
 from engine.units._shares import revoke_share, share_key
 from engine.units._snapshot import effective_state, expiry_due, snapshot
@@ -24,7 +39,10 @@ __all__ = [
     "EXPIRY_ACTOR",
     "TRANSITION_BINDING",
     "TRANSITION_KIND",
+    "ActivationConfig",
+    "ActivationStatus",
     "Applied",
+    "CodeNotAccepted",
     "ConcurrentUpdate",
     "Expired",
     "ExpiryAlarm",
@@ -36,22 +54,32 @@ __all__ = [
     "PmsOutcome",
     "PmsResult",
     "PmsTenant",
+    "Redeemed",
+    "ResendTooSoon",
     "UnitNotFound",
     "active_rental",
     "apply_pms_batch",
     "apply_pms_event",
     "claim_due",
+    "code_matches",
     "due_units",
     "effective_state",
     "expire_due",
     "expire_if_due",
     "expiry_due",
+    "follow_rentals",
+    "hash_code",
     "next_bound",
+    "next_release_at",
     "record_expiries",
+    "redeem_activation",
+    "release_due",
+    "resend_activation",
     "resolve_conflict",
     "revoke_key_ids",
     "revoke_offline_keys",
     "revoke_share",
     "share_key",
     "snapshot",
+    "start_activations",
 ]

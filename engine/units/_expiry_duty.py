@@ -8,6 +8,9 @@ its bound). Each round claims the due units in batches, one facility's at a time
 (`record_expiries`), so several duties (API replicas, `unitgate expire run` workers) share
 the work and each expiry is recorded once. It keeps nothing but its next wake-up in memory:
 a restarted duty finds what is due in the database.
+
+Its rounds also release the scheduled activations whose facility-local lease date has come
+(`release_due`), waking at the next such local midnight.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.persistence import Database
+from engine.units._activation_release import next_release_at, release_due
 from engine.units._expiry import claim_due, next_bound
 from engine.units._expiry_batch import Expired, record_expiries
 from engine.units._service import LifecycleService
@@ -107,16 +111,31 @@ class ExpiryDuty:
         now = clock.now()
         with self.db.read() as s:
             earliest = next_bound(s)
+            release = next_release_at(s)
         expired: list[Expired] = []
         refused: list[str] = []
         if earliest is not None and earliest <= now:
             self._expire_due(now, expired, refused)
             with self.db.read() as s:
                 earliest = next_bound(s, after=now)
+        if release is not None and release <= now:
+            self._release_activations(now)
+            with self.db.read() as s:
+                release = next_release_at(s)
         sleep = self.config.poll_seconds
-        if earliest is not None:
-            sleep = min(sleep, max(0.0, (earliest - clock.now()).total_seconds()))
+        for bound in (earliest, release):
+            if bound is not None:
+                sleep = min(sleep, max(0.0, (bound - clock.now()).total_seconds()))
         return ExpiryRound(expired, refused, sleep)
+
+    def _release_activations(self, now: datetime) -> None:
+        """Send the activations due by `now`, a batch per transaction."""
+        while True:
+            with self.db.transaction() as s:
+                sent, more = release_due(s, self.service.activation, now)
+            self.totals["activation_released"] += sent
+            if not more:
+                return
 
     def _expire_due(self, now: datetime, expired: list[Expired], refused: list[str]) -> None:
         """Batches of the units due by `now` until none is left that nobody else holds."""

@@ -12,9 +12,11 @@ from sqlmodel import Session, col, select
 from engine.domain import EventSource, LifecycleEvent, UnitState
 from engine.errors import InvalidInputError
 from engine.lifecycle import PMS_STATUS_AFTER, Outcome
-from engine.persistence.tables import Person, Rental
+from engine.persistence.tables import Person, Rental, TransitionRecord
 from engine.sites import find_person
+from engine.units._activation import follow_rentals, start_activations
 from engine.units._expiry import expire_if_due
+from engine.units._notices import access_change, notify_access_changed
 from engine.units._service import LifecycleService
 from engine.units._snapshot import expiry_due
 
@@ -130,6 +132,8 @@ def apply_pms_event(
         return PmsResult(PmsOutcome.STALE)
     rental = active_rental(session, unit.id)
     steps: list[Outcome] = []
+    started: Rental | None = None
+    changes: list[tuple[TransitionRecord, UnitState]] = []
     for event in plan_steps(UnitState(unit.state), rental, ev):
         applied = service.apply(
             session,
@@ -139,10 +143,14 @@ def apply_pms_event(
         steps.append(applied.outcome)
         if event is LifecycleEvent.MOVE_IN:
             assert ev.tenant is not None
-            rental = _move_in(session, service, unit.id, ev.tenant)
+            rental = started = _move_in(session, service, unit.id, ev.tenant)
+        change = access_change(applied.outcome)
+        if change is not None and applied.transition is not None:
+            changes.append((applied.transition, change))
     if ev.tenant is not None and rental is not None:
         update_rental(rental, ev.tenant, PMS_STATUS_AFTER[ev.event])
         session.add(rental)
+    _tell_tenant(session, service, rental, started, changes)
     if not steps:
         _advance_seq(session, service, unit.id, ev.seq)
         return PmsResult(PmsOutcome.UNCHANGED)
@@ -232,6 +240,28 @@ def update_rental(rental: RentalFacts, tenant: PmsTenant, status: UnitState) -> 
     rental.phone = tenant.phone
     rental.email = tenant.email
     rental.pms_status = status.value
+
+
+def _tell_tenant(
+    session: Session,
+    service: LifecycleService,
+    rental: Rental | None,
+    started: Rental | None,
+    changes: list[tuple[TransitionRecord, UnitState]],
+) -> None:
+    """The activation of a new rental, a restated one's activation following its contact
+    fields, and the access-change messages (the same as `apply_pms_batch` writes)."""
+    if rental is None:
+        return
+    session.flush()
+    now = service.clock.now()
+    if started is not None:
+        start_activations(session, service.activation, [started.id], now)
+    else:
+        follow_rentals(session, service.activation, [rental.id], now)
+    for record, state in changes:
+        assert record.id is not None  # INVARIANT: flushed above
+        notify_access_changed(session, rental.id, record.id, state, now)
 
 
 def _advance_seq(session: Session, service: LifecycleService, unit_id: str, seq: int) -> None:

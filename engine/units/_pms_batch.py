@@ -36,10 +36,12 @@ from engine.persistence.tables import (
     TransitionRecord,
     Unit,
 )
+from engine.units._activation import follow_rentals, start_activations
 from engine.units._conflicts import CLOSE_OPEN, closes_conflicts, resolution_values
 from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry_batch import EXPIRY_ACTOR
+from engine.units._notices import access_change, notify_access_changed
 from engine.units._offline_keys import ends_offline_keys, live_key_units, revoke_offline_keys
 from engine.units._pms import (
     PmsEvent,
@@ -64,6 +66,8 @@ from engine.units._snapshot import expiry_due, snapshot
 __all__ = ["apply_pms_batch"]
 
 _unit, _rental, _person = table_of(Unit), table_of(Rental), table_of(Person)
+_transition = table_of(TransitionRecord)
+_INSERT_TRANSITIONS = insert(_transition).returning(_transition.c.id, sort_by_parameter_order=True)
 _share, _grant = table_of(KeyShare), table_of(AuctionGrant)
 
 _UNIT_COLUMNS = (
@@ -221,6 +225,8 @@ class _Batch:
         self.transitions: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.entries: dict[str, list[PendingEntry]] = defaultdict(list)
+        # Transitions that change a tenant's access: (index in `transitions`, rental, state).
+        self.access_changes: list[tuple[int, str, UnitState]] = []
 
     def apply(self, ev: PmsEvent) -> PmsResult:
         """One event, as `apply_pms_event` decides it, on the working copies."""
@@ -293,6 +299,9 @@ class _Batch:
         entries.append(transition_entry(row, request, effects))
         # Its entry's place in the facility's batch; `write` adds where the chain ends.
         row["audit_seq"] = len(entries)
+        change = access_change(outcome)
+        if change is not None and self.active[unit.id]:
+            self.access_changes.append((len(self.transitions), self.active[unit.id][0].id, change))
         self.transitions.append(row)
         return outcome
 
@@ -413,14 +422,29 @@ class _Batch:
         tips = audit.tips(conn, self.entries)
         for row in self.transitions:
             row["audit_seq"] += tips[row["facility_id"]].seq
-        if self.transitions:
-            conn.execute(insert(table_of(TransitionRecord)), self.transitions)
+        transition_ids: list[int] = []
+        if self.transitions and self.access_changes:
+            inserted = conn.execute(_INSERT_TRANSITIONS, self.transitions)
+            transition_ids = list(inserted.scalars())
+        elif self.transitions:
+            conn.execute(insert(_transition), self.transitions)
         if self.closes:
             conn.execute(CLOSE_OPEN, self.closes)
         if self.conflicts:
             conn.execute(insert(_conflict), self.conflicts)
         for facility_id, tip in tips.items():
             audit.extend(conn, tip, self.entries[facility_id])
+        self._tell_tenants(transition_ids)
+
+    def _tell_tenants(self, transition_ids: list[int]) -> None:
+        """`apply_pms_event`'s activations and access-change messages, for the batch."""
+        now, config = self.service.clock.now(), self.service.activation
+        started = [i for i in sorted(self.new_rentals) if self.rentals[i].ended_at is None]
+        if started:
+            start_activations(self.conn, config, started, now)
+        follow_rentals(self.conn, config, sorted(self.changed_rentals - self.new_rentals), now)
+        for index, rental_id, state in self.access_changes:
+            notify_access_changed(self.conn, rental_id, transition_ids[index], state, now)
 
     def _write_units(self) -> None:
         moved = [u for u in self.units.values() if u.version != self.read_versions[u.id]]

@@ -16,6 +16,7 @@ from engine.errors import InvalidInputError
 from engine.lifecycle import EventRequest, LifecycleMachine, Outcome, event_source
 from engine.persistence import table_of
 from engine.persistence.tables import Person, SyncConflict, TransitionRecord, Unit
+from engine.units._activation import ActivationConfig
 from engine.units._conflicts import close_open_conflicts, closes_conflicts
 from engine.units._effects import (
     WINDOW_ENDED,
@@ -69,6 +70,8 @@ class LifecycleService:
     machine: LifecycleMachine
     audit: AuditLog
     clock: Clock
+    activation: ActivationConfig = field(default_factory=ActivationConfig)
+    """How the activations of the rentals PMS events create are sent."""
 
     def request(
         self,

@@ -6,7 +6,9 @@ PostgreSQL. Every access decision is checked against an independent oracle: an a
 request must be justified by DESIGN's rules read from the stored state (invariants 1–9),
 and a current tenant inside access hours must get in. After every step the audit chain
 verifies, every decision is logged, and every employee access to a rented unit is in that
-tenant's activity feed (invariant 10).
+tenant's activity feed (invariant 10). Scheduled activations are released as the expiry
+duty would after each clock advance, and no activation message ever predates its rental's
+facility-local lease start (invariant 7).
 """
 
 from __future__ import annotations
@@ -29,19 +31,22 @@ from engine.access import within_hours
 from engine.audit import verify_chain
 from engine.clock import ManualClock
 from engine.domain import LifecycleEvent, Permission, UnitState
+from engine.notify._tenant import local_date
 from engine.persistence.tables import (
     AccessDecisionRecord,
+    Activation,
     AuctionGrant,
     Door,
     Facility,
     KeyShare,
+    OutboxMessage,
     Person,
     Rental,
     Unit,
 )
 from engine.runtime import Runtime
 from engine.sites import add_person, assign_role, create_role
-from engine.units import PmsEvent, PmsTenant, apply_pms_event, effective_state
+from engine.units import PmsEvent, PmsTenant, apply_pms_event, effective_state, release_due
 from tests.conftest import AUDIT_KEY
 from tests.invariants.test_lifecycle_streams import migrated_copy
 from tests.support.api import app_for, bearer
@@ -201,6 +206,8 @@ class AccessApi(RuleBasedStateMachine):
     @rule(minutes=st.sampled_from([10, 90, 6 * 60, 24 * 60, 6 * 24 * 60]))
     def advance_clock(self, minutes: int) -> None:
         self.clock.advance(timedelta(minutes=minutes))
+        with self.rt.db.transaction() as s:  # what the expiry duty's round does
+            release_due(s, self.rt.lifecycle.activation, self.clock.now())
 
     @rule(
         attempts=st.lists(
@@ -379,6 +386,28 @@ class AccessApi(RuleBasedStateMachine):
             count = s.exec(select(func.count()).select_from(AccessDecisionRecord)).one()
             assert count == self.decisions
             assert verify_chain(s, self.rt.audit).ok
+
+    @invariant()
+    def no_activation_before_the_lease_start(self) -> None:
+        """Invariant 7: an activation message is written on or after the facility-local
+        lease start its activation was due on; a scheduled one has no message."""
+        with self.rt.db.read() as s:
+            rows = s.exec(
+                select(Activation, Facility.timezone).join(
+                    Facility, col(Facility.id) == col(Activation.facility_id)
+                )
+            ).all()
+            for activation, zone in rows:
+                sent = s.exec(
+                    select(OutboxMessage.created_at).where(
+                        col(OutboxMessage.idempotency_key).startswith(
+                            f"activation/{activation.id}/"
+                        )
+                    )
+                ).all()
+                if activation.status == "scheduled":
+                    assert sent == []
+                assert all(local_date(at, zone) >= activation.due_on for at in sent)
 
     @invariant()
     def employee_accesses_reach_the_tenants_feed(self) -> None:

@@ -18,7 +18,8 @@ ISSUER = "unitgate"
 
 def app_for(runtime: Runtime, telemetry: Telemetry | None = None, **settings: object) -> Litestar:
     """The real app on `runtime` (its clock and database), without reload polling, the
-    expiry duty or the lock duty (tests move their clock and record expiries when they choose)."""
+    expiry duty, the lock duty or the outbox duty (tests move their clock and record
+    expiries when they choose)."""
     values: dict[str, object] = {
         "database_url": runtime.db.url,
         "audit_key": "k",
@@ -26,6 +27,7 @@ def app_for(runtime: Runtime, telemetry: Telemetry | None = None, **settings: ob
         "policy_reload_seconds": 0,
         "expiry_in_serve": False,
         "lock_poll_in_serve": False,
+        "outbox_in_serve": False,
     }
     values.update(settings)
     return create_app(Settings.model_validate(values), runtime, telemetry)

@@ -257,7 +257,7 @@ def start_service(
     """Migrate, (load the demo,) serve on a free loopback port; stop everything at the end.
     `prepared`: the database is a copy of a `prepared_database` (both steps done)."""
     env = service_env(workdir, database_url, **extra_env)
-    port = free_port()
+    port = int(extra_env.get("UNITGATE_PORT") or free_port())  # given: e.g. in a callback URL
     env["UNITGATE_PORT"] = str(port)
     steps = [] if prepared else [["db", "upgrade"], *([["demo", "load"]] if demo else [])]
     for step in steps:

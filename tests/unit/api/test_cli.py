@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from api.cli import cli
+from engine.notify import check_number
 
 
 @pytest.fixture
@@ -52,6 +53,15 @@ def test_demo_load_is_idempotent(env: Path) -> None:
     with sqlite3.connect(env) as conn:
         states = {row[0] for row in conn.execute("SELECT DISTINCT state FROM unit")}
     assert states == {"available", "occupied", "gatelock", "overlock", "pending_auction", "auction"}
+    with sqlite3.connect(env) as conn:
+        sent = conn.execute(
+            "SELECT channel, recipient, status FROM outbox_message WHERE kind = 'activation'"
+        ).fetchall()
+        scheduled = conn.execute("SELECT count(*) FROM activation WHERE status = 'scheduled'")
+        assert scheduled.fetchone()[0] >= 1  # a future lease waits for its start
+    # Seed 000: the demo's tenants have valid mobile numbers, so activations go by SMS.
+    assert sent and {(c, s) for c, _, s in sent} == {("sms", "queued")}
+    assert all(check_number(r, "US").sms_ok for _, r, _ in sent)
 
 
 def table_counts(path: Path) -> dict[str, int]:

@@ -14,8 +14,16 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from engine.persistence.tables import Door, LockAction, PmsInboxEntry, Role, SyncConflict
+from engine.persistence.tables import (
+    Door,
+    LockAction,
+    OutboxMessage,
+    PmsInboxEntry,
+    Role,
+    SyncConflict,
+)
 from tests.support.locks import install_lock
+from tests.support.world import World
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -34,11 +42,13 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/units/{unit_id}/cleanout": {"reason": "clean", "employee_id": "x", **_WINDOW},
     "/v1/units/{unit_id}/restore": {"reason": "paid in full"},
     "/v1/units/{unit_id}/shares": {"email": "someone@mail.example"},
+    "/v1/units/{unit_id}/activation/resend": {},
     "/v1/doors/{door_id}/access-requests": {"channel": "phone_relay"},
     "/v1/doors/{door_id}/remote-unlocks": {"reason": "tenant asked"},
     "/v1/doors/{door_id}/explain": {"person_id": "x"},
     "/v1/roles/{role_id}/assignments": {"person_id": "x"},
     "/v1/facilities/{facility_id}/sync/quarantine/{entry_id}/retry": {},
+    "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/pms/webhooks/{facility_id}": {"records": []},
     "/v1/facilities/{facility_id}": {"name": "Renamed"},
     "/v1/facilities/{facility_id}/units": {"number": "X1"},
@@ -132,7 +142,18 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "action_id": action.id,
         "key_id": str(key.json()["key_id"]),
         "person_id": companies.tenant(b),
+        "message_id": _a_message_of(b),
     }
+
+
+def _a_message_of(world: World) -> str:
+    """A message of the facility (its tenants' activations, written with their move-ins)."""
+    with world.rt.db.read() as s:
+        found = s.exec(
+            select(OutboxMessage.id).where(OutboxMessage.facility_id == world.facility_id)
+        ).first()
+    assert found is not None
+    return found
 
 
 @pytest.mark.parametrize("who", ["manager", "tenant"])

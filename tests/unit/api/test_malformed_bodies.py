@@ -30,6 +30,8 @@ from engine.clock import ManualClock
 from engine.runtime import Runtime
 from tests.conftest import AUDIT_KEY
 from tests.support.api import app_for
+from tests.support.outbox import SMS_SECRET
+from tests.support.outbox import signed as signed_report
 from tests.support.pms import link_facility
 from tests.unit.api.conftest import Companies, _companies
 
@@ -76,6 +78,7 @@ def _setup(rt: Runtime) -> Iterator[Setup]:
         rt,
         dev_tokens=True,
         pms_webhook_secret=WEBHOOK_SECRET,
+        sms_secret=SMS_SECRET,
         max_body_bytes=1_000_000,  # the 100,000-deep body reaches the decoder, not the 413
     )
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -137,6 +140,8 @@ def _request(setup: Setup, method: str, path: str, body: bytes, content_type: st
         signed = (setup.webhook_company, setup.webhook_facility, body)
         headers[SIGNATURE_HEADER] = sign(WEBHOOK_SECRET.encode(), stamp, *signed)
         headers[TIMESTAMP_HEADER] = str(stamp)
+    elif path == "/v1/notify/sms/status":  # signed by the SMS provider, no bearer token
+        headers.update({k: v for k, v in signed_report(body)[1].items() if k != "content-type"})
     elif "/dev/tokens" not in path:  # the demo token issuer takes no credentials
         headers.update(setup.companies.headers(a, "manager"))
     return setup.client.request(method, url, content=body, headers=headers)

@@ -278,3 +278,22 @@ def test_the_demo_site_files_are_valid_and_carry_the_demo_ids() -> None:
         numbers = {u.number for f in spec.facilities for u in f.units or []}
         stories = {u.number for f in company.facilities for u in f.units}
         assert stories <= numbers
+
+
+def test_a_facility_turns_tenant_notifications_off_and_on(
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
+    hours = '    hours: {opens: 06:00, closes: "22:00"}\n'
+    off = SITE.replace(hours, hours + "    notifications_off: [share_first_used]\n")
+    changed = apply_site_file(sqlite_runtime, write(tmp_path, off))
+    assert "~ facility lakeside: notifications_off none -> share_first_used" in [
+        c.text for c in changed.changes
+    ]
+    with sqlite_runtime.db.read() as s:
+        assert s.exec(select(Facility.notifications_off)).one() == ["share_first_used"]
+    kept = apply_site_file(sqlite_runtime, write(tmp_path, SITE))  # left out: unchanged
+    assert kept.changes == ()
+    on = SITE.replace(hours, hours + "    notifications_off: []\n")
+    apply_site_file(sqlite_runtime, write(tmp_path, on))
+    with sqlite_runtime.db.read() as s:
+        assert s.exec(select(Facility.notifications_off)).one() == []

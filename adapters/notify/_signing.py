@@ -1,0 +1,54 @@
+"""Delivery-report signatures: HMAC-SHA256 over `<timestamp>.<body>` with the provider's
+secret, in `X-SMS-Signature: v1=<hex>`, the Unix time in `X-SMS-Timestamp`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "TOLERANCE_SECONDS",
+    "CallbackSignatureError",
+    "sign_report",
+    "verify_report",
+]
+
+SIGNATURE_HEADER = "X-SMS-Signature"
+TIMESTAMP_HEADER = "X-SMS-Timestamp"
+TOLERANCE_SECONDS = 300
+"""A report signed further than this from now is refused (a captured one cannot be replayed
+later)."""
+
+
+class CallbackSignatureError(ValueError):
+    """A report whose signature is missing, malformed, wrong or too old."""
+
+
+def _mac(secret: bytes, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign_report(secret: bytes, timestamp: int, body: bytes) -> str:
+    """The signature header value for `body` sent at `timestamp` (Unix seconds)."""
+    return f"v1={_mac(secret, timestamp, body)}"
+
+
+def verify_report(
+    secret: bytes, signature: str | None, timestamp: str | None, body: bytes, now: float
+) -> None:
+    """Raise `CallbackSignatureError` unless `signature` signs `body` at a recent time."""
+    if not signature or not timestamp:
+        raise CallbackSignatureError(f"missing `{SIGNATURE_HEADER}` or `{TIMESTAMP_HEADER}` header")
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise CallbackSignatureError(f"timestamp `{timestamp[:40]}` is not Unix seconds") from None
+    if abs(now - sent) > TOLERANCE_SECONDS:
+        raise CallbackSignatureError(
+            f"timestamp `{sent}` is more than {TOLERANCE_SECONDS} s from now"
+        )
+    offered = signature.strip().removeprefix("v1=")
+    if not hmac.compare_digest(_mac(secret, sent, body), offered):
+        raise CallbackSignatureError("signature does not match the body")

@@ -1,0 +1,95 @@
+"""Messages for outbox tests: the contract's payload of each kind, rows written with
+`engine.notify.enqueue` as the engine writes them, and signed delivery reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from adapters.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_report
+from engine.notify import Channel, MessageKind, Outgoing, enqueue
+from engine.persistence import Database
+
+SMS_SECRET = "sms-callback-secret-not-secret"
+
+_COMMON = {
+    "company_name": "Acme Storage",
+    "facility_name": "Riverside",
+    "tenant_name": "Ada Lovelace",
+    "unit_number": "A-101",
+}
+PAYLOADS: dict[MessageKind, dict[str, str]] = {
+    MessageKind.ACTIVATION: {
+        **_COMMON,
+        "app_link": "https://app.example/activate?t=tok",
+        "expires_on": "2026-02-01",
+    },
+    MessageKind.EMPLOYEE_OPENED_UNIT: {
+        **_COMMON,
+        "employee_name": "Maria",
+        "reason": "emergency",
+        "opened_at": "2026-01-05 14:30",
+    },
+    MessageKind.SHARE_FIRST_USED: {
+        **_COMMON,
+        "grantee_label": "Bob",
+        "used_at": "2026-01-06 09:10",
+    },
+    MessageKind.ACCESS_CHANGED: {
+        **_COMMON,
+        "state": "gatelock",
+        "summary": "Gate access is suspended until your account is brought current.",
+    },
+}
+"""Every kind's variables as contracts.md lists them (the secret comes as `code`)."""
+
+
+def queue(
+    db: Database,
+    facility_id: str,
+    now: datetime,
+    *,
+    count: int = 1,
+    channel: Channel = Channel.SMS,
+    recipient: str = "+14155550123",
+    kind: MessageKind = MessageKind.ACTIVATION,
+    person_id: str | None = None,
+    prefix: str = "test",
+    problem: str | None = None,
+) -> list[str]:
+    """`count` messages enqueued in one transaction; their ids."""
+    with db.transaction() as s:
+        return [
+            enqueue(
+                s,
+                Outgoing(
+                    facility_id=facility_id,
+                    kind=kind,
+                    channel=channel,
+                    recipient=None if problem else recipient,
+                    idempotency_key=f"{prefix}/{i}",
+                    person_id=person_id,
+                    payload=PAYLOADS[kind],
+                    secret="483920" if kind is MessageKind.ACTIVATION else None,
+                    problem=problem,
+                ),
+                now,
+            )
+            for i in range(count)
+        ]
+
+
+def signed(
+    body: dict[str, Any] | bytes, secret: str = SMS_SECRET, stamp: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """A delivery report's bytes and headers, signed as the provider signs them."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    at = int(time.time()) if stamp is None else stamp
+    headers = {
+        "content-type": "application/json",
+        SIGNATURE_HEADER: sign_report(secret.encode(), at, raw),
+        TIMESTAMP_HEADER: str(at),
+    }
+    return raw, headers
