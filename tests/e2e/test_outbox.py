@@ -5,6 +5,7 @@ provider took its messages and before it marked them. Status is read over HTTP."
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,15 @@ from engine.notify import Channel
 from engine.persistence import Database, upgrade
 from engine.sites import add_person, assign_role, create_company, create_facility, create_role
 from tests.support.outbox import SMS_SECRET, queue
-from tests.support.service import Service, database, free_port, start_service, wait_for
+from tests.support.service import (
+    UNITGATE,
+    Service,
+    database,
+    free_port,
+    service_env,
+    start_service,
+    wait_for,
+)
 from tests.support.smtp import Inbox, smtp_server
 
 MANAGER = "outbox-manager@example.com"
@@ -171,20 +180,35 @@ def test_workers_share_the_outbox_and_a_killed_one_costs_one_duplicate_per_messa
             UNITGATE_OUTBOX_IN_SERVE="false",
             UNITGATE_OUTBOX_LEASE_SECONDS="6",
         )
-        with (
-            database("postgresql", tmp_path) as url,
-            start_service(tmp_path, _migrated(url), prepared=True, **env) as service,
-        ):
-            _crash_and_share(service, url, control)
+        with database("postgresql", tmp_path) as url:
+            site = _site(_migrated(url))
+            # The provider takes each message and holds its answer: the worker is killed
+            # with every message taken and none marked. It starts while the server does.
+            control.put("/control/faults", json={"delay_seconds": 300})
+            first = queue(site.db, site.facility_id, datetime.now(UTC), count=30, prefix="a")
+            with (tmp_path / "worker-doomed.log").open("wb") as log:
+                doomed = subprocess.Popen(
+                    [*UNITGATE, "outbox", "run"],
+                    env=service_env(tmp_path, url, **env),
+                    cwd=tmp_path,
+                    stdout=log,
+                    stderr=log,
+                )
+            try:
+                with start_service(tmp_path, url, prepared=True, **env) as service:
+                    _crash_and_share(service, site, control, doomed, first)
+            finally:
+                doomed.kill()
+                doomed.wait(10)
 
 
-def _crash_and_share(service: Service, url: str, control: httpx.Client) -> None:
-    site = _site(url)
-    # The provider takes each message and holds its answer: the worker is killed with
-    # every message taken and none marked.
-    control.put("/control/faults", json={"delay_seconds": 300})
-    first = queue(site.db, site.facility_id, datetime.now(UTC), count=30, prefix="a")
-    doomed = service.start_worker("outbox", "run", name="worker-doomed")
+def _crash_and_share(
+    service: Service,
+    site: Site,
+    control: httpx.Client,
+    doomed: subprocess.Popen[bytes],
+    first: list[str],
+) -> None:
     wait_for(
         lambda: len(control.get("/control/state").json()["messages"]) == 30,
         timeout=60,
