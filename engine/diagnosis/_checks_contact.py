@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.diagnosis._facts import SectionFacts
 from engine.diagnosis._model import Check, CheckStatus
+from engine.diagnosis._text import resend
 from engine.notify import Channel, ContactRoute, contact_route
 
 __all__ = ["email_check", "mobile_check", "route_of"]
@@ -66,7 +67,7 @@ def mobile_check(f: SectionFacts) -> Check:
         "no number can take an SMS: " + "; ".join(problems),
         evidence,
         "Correct the tenant's mobile number in the PMS (its mobile field, else the primary "
-        "phone), let it sync, then resend the activation.",
+        f"phone), let it sync, then {resend(f.unit.id if f.unit else None)}.",
     )
 
 

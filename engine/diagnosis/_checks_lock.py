@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.diagnosis._facts import SectionFacts
 from engine.diagnosis._model import Check, CheckStatus
-from engine.diagnosis._text import ago, iso
+from engine.diagnosis._text import ago, iso, sentence
 
 __all__ = ["battery_check", "lock_check"]
 
@@ -45,7 +45,7 @@ def _advice(health: dict[str, Any], default: str, *, battery: bool = False) -> s
     advice = health.get("advice")
     items = [str(a) for a in advice] if isinstance(advice, list) else []
     chosen = [a for a in items if ("battery" in a) == battery]
-    return "; ".join(chosen).capitalize() + "." if chosen else default
+    return sentence("; ".join(chosen)) if chosen else default
 
 
 def lock_check(f: SectionFacts) -> Check:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from engine.diagnosis._facts import SectionFacts
 from engine.diagnosis._model import Check, CheckStatus
-from engine.diagnosis._text import SYNC_BOUND, ago, iso
+from engine.diagnosis._text import SYNC_BOUND, ago, iso, resend, sentence
 
 __all__ = ["message_check"]
 
 _PASS, _FAIL, _UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
 _FAILED = {"undelivered", "failed", "given_up", "undeliverable"}
+
+
+def _resend(f: SectionFacts) -> str:
+    return resend(f.unit.id if f.unit else None)
 
 
 def message_check(f: SectionFacts) -> Check:
@@ -27,7 +31,7 @@ def message_check(f: SectionFacts) -> Check:
             _UNKNOWN,
             "no activation is recorded for this rental",
             {},
-            "Resend the activation.",
+            sentence(_resend(f)),
         )
     evidence: dict[str, object] = {
         "activation": a.status,
@@ -63,7 +67,7 @@ def message_check(f: SectionFacts) -> Check:
             _FAIL,
             f"due since {a.due_on.isoformat()} and not sent",
             evidence,
-            "Check that the service runs (it sends due activations), or resend the activation.",
+            f"Check that the service runs (it sends due activations), or {_resend(f)}.",
         )
     m = f.message
     if m is None:
@@ -99,10 +103,10 @@ def message_check(f: SectionFacts) -> Check:
         reason = m.status_reason or "no reason given"
         fix = (
             f"Nothing valid to send to ({reason}): correct the contact in the PMS, then "
-            "resend the activation."
+            f"{_resend(f)}."
             if m.status == "undeliverable"
             else f"Ask the tenant whether their phone has signal or Wi-Fi and whether "
-            f"{m.recipient} is theirs; correct it in the PMS if not, then resend the activation."
+            f"{m.recipient} is theirs; correct it in the PMS if not, then {_resend(f)}."
         )
         return Check("message", 5, title, _FAIL, f"{to}: {m.status}: {reason}", evidence, fix)
     if f.now - m.created_at > SYNC_BOUND:

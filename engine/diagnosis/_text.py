@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-__all__ = ["SYNC_BOUND", "ago", "iso", "sync_lag"]
+__all__ = ["SYNC_BOUND", "ago", "iso", "resend", "sentence", "sync_lag"]
 
 SYNC_BOUND = timedelta(minutes=5)
 """Seed 000 step 2: a rental processed in the PMS shows within 1-5 minutes. A PMS event
 waiting longer, or a PMS poll older than this, is a sync that lags; so is a message still
 queued after it."""
+
+
+def resend(unit_id: str | None) -> str:
+    """How a manager sends the tenant a new code."""
+    if unit_id is None:
+        return "resend the activation"
+    return f"resend the activation (`POST /v1/units/{unit_id}/activation/resend`)"
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence: its first letter upper case, a full stop at its end."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def iso(value: datetime | None) -> str | None:

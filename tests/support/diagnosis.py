@@ -5,14 +5,16 @@ an `Activation` row, a status update as the sender records it)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 from sqlmodel import Session, select
 
+from adapters.notify import Outcome, mark, receive_report, sign_report
 from engine.domain import LifecycleEvent
-from engine.notify import STATUS_RANK, Channel, MessageKind, MessageStatus, Outgoing, enqueue
+from engine.notify import Channel, MessageKind, MessageStatus, Outgoing, enqueue
 from engine.persistence.tables import (
     Activation,
     Door,
@@ -27,7 +29,14 @@ from engine.persistence.tables import (
     Unit,
 )
 from engine.runtime import Runtime
-from engine.units import PmsEvent, PmsTenant, active_rental, apply_pms_event
+from engine.units import (
+    ActivationConfig,
+    PmsEvent,
+    PmsTenant,
+    active_rental,
+    apply_pms_event,
+    resend_activation,
+)
 from tests.support.world import World, build_world
 
 MOBILE = "07400 123456"
@@ -153,15 +162,31 @@ def _healthy_locks(s: Session, facility_id: str, now: object) -> None:
         s.add(gateway)
 
 
+_REPORT_SECRET = "diagnosis-test-report-secret"
+
+
 def sender_reports(h: Healthy, status: MessageStatus, reason: str | None = None) -> None:
-    """The message's status as the outbox's sender writes it (a provider's report)."""
-    now = h.rt.clock.now()
-    with h.rt.db.transaction() as s:
-        m = s.get(OutboxMessage, h.message_id)
-        assert m is not None
-        m.status, m.status_rank, m.status_reason = status.value, STATUS_RANK[status], reason
-        m.attempts, m.sent_at, m.updated_at = 1, now - timedelta(minutes=50), now
-        s.add(m)
+    """The message sent by the outbox's sender (`adapters.notify.mark`) and then, unless
+    `status` is `sent`, the provider's signed delivery report for it (`receive_report`)."""
+    rt, provider_id = h.rt, f"provider-{h.message_id}"
+    sent_at = rt.clock.now() - timedelta(minutes=50)
+    mark(rt.db, [Outcome(h.message_id, MessageStatus.SENT, provider_id)], sent_at)
+    if status is MessageStatus.SENT:
+        return
+    report = {"id": provider_id, "reference": h.message_id, "status": status.value}
+    body = json.dumps(report | ({"error": reason} if reason else {})).encode()
+    stamp = int(rt.clock.now().timestamp())
+    signature = sign_report(_REPORT_SECRET.encode(), stamp, body)
+    receive_report(
+        rt.db,
+        "sms",
+        _REPORT_SECRET,
+        signature,
+        str(stamp),
+        body,
+        unix_now=stamp,
+        now=rt.clock.now(),
+    )
 
 
 def _rental(h: Healthy, change: Callable[[Rental], None]) -> None:
@@ -234,6 +259,9 @@ def break_email_registration(h: Healthy) -> None:
 
 
 def break_delivery(h: Healthy) -> None:
+    """An employee resent the code; the provider reports that message failed."""
+    with h.rt.db.transaction() as s:
+        h.message_id = resend_activation(s, ActivationConfig(), h.rental_id, h.rt.clock.now())
     sender_reports(h, MessageStatus.FAILED, "30003: unreachable destination handset")
 
 
