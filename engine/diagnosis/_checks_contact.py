@@ -38,12 +38,13 @@ def mobile_check(f: SectionFacts) -> Check:
     if route.channel is Channel.SMS and route.recipient is not None:
         check = next(c for c in route.checks if c.e164 == route.recipient)
         field = "mobile" if route.source == "mobile" else "primary phone"
+        kind = check.line_type.replace("_", " ")
         return Check(
             "mobile",
             3,
             title,
             _PASS,
-            f"{route.recipient} from the PMS {field} field is a valid {check.line_type} number",
+            f"{route.recipient} from the PMS {field} field is a valid {kind} number",
             evidence,
         )
     problems = [c.problem for c in route.checks if c.problem]
