@@ -24,6 +24,7 @@ from api.routes.access import access_router
 from api.routes.activations import activations_router
 from api.routes.audit import audit_router
 from api.routes.dev_tokens import dev_tokens_router
+from api.routes.diagnosis import diagnosis_page_router, diagnosis_router
 from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
@@ -41,6 +42,7 @@ from api.routes.shares import shares_router
 from api.routes.sync import sync_router
 from api.settings import Settings, load_settings
 from api.telemetry import Telemetry, build_telemetry
+from engine.diagnosis import AppSeen
 from engine.locks import KeyCache
 from engine.policy import PolicyStore, default_invariants_path, default_policy_path, load_invariants
 from engine.runtime import Runtime
@@ -107,6 +109,8 @@ def create_app(
         offline_keys_router,
         access_router,
         locks_router,
+        diagnosis_router,
+        diagnosis_page_router,
         activations_router,
         messages_router,
         notify_callbacks_router,
@@ -123,6 +127,7 @@ def create_app(
         "lock_signer": HardwareSigner(),
         "lock_actions": RemoteActions(rt, tel, settings.lock_action_seconds),
         "lock_keys": KeyCache(),
+        "app_seen": AppSeen(rt.db, rt.clock),
     }
     return Litestar(
         route_handlers=[health, *routers, docs_assets_router()],

@@ -18,22 +18,18 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from api.auth import issue_token
 from api.demo import load_demo
 from api.demo._load import DEMO_COMPANY_ID
 from bench._access_server import JWT_SECRET
+from bench._databases import databases
 from engine.persistence import upgrade
 from engine.persistence.tables import Door, Rental
 from engine.runtime import Runtime
@@ -43,7 +39,6 @@ REQUESTS = 600
 ROUNDS = 5
 """Rounds alternate the endpoints, so drift in the machine's speed hits both alike."""
 CONCURRENCY = 16
-PG_URL = os.environ.get("UNITGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _free_port() -> int:
@@ -154,28 +149,6 @@ def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _pg_database() -> str | None:
-    base = make_url(PG_URL)
-    name = f"unitgate_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception as exc:  # no server: report and skip
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping the PostgreSQL run")
-        return None
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _line(label: str, r: dict[str, Any]) -> str:
     return (
         f"{label:<34} {r['per_second']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   "
@@ -191,25 +164,17 @@ def run(argv: list[str]) -> None:
         f"uvicorn (1 worker); {ROUNDS} alternating rounds of {REQUESTS} requests per endpoint, "
         f"{CONCURRENCY} concurrent, from a second process over loopback"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        runs = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
-        pg = _pg_database()
-        if pg is not None:
-            runs.append(("PostgreSQL", pg))
-        try:
-            for name, url in runs:
-                bare, access = _serve_and_measure(url)
-                print(_line(f"[{name}] bare Litestar endpoint", bare))
-                print(_line(f"[{name}] POST access-requests", access))
-                ratio = access["per_second"] / bare["per_second"]
-                paired = access["paired_ratios"]
-                print(
-                    f"[{name}] access/bare throughput ratio {ratio:.2f} over all rounds, "
-                    f"median of paired rounds {statistics.median(paired):.2f} "
-                    f"(in order: {', '.join(f'{r:.2f}' for r in paired)}) (goal >= 0.5); "
-                    f"decisions/s {access['per_second']:.0f}; server CPU per request "
-                    f"{access['server_cpu_ms'] / bare['server_cpu_ms']:.1f}x the bare endpoint's"
-                )
-        finally:
-            if pg is not None:
-                _drop(pg)
+    with databases() as runs:
+        for name, url in runs:
+            bare, access = _serve_and_measure(url)
+            print(_line(f"[{name}] bare Litestar endpoint", bare))
+            print(_line(f"[{name}] POST access-requests", access))
+            ratio = access["per_second"] / bare["per_second"]
+            paired = access["paired_ratios"]
+            print(
+                f"[{name}] access/bare throughput ratio {ratio:.2f} over all rounds, "
+                f"median of paired rounds {statistics.median(paired):.2f} "
+                f"(in order: {', '.join(f'{r:.2f}' for r in paired)}) (goal >= 0.5); "
+                f"decisions/s {access['per_second']:.0f}; server CPU per request "
+                f"{access['server_cpu_ms'] / bare['server_cpu_ms']:.1f}x the bare endpoint's"
+            )

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from bench.access_api import _drop, _pg_database
+from bench._databases import _drop, _pg_database
 from engine.access import DecisionRow, write_decisions
 from engine.audit import AuditLog, VerifyReport, verify_chain
 from engine.clock import ManualClock

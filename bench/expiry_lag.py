@@ -30,7 +30,8 @@ import httpx
 from sqlalchemy import func, insert, select
 
 from bench._access_server import JWT_SECRET
-from bench.access_api import _drop, _free_port, _pg_database
+from bench._databases import _drop, _pg_database
+from bench.access_api import _free_port
 from engine.domain import LifecycleEvent, UnitState
 from engine.persistence import new_id, table_of, upgrade
 from engine.persistence.tables import AuctionGrant, TransitionRecord, Unit

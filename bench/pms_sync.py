@@ -38,7 +38,8 @@ from adapters.pms.sim import (
 from adapters.sync import expected_status
 from api.auth import issue_token
 from bench._access_server import JWT_SECRET, WEBHOOK_SECRET
-from bench.access_api import _drop, _free_port, _pg_database
+from bench._databases import _drop, _pg_database
+from bench.access_api import _free_port
 from engine.persistence import new_id, table_of, upgrade
 from engine.persistence.tables import Door, Facility, Person, PmsInboxEntry, Rental, Unit
 from engine.runtime import Runtime

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from api.demo import load_demo
-from bench.access_api import _drop, _pg_database
+from bench._databases import _drop, _pg_database
 from engine.access import related_units
 from engine.access._facts import door_site, units_for, units_served
 from engine.onboarding import apply_site_file

@@ -17,7 +17,13 @@ from engine.access import Caller
 
 __all__ = ["PUBLIC_PATHS", "VerifiedToken", "bearer_person", "build_jwt_auth"]
 
-PUBLIC_PATHS = ["^/health$", "^/docs(/|$)", "^/v1/dev/tokens$", "^/v1/invitations/accept$"]
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/docs(/|$)",
+    "^/v1/dev/tokens$",
+    "^/v1/invitations/accept$",
+    "^/portal/",  # office pages: a signed link instead of a bearer token (api.auth._page_links)
+]
 """Routes served without a token (anchored: Litestar searches these patterns anywhere in
 the path, so a bare `/health` also let `/v1/units/health` through without a token)."""
 

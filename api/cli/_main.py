@@ -9,6 +9,7 @@ from api.cli._audit import audit
 from api.cli._codes import codes
 from api.cli._db import db
 from api.cli._demo import demo
+from api.cli._diagnose import diagnose
 from api.cli._expire import expire
 from api.cli._lifecycle import lifecycle
 from api.cli._lock_sim import lock_sim
@@ -33,6 +34,7 @@ cli.add_command(audit)
 cli.add_command(codes)
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(diagnose)
 cli.add_command(expire)
 cli.add_command(lifecycle)
 cli.add_command(pms)

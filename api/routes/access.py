@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.security.jwt import Token
 from sqlmodel import Session
 
+from api.auth import APP_ROLES
 from api.lock_duty import RemoteActions
 from api.problems import problems
 from api.routes.locks import action_out
@@ -40,6 +41,7 @@ from engine.access import (
     request_attributes,
     require_permission,
 )
+from engine.diagnosis import AppSeen
 from engine.domain import Channel, Permission
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from engine.locks import (
@@ -71,6 +73,7 @@ class DoorContext:
     caller: Caller
     signer: LockSigner
     keys: KeyCache
+    app_seen: AppSeen
 
 
 def door_context(request: Request[Caller, Token, Any]) -> DoorContext:
@@ -84,6 +87,7 @@ def door_context(request: Request[Caller, Token, Any]) -> DoorContext:
         request.user,
         state["lock_signer"],
         state["lock_keys"],
+        state["app_seen"],
     )
 
 
@@ -172,7 +176,22 @@ async def request_access(
     Bluetooth lock cannot take one (409).
     """
     challenge = _challenge(data.challenge)
-    return await _decide(door, door_id, Channel(data.channel), challenge=challenge)
+    result = await _decide(door, door_id, Channel(data.channel), challenge=challenge)
+    await _note_app_seen(door)
+    return result
+
+
+async def _note_app_seen(ctx: DoorContext) -> None:
+    """The app called (seed 000 step 8): a write at most once a minute per person."""
+    if ctx.caller.role not in APP_ROLES:
+        return
+    now = ctx.app_seen.due(ctx.caller.person_id)
+    if now is None:
+        return
+    if ctx.runtime.db.dialect == "sqlite":
+        ctx.app_seen.write(ctx.caller.person_id, now)
+    else:
+        await asyncio.to_thread(ctx.app_seen.write, ctx.caller.person_id, now)
 
 
 @post(

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from sqlmodel import Session, col, select
 
+from api.auth import APP_ROLES
 from api.problems import problems
 from api.routes._expiry import read_with_expiries
 from api.schemas import ActivityItem, DoorAccess, MeOut, MyFacility, MyUnit
@@ -22,6 +23,7 @@ from engine.access import (
     person_facilities,
     related_units,
 )
+from engine.diagnosis import AppSeen
 from engine.domain import Channel, UnitState
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
@@ -45,8 +47,13 @@ __all__ = ["me_router"]
 
 
 @get("/me", responses=problems(404), sync_to_thread=True)
-def me(runtime: NamedDependency[Runtime], caller: NamedDependency[Caller]) -> MeOut:
+def me(
+    runtime: NamedDependency[Runtime],
+    caller: NamedDependency[Caller],
+    app_seen: NamedDependency[AppSeen],
+) -> MeOut:
     """My account and every facility I can switch to, in any company (seed 000 step 7)."""
+    _seen(app_seen, caller)
     with runtime.db.read() as s:
         person = _me(s, caller)
         relations = person_facilities(s, person.id)
@@ -83,12 +90,14 @@ def my_units(
     runtime: NamedDependency[Runtime],
     policies: NamedDependency[PolicyStore],
     caller: NamedDependency[Caller],
+    app_seen: NamedDependency[AppSeen],
 ) -> list[MyUnit]:
     """Units I rent, hold a key to or won in this company, and which doors open for me now:
     each unit's lock and the entry points that serve it.
 
     Each door says why not when it would not open (nothing is logged: this is a preview).
     """
+    _seen(app_seen, caller)
     policy = policies.current
     now = runtime.clock.now()
 
@@ -157,6 +166,12 @@ def my_activity(
             items += _shares(rental, shares, names)
     items.sort(key=lambda i: i.at, reverse=True)
     return items[:limit]
+
+
+def _seen(app_seen: AppSeen, caller: Caller) -> None:
+    """The person's app called (seed 000 step 8; employees' portal calls are not the app)."""
+    if caller.role in APP_ROLES:
+        app_seen.note(caller.person_id)
 
 
 def _me(session: Session, caller: Caller) -> Person:

@@ -17,10 +17,12 @@ from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import ConflictOut, ConflictResolveIn
 from engine.access import Caller, require_permission
+from engine.diagnosis import sync_lag
 from engine.domain import Permission
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
     Facility,
+    PmsInboxEntry,
     PmsRefusalTally,
     PmsRejection,
     SyncConflict,
@@ -86,6 +88,9 @@ class SyncStatus(BaseModel):
     and facility)."""
     last_dropped_at: datetime | None
     last_dropped_address: str | None
+    lagging: str | None = None
+    """Why the sync lags (None: it keeps up): an event pending, or the last poll of a
+    polled facility, older than seed 000's 5 minutes (the diagnosis uses the same rule)."""
 
 
 @get("/facilities/{facility_id:str}/sync", responses=problems(403, 404), sync_to_thread=True)
@@ -94,7 +99,7 @@ def sync_status(
 ) -> SyncStatus:
     """How far PMS events have been applied, and the conflicts waiting for a person."""
     with runtime.db.read() as s:
-        employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
+        facility = employee_facility(s, caller, facility_id, Permission.SYNC_MANAGE)
         units, synced = s.exec(
             select(func.count(), func.count().filter(col(Unit.last_pms_seq) > 0)).where(
                 Unit.facility_id == facility_id
@@ -114,6 +119,11 @@ def sync_status(
             .limit(50)
         ).all()
         pending = pending_count(s, facility_id)
+        oldest = s.exec(
+            select(func.min(PmsInboxEntry.received_at)).where(
+                PmsInboxEntry.facility_id == facility_id, PmsInboxEntry.status == "pending"
+            )
+        ).one()
         conflicts = s.exec(
             select(SyncConflict)
             .where(SyncConflict.facility_id == facility_id, col(SyncConflict.resolved_at).is_(None))
@@ -144,6 +154,12 @@ def sync_status(
         rejections_dropped=tally.dropped if tally else 0,
         last_dropped_at=tally.last_dropped_at if tally else None,
         last_dropped_address=tally.last_address if tally else None,
+        lagging=sync_lag(
+            runtime.clock.now(),
+            linked=facility.pms_ref is not None,
+            last_poll_at=state.last_poll_at if state else None,
+            oldest_pending_at=oldest,
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from api.schemas._access import (
 )
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
 from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
+from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -100,9 +101,13 @@ __all__ = [
     "ApiTime",
     "AssignmentIn",
     "AssignmentOut",
+    "CheckOut",
     "CleanoutIn",
     "ConflictOut",
     "ConflictResolveIn",
+    "DiagnosisLinkOut",
+    "DiagnosisOut",
+    "DiagnosisSectionOut",
     "DoorAccess",
     "DoorIn",
     "DoorOut",

@@ -88,16 +88,18 @@ class AccessPoint:
         policy: CompiledPolicy,
         now: datetime,
         door_units: list[UnitFacts] | None = None,
+        related: dict[str, set[str]] | None = None,
     ) -> tuple[Evaluation, ...]:
         """Every request for `caller` at the door of `site` with its decision (nothing
-        recorded); `door_units`: the door's unit as already read for `caller`."""
+        recorded); `door_units`: the door's unit as already read for `caller`; `related`:
+        the caller's `related_units` (with revoked shares) as already read."""
         conn = connection_of(db)
         held = (
             permissions_at(conn, caller.person_id, site.facility_id, site.company_id)
             if caller.is_employee
             else frozenset()
         )
-        found = candidates(conn, caller, site, channel, now, held, door_units)
+        found = candidates(conn, caller, site, channel, now, held, door_units, related)
         if self.expiry_alarm is not None and any(c.expiry_due for c in found):
             self.expiry_alarm.ring()
         return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
@@ -111,11 +113,12 @@ class AccessPoint:
         policy: CompiledPolicy,
         door_units: list[UnitFacts] | None = None,
         now: datetime | None = None,
+        related: dict[str, set[str]] | None = None,
     ) -> AccessOutcome:
         """The decision `caller` would get at the door of `site` now, without recording it
-        (`door_units` read at `now`, when given)."""
+        (`door_units` read at `now`, and `related`, when given: see `evaluate`)."""
         now = self.clock.now() if now is None else now
-        evaluations = self.evaluate(db, caller, site, channel, policy, now, door_units)
+        evaluations = self.evaluate(db, caller, site, channel, policy, now, door_units, related)
         return AccessOutcome(site, now, choose(list(evaluations)), evaluations, None)
 
     async def decide(

@@ -112,14 +112,17 @@ def candidates(
     now: datetime,
     permissions: frozenset[Permission],
     door_units: list[UnitFacts] | None = None,
+    related: dict[str, set[str]] | None = None,
 ) -> list[Candidate]:
     """Every request to ask for `caller` at the door of `site`, the door's own unit first
-    (`door_units`: that unit as `units_for` gives it for `caller`, when already read)."""
+    (`door_units`: that unit as `units_for` gives it for `caller`, when already read;
+    `related`: what `related_units` gives for `caller` with revoked shares, when already
+    read for several doors)."""
     ctx = _Context(conn, caller, site, channel, now, permissions)
     if site.unit_id is not None and door_units is not None:
         units = door_units
     else:
-        units = _units_in_question(conn, site, caller.person_id, now)
+        units = _units_in_question(conn, site, caller.person_id, now, related)
     out: list[Candidate] = []
     for unit in units:
         out.extend(_for_unit(ctx, unit))
@@ -133,12 +136,17 @@ def candidates(
 
 
 def _units_in_question(
-    conn: Connection, site: SiteFacts, person: str, now: datetime
+    conn: Connection,
+    site: SiteFacts,
+    person: str,
+    now: datetime,
+    related: dict[str, set[str]] | None = None,
 ) -> list[UnitFacts]:
     if site.unit_id is not None:
         return units_for(conn, [site.unit_id], site.facility_id, person, now)
     # An entry point: every unit it serves that the person relates to.
-    related = related_units(conn, person, revoked_shares=True)
+    if related is None:
+        related = related_units(conn, person, revoked_shares=True)
     return units_served(conn, related, site, person, now)
 
 

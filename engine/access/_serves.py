@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, exists, or_
+from sqlalchemy import BindParameter, ColumnElement, FromClause, and_, bindparam, exists, or_
 from sqlmodel import Session, col, select
 
 from engine.persistence import table_of
@@ -40,18 +40,25 @@ def serves(door_id: ColumnElement[Any] | Any, unit: FromClause) -> ColumnElement
     return or_(unscoped, matched)
 
 
+# Built once (bound parameters): the app's unit list and the diagnosis ask it per unit.
+_UNIT_ID: BindParameter[str] = bindparam("unit_id")
+_DOORS_OF_UNIT = (
+    select(Door)
+    .join(Unit, col(Unit.id) == _UNIT_ID)
+    .where(
+        col(Door.facility_id) == bindparam("facility_id"),
+        col(Door.removed_at).is_(None),
+        or_(
+            col(Door.unit_id) == _UNIT_ID,
+            and_(col(Door.unit_id).is_(None), serves(_door.c.id, _unit)),
+        ),
+    )
+    .order_by(col(Door.kind), col(Door.name))
+)
+
+
 def doors_of_unit(session: Session, unit: Unit) -> list[Door]:
     """The unit's own lock and the facility's entry points that serve it, by kind and name
     (doors taken out of service excluded)."""
-    served = serves(_door.c.id, _unit)
-    rows = session.exec(
-        select(Door)
-        .join(Unit, col(Unit.id) == unit.id)
-        .where(
-            col(Door.facility_id) == unit.facility_id,
-            col(Door.removed_at).is_(None),
-            or_(col(Door.unit_id) == unit.id, and_(col(Door.unit_id).is_(None), served)),
-        )
-        .order_by(col(Door.kind), col(Door.name))
-    ).all()
-    return list(rows)
+    params = {"unit_id": unit.id, "facility_id": unit.facility_id}
+    return list(session.exec(_DOORS_OF_UNIT, params=params).all())

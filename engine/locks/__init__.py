@@ -28,7 +28,7 @@ from engine.locks._port import (
     LockStatusReading,
     RemoteOutcome,
 )
-from engine.locks._registry import door_lock, register_gateway, register_lock
+from engine.locks._registry import door_lock, register_gateway, register_lock, registered_lock
 from engine.locks._relay import KeyCache, RelayCommand, relay_command, relay_lock
 from engine.locks._remote import (
     ACTION_BOUND,
@@ -76,6 +76,7 @@ __all__ = [
     "parse_phone_key",
     "register_gateway",
     "register_lock",
+    "registered_lock",
     "relay_command",
     "relay_lock",
     "remote_target",

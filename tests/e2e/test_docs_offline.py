@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import html
 import re
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.chromium import CHROMIUM, rendered_dom
 from tests.support.service import Service, start_service
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 # One operation as Swagger UI renders it: its method, then its path.
 _OPERATION = re.compile(
     r'class="opblock-summary-method">([A-Z]+)</span>.*?class="opblock-summary-path" '
@@ -37,44 +35,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield served
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on: the proxy every off-host request is sent to."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _rendered_dom(url: str, profile: Path) -> str:
-    """The DOM of `url` after its scripts ran, in headless Chromium that reaches loopback
-    only (names resolve to nothing, other hosts go to a proxy on a closed port)."""
-    done = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--proxy-server=http://127.0.0.1:{_closed_port()}",
-            "--proxy-bypass-list=127.0.0.1",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
 def test_docs_render_every_operation_with_only_loopback_reachable(
     service: Service, tmp_path: Path
@@ -85,7 +45,7 @@ def test_docs_render_every_operation_with_only_loopback_reachable(
         for path, operations in spec["paths"].items()
         for method in operations
     }
-    dom = _rendered_dom(f"{service.base}/docs", tmp_path / "chromium")
+    dom = rendered_dom(f"{service.base}/docs", tmp_path / "chromium")
     shown = {(method, html.unescape(path)) for method, path in _OPERATION.findall(dom)}
     assert shown == expected, f"missing {expected - shown}, extra {shown - expected}"
     assert ("POST", "/v1/doors/{door_id}/access-requests") in shown

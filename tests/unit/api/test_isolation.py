@@ -67,6 +67,7 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/facilities/{facility_id}/offline-keys/{key_id}/revoke": {},
     "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/keypad-codes/{code_id}/reveal": {},
+    "/v1/tenants/{person_id}/diagnosis/link": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -170,6 +171,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "message_id": queue(b.rt.db, b.facility_id, b.rt.clock.now(), prefix="b-only")[0],
         "device_id": "kp-b",
         "code_id": code_id,
+        "person_id": companies.tenant(b),
     }
 
 
