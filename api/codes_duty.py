@@ -3,9 +3,7 @@ reconciling every keypad lock with the lock service (`UNITGATE_LOCK_SERVICE_URL`
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -13,6 +11,7 @@ from datetime import timedelta
 from litestar import Litestar
 
 from adapters.lockservice import HttpLockService
+from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
 from engine.codes import CodeDuty, CodeDutyConfig, LockService, ReconcileConfig, Reconciler
@@ -20,8 +19,6 @@ from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
 __all__ = ["code_duty", "codes_lifespan", "reconciler"]
-
-_JOIN_SECONDS = 30.0
 
 
 def reconciler(
@@ -68,12 +65,7 @@ def codes_lifespan(
             return
         duty = code_duty(runtime, settings, policies)
         duty.on_round = telemetry.record_codes_round
-        thread = threading.Thread(target=duty.run, name="unitgate-codes", daemon=True)
-        thread.start()
-        try:
+        async with duty_thread(duty, "unitgate-codes"):
             yield
-        finally:
-            duty.stop()
-            await asyncio.to_thread(thread.join, _JOIN_SECONDS)
 
     return lifespan

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar
 
+from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
 from engine.runtime import Runtime
 from engine.units import Expired, ExpiryConfig, ExpiryDuty
 
 __all__ = ["expiry_duty", "expiry_lifespan"]
-
-_JOIN_SECONDS = 30.0
-"""How long shutdown waits for the round in progress."""
 
 
 def expiry_duty(
@@ -46,12 +42,7 @@ def expiry_lifespan(
             yield
             return
         duty = expiry_duty(runtime, settings.expiry_poll_seconds, telemetry.record_expiry)
-        thread = threading.Thread(target=duty.run, name="unitgate-expiry", daemon=True)
-        thread.start()
-        try:
+        async with duty_thread(duty, "unitgate-expiry"):
             yield
-        finally:
-            duty.stop()
-            await asyncio.to_thread(thread.join, _JOIN_SECONDS)
 
     return lifespan

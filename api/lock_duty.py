@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import datetime
 from litestar import Litestar
 from sqlmodel import Session
 
+from api.duty_thread import duty_thread
 from api.locks import HardwareGateways, HardwareSigner
 from api.settings import Settings
 from api.telemetry import Telemetry
@@ -36,8 +36,6 @@ __all__ = ["RemoteActions", "lock_lifespan", "lock_poller", "signed_revocations"
 
 log = logging.getLogger("unitgate.locks")
 logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per lock poll otherwise
-
-_JOIN_SECONDS = 30.0
 
 
 def signed_revocations(
@@ -84,19 +82,14 @@ def lock_lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         actions: RemoteActions = app.state["lock_actions"]
-        poller = None
-        thread = None
-        if settings.lock_poll_in_serve:
-            poller = lock_poller(runtime, settings, telemetry.record_lock_poll)
-            thread = threading.Thread(target=poller.run, name="unitgate-locks", daemon=True)
-            thread.start()
-        try:
-            yield
-        finally:
-            await actions.drain()
-            if poller is not None and thread is not None:
-                poller.stop()
-                await asyncio.to_thread(thread.join, _JOIN_SECONDS)
+        async with contextlib.AsyncExitStack() as duties:
+            if settings.lock_poll_in_serve:
+                poller = lock_poller(runtime, settings, telemetry.record_lock_poll)
+                await duties.enter_async_context(duty_thread(poller, "unitgate-locks"))
+            try:
+                yield
+            finally:
+                await actions.drain()  # before the poller stops, as before
 
     return lifespan
 

@@ -3,9 +3,7 @@ the senders the settings choose (shared with `unitgate outbox run`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -22,6 +20,7 @@ from adapters.notify import (
     SmtpSender,
     Templates,
 )
+from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
 from engine.notify import Channel
@@ -30,7 +29,6 @@ from engine.runtime import Runtime
 __all__ = ["CALLBACK_PATH", "outbox_config", "outbox_lifespan", "outbox_worker", "senders"]
 
 CALLBACK_PATH = "/v1/notify/sms/status"
-_JOIN_SECONDS = 30.0
 
 
 def senders(settings: Settings) -> dict[Channel, Sender]:
@@ -96,12 +94,7 @@ def outbox_lifespan(
             yield
             return
         worker = outbox_worker(runtime, settings, telemetry.outbox.record)
-        thread = threading.Thread(target=worker.run, name="unitgate-outbox", daemon=True)
-        thread.start()
-        try:
+        async with duty_thread(worker, "unitgate-outbox"):
             yield
-        finally:
-            worker.stop()
-            await asyncio.to_thread(thread.join, _JOIN_SECONDS)
 
     return lifespan

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from api.demo import load_demo
-from bench._databases import _drop, _pg_database
+from bench._databases import databases
 from engine.access import related_units
 from engine.access._facts import door_site, units_for, units_served
 from engine.onboarding import apply_site_file
@@ -104,19 +104,11 @@ def _site_apply(rt: Runtime, name: str, folder: Path) -> None:
 def run(argv: list[str]) -> None:
     """Print the entry-point read ratios and site-file timings, per database."""
     del argv
-    with tempfile.TemporaryDirectory() as folder:
-        runs = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
-        pg = _pg_database()
-        if pg is not None:
-            runs.append(("PostgreSQL", pg))
-        try:
-            for name, url in runs:
-                rt = Runtime.create(url, b"bench")
-                upgrade(rt.db)
-                load_demo(rt)
-                _entry_points(rt, name)
-                _site_apply(rt, name, Path(folder))
-                rt.db.dispose()
-        finally:
-            if pg is not None:
-                _drop(pg)
+    with databases() as runs, tempfile.TemporaryDirectory() as folder:
+        for name, url in runs:
+            rt = Runtime.create(url, b"bench")
+            upgrade(rt.db)
+            load_demo(rt)
+            _entry_points(rt, name)
+            _site_apply(rt, name, Path(folder))
+            rt.db.dispose()
