@@ -12,7 +12,7 @@ from api.cli._context import reports_errors
 
 
 @click.command(name="lock-sim")
-@click.option("--port", type=int, default=8092, show_default=True)
+@click.option("--port", type=int, default=8093, show_default=True)
 @click.option(
     "--device",
     "devices",
