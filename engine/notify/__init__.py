@@ -3,18 +3,16 @@ and the transactional outbox they are written to (`adapters.notify` delivers the
 
 from engine.notify._kinds import (
     STATUS_RANK,
-    TERMINAL_STATUSES,
     Channel,
     MessageKind,
     MessageStatus,
 )
 from engine.notify._numbers import NumberCheck, check_number
-from engine.notify._outbox import Outgoing, enqueue, notifications_off
+from engine.notify._outbox import Outgoing, enqueue
 from engine.notify._route import ContactRoute, contact_route
 
 __all__ = [
     "STATUS_RANK",
-    "TERMINAL_STATUSES",
     "Channel",
     "ContactRoute",
     "MessageKind",
@@ -24,5 +22,4 @@ __all__ = [
     "check_number",
     "contact_route",
     "enqueue",
-    "notifications_off",
 ]

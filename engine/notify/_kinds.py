@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["STATUS_RANK", "TERMINAL_STATUSES", "Channel", "MessageKind", "MessageStatus"]
+__all__ = ["STATUS_RANK", "Channel", "MessageKind", "MessageStatus"]
 
 
 class Channel(StrEnum):
@@ -50,5 +50,3 @@ STATUS_RANK: dict[MessageStatus, int] = {
 }
 """A delivery report moves a message only to a higher rank: a late `sent` after `delivered`
 changes nothing."""
-
-TERMINAL_STATUSES = frozenset(s for s, rank in STATUS_RANK.items() if rank == 2)

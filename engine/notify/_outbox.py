@@ -12,12 +12,11 @@ from sqlmodel import Session
 from engine.notify._kinds import STATUS_RANK, Channel, MessageKind, MessageStatus
 from engine.persistence import connection_of, table_of
 from engine.persistence._types import new_id
-from engine.persistence.tables import Facility, OutboxMessage
+from engine.persistence.tables import OutboxMessage
 
-__all__ = ["Outgoing", "enqueue", "notifications_off"]
+__all__ = ["Outgoing", "enqueue"]
 
 _outbox = table_of(OutboxMessage)
-_facility = table_of(Facility)
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,6 @@ class Outgoing:
     secret: str | None = None
     problem: str | None = None
     """Why it cannot be sent: the row is recorded `undeliverable` with it, never sent."""
-    not_before: datetime | None = None
 
 
 def enqueue(db: Session | Connection, message: Outgoing, now: datetime) -> str:
@@ -65,19 +63,9 @@ def enqueue(db: Session | Connection, message: Outgoing, now: datetime) -> str:
             status_rank=STATUS_RANK[status],
             status_reason=message.problem,
             attempts=0,
-            next_attempt_at=message.not_before or now,
+            next_attempt_at=now,
             created_at=now,
             updated_at=now,
         )
     )
     return message_id
-
-
-def notifications_off(db: Session | Connection, facility_id: str) -> frozenset[str]:
-    """The kinds of tenant notification `facility_id` has turned off."""
-    off = (
-        connection_of(db)
-        .execute(select(_facility.c.notifications_off).where(_facility.c.id == facility_id))
-        .scalar()
-    )
-    return frozenset(off or ())
