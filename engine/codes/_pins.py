@@ -4,7 +4,7 @@ collides with nothing there; otherwise another (phone digits when set and possib
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,9 +85,3 @@ def ensure_pins(
         session.add(row)
         out[need.person_id] = code
     return out, failed
-
-
-def pins_of(session: Session, facility_id: str) -> Mapping[str, str]:
-    """Person → number at the facility."""
-    rows = session.exec(select(KeypadPin).where(col(KeypadPin.facility_id) == facility_id))
-    return {p.person_id: p.code for p in rows}
