@@ -1,6 +1,7 @@
 """Domain vocabulary: unit states, events, sources, door kinds, principals, permissions."""
 
 from engine.domain._places import COUNTRIES, check_country, check_timezone
+from engine.domain._reasons import DenialReason
 from engine.domain._text import refuse_nul, storable
 from engine.domain._vocabulary import (
     PMS_STATUSES,
@@ -18,6 +19,7 @@ __all__ = [
     "COUNTRIES",
     "PMS_STATUSES",
     "Channel",
+    "DenialReason",
     "DoorKind",
     "EventSource",
     "LifecycleEvent",

@@ -62,6 +62,8 @@ class AccessDecisionRecord(SQLModel, table=True):
     allowed: bool
     deciding_rule: str | None = Field(default=None, max_length=100)
     reason: str = Field(max_length=500)
+    reason_code: str | None = Field(default=None, max_length=40)
+    """The denial's `DenialReason` (None when allowed), beside the human reason."""
     policy_version: str = Field(max_length=80)
     note: str | None = Field(default=None, max_length=300)
     """Why an employee unlocked remotely; shown in the tenant's activity feed."""

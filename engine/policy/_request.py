@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
+from engine.domain import (
+    Channel,
+    DenialReason,
+    DoorKind,
+    Permission,
+    PrincipalKind,
+    Relation,
+    UnitState,
+)
 from engine.errors import InvalidInputError
 from engine.policy._reach import CONSTRAINTS, reachability
 from engine.policy._space import ACCESS_PERMISSIONS, NO_UNIT, SPACE
@@ -147,3 +155,5 @@ class Decision:
     reason: str
     """For the person at the door: why, and what they can do."""
     policy_version: str
+    reason_code: DenialReason | None = None
+    """The denial's stable classification (None when allowed)."""
