@@ -73,7 +73,7 @@ class Telemetry:
         self.sync = SyncMetrics(self.meter)
         self.outbox = OutboxMetrics(self.meter)
         self.decisions = self.meter.create_counter(
-            "unitgate.access.decisions", description="access decisions by outcome"
+            "unitgate.access.decisions", description="access decisions by outcome and denial code"
         )
         self.decision_seconds = self.meter.create_histogram(
             "unitgate.access.decision.duration",
@@ -140,8 +140,10 @@ class Telemetry:
         self.decision_seconds.record(perf_counter() - start, {"unitgate.channel": channel})
 
     def record_decision(self, span: Span, outcome: AccessOutcome) -> None:
-        """Put the decision's policy version, rule and outcome on `span` and count it."""
+        """Put the decision's policy version, rule and outcome on `span` and count it, by
+        outcome, principal, channel and denial code (`none` when allowed: a fixed list)."""
         decision = outcome.decision
+        code = decision.reason_code.value if decision.reason_code is not None else "none"
         request = outcome.chosen.candidate.request
         label = "allowed" if decision.allowed else "denied"
         state = request.unit_state.value if request.unit_state is not None else None
@@ -150,6 +152,7 @@ class Telemetry:
                 {
                     "unitgate.decision.outcome": label,
                     "unitgate.decision.rule": decision.rule or "default-deny",
+                    "unitgate.decision.reason_code": code,
                     "unitgate.policy.version": decision.policy_version,
                     "unitgate.principal.kind": request.principal.value,
                     "unitgate.door.kind": request.door.value,
@@ -163,6 +166,7 @@ class Telemetry:
                 "outcome": label,
                 "principal": request.principal.value,
                 "channel": request.channel.value,
+                "reason_code": code,
             },
         )
 

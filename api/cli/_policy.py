@@ -17,6 +17,7 @@ import click
 import yaml
 
 from api.cli._context import reports_errors
+from engine.access import classify
 from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
 from engine.policy import (
     NO_UNIT,
@@ -158,6 +159,9 @@ def explain(path: Path | None, pairs: tuple[str, ...], **attrs: Any) -> None:
     else:
         click.echo(f"decided by: {deciding.effect} `{deciding.id}` at {deciding.location}")
     click.echo(f"reason: {decision.reason}")
+    code = classify(decision, request, None).reason_code
+    if code is not None:
+        click.echo(f"code: {code}")
     click.echo("matched rules:" if explanation.matched else "matched rules: none")
     for rule in explanation.matched:
         click.echo(f"  {rule.effect:7} {rule.id}  ({rule.location})")

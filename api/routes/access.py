@@ -151,6 +151,7 @@ def _result(
         allowed=decision.allowed,
         reason=decision.reason,
         rule=decision.rule,
+        reason_code=decision.reason_code,
         policy_version=decision.policy_version,
         at=outcome.at,
         authorization=authorization,
@@ -297,6 +298,7 @@ def explain(
         allowed=chosen.decision.allowed,
         rule=chosen.decision.rule,
         reason=chosen.decision.reason,
+        reason_code=chosen.decision.reason_code,
         policy_version=policy.version,
         at=now,
         requests=[
@@ -307,6 +309,7 @@ def explain(
                 allowed=ev.decision.allowed,
                 rule=ev.decision.rule,
                 reason=ev.decision.reason,
+                reason_code=ev.decision.reason_code,
                 matched=[r.id for r in ex.matched],
             )
             for ev, ex in zip(evaluations, explanations, strict=True)

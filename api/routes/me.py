@@ -24,7 +24,7 @@ from engine.access import (
     related_units,
 )
 from engine.diagnosis import AppSeen
-from engine.domain import Channel, UnitState
+from engine.domain import Channel, DenialReason, UnitState
 from engine.errors import NotFoundError
 from engine.persistence.tables import (
     AccessDecisionRecord,
@@ -121,6 +121,7 @@ def my_units(
                         allowed=d.allowed,
                         reason=d.reason,
                         rule=d.rule,
+                        reason_code=d.reason_code,
                     )
                 )
             out.append(
@@ -255,6 +256,7 @@ def _accesses(
                 summary=f"{who} ({r.principal_kind}) {verb} {door} via {r.channel}{note}",
                 allowed=r.allowed,
                 door_name=door,
+                reason_code=DenialReason(r.reason_code) if r.reason_code else None,
             )
         )
     return out
@@ -303,6 +305,7 @@ def _lock_events(
         name = labels.get(event.person_id or "") or names.person(event.person_id)
         what = _LOCK_EVENT_TEXT.get(event.kind, event.kind.replace("_", " "))
         via = " remotely" if action is not None else ""
+        code = event.detail.get("reason_code")
         out.append(
             ActivityItem(
                 at=event.at,
@@ -315,6 +318,7 @@ def _lock_events(
                 f"({kind}, event {event.counter})",
                 allowed=event.kind != "refused",
                 door_name=door.name,
+                reason_code=DenialReason(code) if isinstance(code, str) else None,
             )
         )
     return out

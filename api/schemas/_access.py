@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas._input import Input
-from engine.domain import Channel
+from engine.domain import Channel, DenialReason
 
 __all__ = [
     "AccessRequestIn",
@@ -72,6 +72,8 @@ class AccessResult(BaseModel):
     """For the person at the door: why, and what they can do."""
     rule: str | None
     """The policy rule that decided (none: nothing permits, deny by default)."""
+    reason_code: DenialReason | None
+    """The denial's stable code (none when allowed); the reason's wording may change."""
     policy_version: str
     at: datetime
     authorization: UnlockAuthorization | None
@@ -85,7 +87,10 @@ class DoorAccess(BaseModel):
     kind: str
     allowed: bool
     reason: str
+    """Why it would not open now (or why it would)."""
     rule: str | None
+    reason_code: DenialReason | None
+    """The denial's stable code (none when allowed); the reason's wording may change."""
 
 
 class ExplainIn(Input):
@@ -106,6 +111,8 @@ class EvaluatedRequest(BaseModel):
     allowed: bool
     rule: str | None
     reason: str
+    reason_code: DenialReason | None
+    """The denial's stable code (none when allowed); the reason's wording may change."""
     matched: list[str]
 
 
@@ -115,6 +122,8 @@ class ExplainOut(BaseModel):
     allowed: bool
     rule: str | None
     reason: str
+    reason_code: DenialReason | None
+    """The denial's stable code (none when allowed); the reason's wording may change."""
     policy_version: str
     at: datetime
     requests: list[EvaluatedRequest]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.schemas._access import DoorAccess
 from api.schemas._input import Input
 from api.schemas._time import OptionalApiTime
-from engine.domain import Permission, UnitState
+from engine.domain import DenialReason, Permission, UnitState
 
 __all__ = [
     "ActivityItem",
@@ -109,6 +109,9 @@ class ActivityItem(BaseModel):
     summary: str
     allowed: bool | None = None
     door_name: str | None = None
+    reason_code: DenialReason | None = None
+    """An access refused: the decision's stable code; a lock's own refusal: the code its
+    error maps to (`invalid_key`, `offline_key_expired`), when it is a key refused."""
 
 
 class PermissionOut(BaseModel):

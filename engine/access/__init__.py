@@ -1,5 +1,6 @@
 """The access decision point: who may open which door now, decided by the policy and logged."""
 
+from engine.access._classify import classify
 from engine.access._decision_row import DECISION_BINDING, DECISION_KIND, DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._hours import local_date, within_hours
@@ -47,6 +48,7 @@ __all__ = [
     "UnitFacts",
     "candidates",
     "choose",
+    "classify",
     "company_door",
     "company_facility",
     "company_unit",

@@ -41,6 +41,7 @@ _DECISION_COLUMNS = {
     "allowed": "bool",
     "deciding_rule": "text",
     "reason": "text",
+    "reason_code": "text",
     "policy_version": "text",
     "note": "text",
     "at": "timestamptz",

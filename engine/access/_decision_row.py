@@ -34,6 +34,8 @@ class DecisionRow:
     at: datetime
     actor: str
     audit: dict[str, Any]
+    reason_code: str | None = None
+    """The denial's `DenialReason` value; None when allowed."""
 
     def columns(self, audit_seq: int) -> dict[str, Any]:
         """The `access_decision` columns, its entry to be #`audit_seq` of the chain (no
@@ -59,6 +61,7 @@ class DecisionRow:
                 "allowed": self.allowed,
                 "rule": self.deciding_rule,
                 "reason": self.reason,
+                "reason_code": self.reason_code,
                 "policy_version": self.policy_version,
                 "note": self.note,
             },
@@ -86,6 +89,8 @@ def _expected_row(entry: EntryRow, payload: dict[str, Any]) -> dict[str, Any]:
         "allowed": payload.get("allowed"),
         "deciding_rule": payload.get("rule"),
         "reason": str(payload.get("reason"))[:500],
+        # Entries written before denials were classified have none, like their rows.
+        "reason_code": payload.get("reason_code"),
         "policy_version": payload.get("policy_version"),
         "note": note[:300] if isinstance(note, str) and note else None,
         "at": entry.at,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from engine.access._classify import classify
 from engine.access._decision_row import DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
 from engine.access._recorder import DecisionRecorder
@@ -102,7 +103,9 @@ class AccessPoint:
         found = candidates(conn, caller, site, channel, now, held, door_units, related)
         if self.expiry_alarm is not None and any(c.expiry_due for c in found):
             self.expiry_alarm.ring()
-        return tuple(Evaluation(c, policy.decide(c.request)) for c in found)
+        return tuple(
+            Evaluation(c, classify(policy.decide(c.request), c.request, c.lapsed)) for c in found
+        )
 
     def preview(
         self,
@@ -171,6 +174,7 @@ class AccessPoint:
             allowed=decision.allowed,
             deciding_rule=decision.rule,
             reason=decision.reason[:500],
+            reason_code=decision.reason_code.value if decision.reason_code else None,
             policy_version=decision.policy_version,
             note=note[:300] if note else None,
             at=preview.at,

@@ -24,7 +24,15 @@ from engine.access._facts import (
 from engine.access._hours import local_date, within_hours
 from engine.access._membership import related_units
 from engine.access._scope import Caller
-from engine.domain import Channel, DoorKind, Permission, PrincipalKind, Relation, UnitState
+from engine.domain import (
+    Channel,
+    DenialReason,
+    DoorKind,
+    Permission,
+    PrincipalKind,
+    Relation,
+    UnitState,
+)
 from engine.policy import AccessRequest
 from engine.units import effective_state, expiry_due
 
@@ -54,6 +62,9 @@ class Candidate:
     expiry_due: bool = False
     """The unit's lien has reached its stated end but its expiry is not recorded yet (the
     request carries the effective state)."""
+    lapsed: DenialReason | None = None
+    """Why the share or grant of `via` is not in force (revoked, expired, window not open);
+    None when it is, or when there is none."""
 
 
 @dataclass
@@ -156,8 +167,10 @@ def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:
         yield _through_rental(ctx, unit, rental, Relation.TENANT, True, f"rental:{rental.id}")
     share = unit.share
     if rental is not None and share is not None:
-        live = share.revoked_at is None and (share.expires_at is None or share.expires_at > ctx.now)
-        yield _through_rental(ctx, unit, rental, Relation.SHARED, live, f"share:{share.id}")
+        lapsed = _share_lapsed(share.revoked_at, share.expires_at, ctx.now)
+        yield _through_rental(
+            ctx, unit, rental, Relation.SHARED, lapsed is None, f"share:{share.id}", lapsed
+        )
     # Grants exist only around auctions: vacate and the end of a window revoke them.
     grants = live_grants(ctx.conn, unit.id, person) if UnitState(unit.state).is_lien else []
     for grant in grants:
@@ -166,12 +179,32 @@ def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:
             continue  # clean-out access is an employee's; a winner uses the app
         active = grant.window_start <= ctx.now < grant.window_end
         yield Candidate(
-            ctx.request(unit, relation, grant_active=active), unit.id, f"grant:{grant.id}"
+            ctx.request(unit, relation, grant_active=active),
+            unit.id,
+            f"grant:{grant.id}",
+            lapsed=None if active else DenialReason.GRANT_EXPIRED,
         )
 
 
+def _share_lapsed(
+    revoked_at: datetime | None, expires_at: datetime | None, now: datetime
+) -> DenialReason | None:
+    """Why a share is not in force: revoked (even if also past its expiry), else expired."""
+    if revoked_at is not None:
+        return DenialReason.SHARE_REVOKED
+    if expires_at is not None and expires_at <= now:
+        return DenialReason.SHARE_EXPIRED
+    return None
+
+
 def _through_rental(
-    ctx: _Context, unit: UnitFacts, rental: RentalFacts, relation: Relation, active: bool, via: str
+    ctx: _Context,
+    unit: UnitFacts,
+    rental: RentalFacts,
+    relation: Relation,
+    active: bool,
+    via: str,
+    lapsed: DenialReason | None = None,
 ) -> Candidate:
     """The request of the rental's tenant, or of someone holding a key the tenant shared."""
     request = ctx.request(
@@ -182,4 +215,4 @@ def _through_rental(
         grant_active=active,
         other_delinquent=rental.other_unit_delinquent,
     )
-    return Candidate(request, unit.id, via)
+    return Candidate(request, unit.id, via, lapsed=lapsed)

@@ -28,6 +28,7 @@ from engine.locks._port import (
     LockStatusReading,
     RemoteOutcome,
 )
+from engine.locks._refusals import refusal_reason
 from engine.locks._registry import door_lock, register_gateway, register_lock, registered_lock
 from engine.locks._relay import KeyCache, RelayCommand, relay_command, relay_lock
 from engine.locks._remote import (
@@ -74,6 +75,7 @@ __all__ = [
     "land_events",
     "material",
     "parse_phone_key",
+    "refusal_reason",
     "register_gateway",
     "register_lock",
     "registered_lock",

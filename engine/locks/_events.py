@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from engine.audit import AuditLog, EntryRow, PendingEntry, RowBinding
 from engine.locks._port import LockEvent
+from engine.locks._refusals import refusal_reason
 from engine.persistence import table_of
 from engine.persistence.tables import Door, LockAction, LockDevice, LockEventRecord, Person
 
@@ -82,6 +83,9 @@ def land_events(
             "subject": str(event.subject),
             "action_id": action_id,
         }
+        if event.kind == "refused":
+            reason = refusal_reason(event.code, event.key_id)
+            detail["reason_code"] = reason.value if reason is not None else None
         row = LockEventRecord(
             facility_id=lock.facility_id,
             lock_id=lock.id,

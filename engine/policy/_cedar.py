@@ -152,6 +152,8 @@ def export_cedar(source: PolicySource) -> CedarExport:
             continue
         ids.append(rule.id)
         text = f"\n{_comment(rule.description)}\n@id({json.dumps(rule.id)})\n"
+        if rule.code is not None:
+            text += f"@code({json.dumps(str(rule.code))})\n"
         text += f"{rule.effect}(principal, {action}, resource)\n"
         text += f"when {{\n    {_clause(rule.when, params)}\n}}"
         if rule.unless is not None:

@@ -3,14 +3,19 @@
 Table entry = code of the deciding rule: 0 for deny by default, `k` for `rules[k - 1]`.
 The deciding rule is the first matching forbid in file order, else the first matching
 permit: forbid wins, deny by default, and the order of rules never changes a decision.
+
+Every denial carries a `DenialReason`: a forbid's is its `code:`; a deny by default is
+classified from the table itself: `channel_not_permitted` when the same request through
+another channel is permitted, else `no_role_or_rental`.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from engine.domain import DenialReason
 from engine.policy._boxes import box_has, decision_regions, matcher_cells
 from engine.policy._reach import reachability
 from engine.policy._request import AccessRequest, Decision
@@ -18,6 +23,9 @@ from engine.policy._source import PolicySource, Rule
 from engine.policy._space import SPACE
 
 __all__ = ["CompiledPolicy", "Explanation", "compile_policy"]
+
+_CHANNEL_STRIDE = SPACE.strides[SPACE.position["channel"]]
+_CHANNELS = SPACE.dimension("channel").size
 
 
 @dataclass(frozen=True)
@@ -55,11 +63,15 @@ class CompiledPolicy:
                 table[start : start + length] = array("H", [order[first] + 1]) * length
         self.table = table
         self.active_ids = tuple(r.id for r in self.active)
-        deny = Decision(False, None, source.deny_reason, source.version)
+        deny = Decision(
+            False, None, source.deny_reason, source.version, DenialReason.NO_ROLE_OR_RENTAL
+        )
+        self.channel_denial = replace(deny, reason_code=DenialReason.CHANNEL_NOT_PERMITTED)
+        """The deny by default of a request another channel would open."""
         self.decisions: tuple[Decision, ...] = (
             deny,
             *(
-                Decision(r.effect == "permit", r.id, r.shown_reason, source.version)
+                Decision(r.effect == "permit", r.id, r.shown_reason, source.version, r.code)
                 for r in self.active
             ),
         )
@@ -71,12 +83,29 @@ class CompiledPolicy:
         return dict(self.source.parameter_values)
 
     def decide(self, request: AccessRequest) -> Decision:
-        """The decision for `request`: one table lookup."""
-        return self.decisions[self.table[request.cell]]
+        """The decision for `request`: one table lookup (a deny by default, classified)."""
+        return self.decision_at(request.cell)
+
+    def decision_at(self, cell: int) -> Decision:
+        """The decision for the request at `cell`."""
+        code = self.table[cell]
+        if code or not self._other_channel_opens(cell):
+            return self.decisions[code]
+        return self.channel_denial
 
     def allowed_cell(self, cell: int) -> bool:
         """Whether the request at `cell` is permitted."""
         return bool(self.allowed_codes[self.table[cell]])
+
+    def _other_channel_opens(self, cell: int) -> bool:
+        """Whether the request at `cell` through some other channel is a permitted one."""
+        reachable = reachability().flags
+        base = cell - (cell // _CHANNEL_STRIDE) % _CHANNELS * _CHANNEL_STRIDE
+        for n in range(_CHANNELS):
+            other = base + n * _CHANNEL_STRIDE
+            if other != cell and reachable[other] and self.allowed_codes[self.table[other]]:
+                return True
+        return False
 
     def matching_rules(self, cell: int) -> tuple[Rule, ...]:
         """Every enabled rule matching the request at `cell`, in file order."""

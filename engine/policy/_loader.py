@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from engine.domain import DenialReason
 from engine.policy._boxes import Matcher
 from engine.policy._errors import PolicyError, PolicyIssue, SourceLocation
 from engine.policy._files import policy_files
@@ -140,6 +141,20 @@ def _rule(
             where,
             "a forbid must tell the person at the door why and what to do",
         )
+    if spec.effect == "forbid" and spec.code is None:
+        linker.error(
+            "missing-code",
+            f"forbid rule `{spec.id}` has no `code`",
+            located.location((*base, "code")),
+            f"one of: {', '.join(DenialReason)}",
+        )
+    if spec.effect == "permit" and spec.code is not None:
+        linker.error(
+            "permit-with-code",
+            f"permit rule `{spec.id}` has a `code`",
+            located.location((*base, "code")),
+            "only a forbid classifies a denial; remove `code`",
+        )
     try:
         when = conditions_box(spec.when, params, lambda a: located.location((*base, "when", a)))
         unless = (
@@ -161,6 +176,7 @@ def _rule(
         enabled=bool(enabled),
         enabled_by=enabled_by,
         matcher=Matcher(when, unless) if enabled else None,
+        code=spec.code if spec.effect == "forbid" else None,
     )
 
 

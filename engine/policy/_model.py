@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from engine.domain import DenialReason
 from engine.policy._space import DISPLAY_ORDER, SPACE
 
 __all__ = [
@@ -280,6 +281,9 @@ class RuleSpec(BaseModel):
     """Why the rule exists, for reviewers (cite the seed or regulation)."""
     reason: str | None = Field(default=None, min_length=1, max_length=300)
     """What the person at the door is told when this rule decides (forbids need one)."""
+    code: DenialReason | None = None
+    """A forbid's stable denial code (`engine.domain.DenialReason`) beside its `reason`;
+    forbids need one, permits have none."""
     enabled: bool | Annotated[str, Field(pattern=PARAM_PATTERN)] = True
     """`false`, or a `$parameter` holding `false`, switches the rule off."""
     when: Conditions = Conditions()

@@ -110,11 +110,12 @@ def _rules(policy: CompiledPolicy) -> str:
             f'<tr class="{"permit" if rule.effect == "permit" else "deny"}">'
             f"<td><code>{escape(rule.id)}</code><br><small>{escape(str(rule.location))}</small></td>"
             f"<td>{rule.effect}</td><td>{escape(rule.description)}</td>"
-            f"<td>{escape(rule.reason or '')}</td><td>{use}</td></tr>"
+            f"<td>{escape(rule.reason or '')}</td>"
+            f"<td>{f'<code>{rule.code}</code>' if rule.code else ''}</td><td>{use}</td></tr>"
         )
     return (
         "<table><tr><th>rule</th><th>effect</th><th>why (for reviewers)</th>"
-        "<th>told at the door</th><th>requests</th></tr>" + "".join(rows) + "</table>"
+        "<th>told at the door</th><th>code</th><th>requests</th></tr>" + "".join(rows) + "</table>"
     )
 
 

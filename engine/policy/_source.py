@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.domain import DenialReason
 from engine.policy._boxes import Matcher
 from engine.policy._errors import SourceLocation
 from engine.policy._model import Conditions
@@ -30,6 +31,8 @@ class Rule:
     enabled_by: str | None
     """The `$parameter` that switches the rule, if any."""
     matcher: Matcher | None
+    code: DenialReason | None = None
+    """A forbid's denial code; None for a permit."""
 
     @property
     def shown_reason(self) -> str:

@@ -63,7 +63,18 @@ def test_explain_names_the_deciding_rule_and_every_match() -> None:
     assert code == 0
     assert "decision: DENY" in out
     assert "forbid `any-delinquent-unit-locks-every-gate` at policy/delinquency.yaml" in out
+    assert "code: gatelocked" in out
     assert "permit  tenant-passes-entry-points" in out
+
+
+def test_explain_refines_the_code_by_the_units_state() -> None:
+    code, out, _ = _run(
+        "explain", "--principal", "tenant", "--relation", "tenant", "--door", "gate",
+        "--unit-state", "auction",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "forbid `lien-unit-keeps-tenant-out-of-facility`" in out
+    assert "code: lien" in out
 
 
 def test_explain_refuses_an_impossible_request_with_exit_2() -> None:

@@ -60,6 +60,12 @@ def test_decision_and_transition_spans_and_metrics(companies: Companies) -> None
         for dp in names["unitgate.access.decisions"].data.data_points
     }
     assert outcomes == {"allowed": 1, "denied": 1}
+    codes = {
+        dp.attributes["reason_code"]: dp.value
+        for dp in names["unitgate.access.decisions"].data.data_points
+    }
+    assert codes == {"none": 1, "gatelocked": 1}
+    assert second.attributes["unitgate.decision.reason_code"] == "gatelocked"
     assert "unitgate.access.decision.duration" in names
 
 

@@ -133,6 +133,8 @@ def policies(draw: st.DrawFn) -> dict[str, str]:
             "reason": "r",
             "when": draw(conditions()),
         }
+        if effect == "forbid":
+            rule["code"] = "lien"
         if draw(st.integers(0, 3)) == 0:
             rule["unless"] = draw(conditions())
         rules.append(rule)

@@ -58,7 +58,9 @@ RULE = (
 
 def _issues(*rules: tuple[str, str, str]) -> dict[str, str]:
     text = "rules:\n" + "".join(
-        RULE.format(id=i, effect=e, when=w)[len("rules:\n") :] for i, e, w in rules
+        RULE.format(id=i, effect=e, when=w)[len("rules:\n") :]
+        + ("    code: lien\n" if e == "forbid" else "")
+        for i, e, w in rules
     )
     return {
         i.code: i.message

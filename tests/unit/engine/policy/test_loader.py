@@ -9,6 +9,8 @@ import pytest
 from engine.policy import PolicyError, load_policy, load_policy_files
 from engine.policy._yaml import MAX_FILE_BYTES
 
+FORBID = "effect: forbid\n    reason: closed"
+
 GOOD_RULE = """\
 rules:
   - id: tenant-opens
@@ -89,12 +91,36 @@ def test_a_good_file_loads_with_rule_locations() -> None:
         ),
         (GOOD_RULE + "      door: gate\n", "duplicate-key", 8, 7, "", "`door` appears twice"),
         (
-            GOOD_RULE.replace("effect: permit", "effect: forbid"),
+            GOOD_RULE.replace("effect: permit", "effect: forbid\n    code: lien"),
             "missing-reason",
             2,
             5,
             "rules[0]",
             "has no `reason`",
+        ),
+        (
+            GOOD_RULE.replace("effect: permit", FORBID),
+            "missing-code",
+            2,
+            5,
+            "rules[0].code",
+            "forbid rule `tenant-opens` has no `code`",
+        ),
+        (
+            GOOD_RULE.replace("effect: permit", "effect: permit\n    code: lien"),
+            "permit-with-code",
+            4,
+            11,
+            "rules[0].code",
+            "permit rule `tenant-opens` has a `code`",
+        ),
+        (
+            GOOD_RULE.replace("effect: permit", FORBID + "\n    code: lein"),
+            "wrong-type",
+            5,
+            11,
+            "rules[0].code",
+            "`rules[0].code`",
         ),
         (
             GOOD_RULE + "      channel: $channels\n",
@@ -127,6 +153,17 @@ def test_bad_input_is_reported_at_its_location(
     assert issue.location.field == field
     assert words in issue.message
     assert issue.message[0].islower() or issue.message[0] in "`"
+
+
+def test_a_forbid_without_a_code_names_the_codes_it_may_take() -> None:
+    issue = _error(GOOD_RULE.replace("effect: permit", FORBID)).issues[0]
+    assert issue.help is not None and "gatelocked" in issue.help and "share_expired" in issue.help
+
+
+def test_a_forbid_code_is_kept_on_its_rule_and_a_permit_has_none() -> None:
+    forbid = GOOD_RULE.replace("effect: permit", FORBID + "\n    code: lien")
+    assert load_policy_files({"p.yaml": forbid}).rules[0].code == "lien"
+    assert load_policy_files({"p.yaml": GOOD_RULE}).rules[0].code is None
 
 
 def test_every_error_of_a_file_is_reported_not_just_the_first() -> None:
