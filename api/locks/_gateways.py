@@ -37,8 +37,9 @@ from hardware.protocol import (
     Status,
     decode_reply,
 )
+from hardware.protocol import Event as SignedEvent
 
-__all__ = ["HardwareGateways"]
+__all__ = ["HardwareGateways", "lock_event"]
 
 
 def _identity(lock_id: str, public_key: str) -> LockIdentity:
@@ -124,18 +125,7 @@ class HardwareGateways:
             raise GatewayUnavailable(exc.kind, str(exc)) from None
         except (ValueError, FrameError) as exc:
             raise GatewayUnavailable("invalid_reply", f"log upload not the lock's: {exc}") from None
-        events = [
-            LockEvent(
-                e.counter,
-                e.kind.name.lower(),
-                datetime.fromtimestamp(e.lock_time, UTC),
-                ErrorCode(e.code).name.lower() if e.code in ErrorCode._value2member_map_ else None,
-                e.key_id,
-                UUID(bytes=e.subject),
-            )
-            for e in log.events
-        ]
-        return events, log.last
+        return [lock_event(e) for e in log.events], log.last
 
     def assess(self, lock: LockObservation, peers: list[LockObservation]) -> HealthView:
         """`hardware.fleet`'s health, with its gateway's other locks folded in."""
@@ -182,3 +172,16 @@ class HardwareGateways:
             health.advice,
             topics,
         )
+
+
+def lock_event(event: SignedEvent) -> LockEvent:
+    """A verified event of a lock's log as the engine records it (error codes by name)."""
+    code = event.code
+    return LockEvent(
+        event.counter,
+        event.kind.name.lower(),
+        datetime.fromtimestamp(event.lock_time, UTC),
+        ErrorCode(code).name.lower() if code in ErrorCode._value2member_map_ else None,
+        event.key_id,
+        UUID(bytes=event.subject),
+    )

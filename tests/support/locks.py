@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from engine.clock import ManualClock
 from hardware.driver import DriverPolicy, IssuerSource, LockDriver
-from hardware.protocol import CommandIssuer, FacilityKey, LockIdentity, SecretKey
+from hardware.protocol import CommandIssuer, ErrorCode, FacilityKey, LockIdentity, SecretKey
 from hardware.sim import LockFirmware, LockSpec, SimulatedLink
 from hardware.transport import MemoryTransport
 
@@ -85,3 +85,33 @@ def install_lock(rt: Runtime, facility_id: str, door_id: str) -> LockFirmware:
         s.add(door)
         trusted = TrustedKey(key.key_id, PublicKey(bytes.fromhex(key.public)))
     return LockFirmware(LockSpec(lock_id, device, (trusted,)), rt.clock)
+
+
+def challenge_of(lock: LockFirmware) -> bytes:
+    """The CHALLENGE frame `lock` answers a phone's request with."""
+    from hardware.protocol import ChallengeRequest
+
+    return lock.handle(ChallengeRequest().frame())[0].frame
+
+
+def offline_open(lock: LockFirmware, credential: bytes, phone: SecretKey) -> ErrorCode | None:
+    """Open `lock` with an offline key as the phone does; the lock's refusal, if any."""
+    from hardware.protocol import (
+        Action,
+        Challenge,
+        ErrorReport,
+        OfflineKey,
+        OfflineOpen,
+        decode_reply,
+        sign,
+    )
+
+    challenge = decode_reply(challenge_of(lock))
+    assert isinstance(challenge, Challenge)
+    key = OfflineKey.unpack(credential)
+    use = OfflineOpen(key, Action.UNLOCK, challenge.nonce)
+    proof = sign(phone, OfflineOpen.SIGNED_AS, use.proof_body(lock.spec.lock_id))
+    reply = decode_reply(
+        lock.handle(OfflineOpen(key, Action.UNLOCK, challenge.nonce, proof).frame())[-1].frame
+    )
+    return reply.code if isinstance(reply, ErrorReport) else None

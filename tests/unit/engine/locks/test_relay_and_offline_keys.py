@@ -31,22 +31,17 @@ from engine.runtime import Runtime
 from engine.units import revoke_share, share_key
 from hardware.protocol import (
     CLOCK_TOLERANCE,
-    Action,
-    Challenge,
     ChallengeRequest,
     Complete,
     ErrorCode,
     ErrorReport,
-    OfflineKey,
-    OfflineOpen,
     SecretKey,
     decode_reply,
     end_of_local_day,
-    sign,
 )
 from hardware.sim import LockFirmware, LockSpec
 from tests.support.api import tenant_of
-from tests.support.locks import install_lock
+from tests.support.locks import challenge_of, install_lock, offline_open
 from tests.support.world import World, build_world
 
 SIGNER = HardwareSigner()
@@ -78,25 +73,9 @@ def _tenant(world: World, index: int = 0) -> Caller:
     return Caller(tenant_of(world.rt, world.units[index]), world.company_id, "tenant")
 
 
-def _challenge(lock: LockFirmware) -> bytes:
-    return lock.handle(ChallengeRequest().frame())[0].frame
-
-
 def _relay(world: World, caller: Caller, door: str, challenge: bytes, policy: CompiledPolicy):  # type: ignore[no-untyped-def]
     outcome = asyncio.run(world.rt.access.decide(caller, door, Channel.PHONE_RELAY, policy))
     return outcome, relay_command(world.rt.db, SIGNER, KeyCache(), outcome, challenge)
-
-
-def _offline(lock: LockFirmware, credential: bytes, phone: SecretKey) -> ErrorCode | None:
-    challenge = decode_reply(_challenge(lock))
-    assert isinstance(challenge, Challenge)
-    key = OfflineKey.unpack(credential)
-    use = OfflineOpen(key, Action.UNLOCK, challenge.nonce)
-    proof = sign(phone, OfflineOpen.SIGNED_AS, use.proof_body(lock.spec.lock_id))
-    reply = decode_reply(
-        lock.handle(OfflineOpen(key, Action.UNLOCK, challenge.nonce, proof).frame())[-1].frame
-    )
-    return reply.code if isinstance(reply, ErrorReport) else None
 
 
 def _issue(world: World, caller: Caller, policy: CompiledPolicy, phone: SecretKey):  # type: ignore[no-untyped-def]
@@ -123,7 +102,7 @@ def test_an_allowed_decision_gives_a_command_the_lock_accepts_in_the_decision_wi
 ) -> None:
     door = _unit_door(world)
     lock = _install(world, door)
-    outcome, command = _relay(world, _tenant(world), door, _challenge(lock), policy)
+    outcome, command = _relay(world, _tenant(world), door, challenge_of(lock), policy)
     assert outcome.decision.allowed and command is not None
     assert command.not_before == outcome.at.replace(microsecond=0)
     assert timedelta(0) < command.not_after - command.not_before <= timedelta(seconds=30)
@@ -136,7 +115,7 @@ def test_a_command_past_the_decisions_window_is_refused_by_the_lock(
 ) -> None:  # type: ignore[no-untyped-def]
     door = _unit_door(world)
     lock = _install(world, door)
-    _, command = _relay(world, _tenant(world), door, _challenge(lock), policy)
+    _, command = _relay(world, _tenant(world), door, challenge_of(lock), policy)
     assert command is not None
     clock.advance(timedelta(seconds=30 + CLOCK_TOLERANCE + 1))
     reply = decode_reply(lock.handle(command.frame)[-1].frame)
@@ -147,7 +126,7 @@ def test_a_command_past_the_decisions_window_is_refused_by_the_lock(
 def test_a_denied_decision_gives_no_command(world: World, policy: CompiledPolicy) -> None:
     door = _unit_door(world, 2)  # an available unit: its tenant-less lock
     lock = _install(world, door)
-    outcome, command = _relay(world, _tenant(world), door, _challenge(lock), policy)
+    outcome, command = _relay(world, _tenant(world), door, challenge_of(lock), policy)
     assert not outcome.decision.allowed and command is None
 
 
@@ -158,7 +137,7 @@ def test_another_locks_challenge_or_no_challenge_is_refused_with_why(
     lock = _install(world, door)
     stranger = LockFirmware(LockSpec(uuid4(), SecretKey.generate(), lock.spec.trusted), lock._clock)
     with pytest.raises(InvalidInputError, match="not this door's"):
-        _relay(world, _tenant(world), door, _challenge(stranger), policy)
+        _relay(world, _tenant(world), door, challenge_of(stranger), policy)
     with pytest.raises(InvalidInputError, match="not a lock's challenge"):
         _relay(world, _tenant(world), door, ChallengeRequest().frame(), policy)
 
@@ -197,8 +176,8 @@ def test_an_offline_key_names_the_allowed_doors_locks_and_ends_with_the_day_or_t
     now = world.rt.clock.now()
     assert issued.record.not_after == now.replace(hour=22, minute=0, second=0, microsecond=0)
     assert issued.record.not_after <= end_of_local_day(now, UTC)
-    assert _offline(unit_lock, issued.credential, phone) is None
-    assert _offline(gate_lock, issued.credential, phone) is None
+    assert offline_open(unit_lock, issued.credential, phone) is None
+    assert offline_open(gate_lock, issued.credential, phone) is None
 
 
 def test_no_offline_key_when_nothing_would_open_and_none_for_employees(
@@ -239,9 +218,9 @@ def test_a_transition_ending_access_revokes_the_units_keys_in_its_transaction(
             world.rt.clock.now(),
         )
     assert (version, ids) == (1, [key_id])
-    assert _offline(lock, issued.credential, phone) is None  # the list has not reached it
+    assert offline_open(lock, issued.credential, phone) is None  # the list has not reached it
     lock.handle(frame)
-    assert _offline(lock, issued.credential, phone) is ErrorCode.REVOKED
+    assert offline_open(lock, issued.credential, phone) is ErrorCode.REVOKED
 
 
 def test_the_pms_batch_path_revokes_as_the_one_event_path(
@@ -325,9 +304,9 @@ def test_a_revoked_key_opens_an_uncontacted_lock_only_until_its_end(
     end = issued.record.not_after
     assert end <= end_of_local_day(issued.record.issued_at, UTC)
     clock.set(end + timedelta(seconds=CLOCK_TOLERANCE))
-    assert _offline(lock, issued.credential, phone) is None  # nobody told this lock
+    assert offline_open(lock, issued.credential, phone) is None  # nobody told this lock
     clock.advance(timedelta(seconds=1))
-    assert _offline(lock, issued.credential, phone) is ErrorCode.EXPIRED
+    assert offline_open(lock, issued.credential, phone) is ErrorCode.EXPIRED
     assert UUID(issued.record.person_id)
     assert issued.record.not_after < datetime.max.replace(tzinfo=UTC)
 
