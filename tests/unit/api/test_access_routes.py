@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -10,8 +11,9 @@ from sqlalchemy import update
 
 from engine.audit import verify_chain
 from engine.domain import LifecycleEvent
+from engine.locks import LockEvent, land_events
 from engine.persistence import table_of
-from engine.persistence.tables import AccessDecisionRecord
+from engine.persistence.tables import AccessDecisionRecord, Door, LockDevice
 from tests.support.api import bearer
 from tests.unit.api.conftest import Companies
 
@@ -54,6 +56,7 @@ def test_gatelocked_tenant_is_refused_at_the_gate_and_told_why(
     body = _ask(client, a.gate_id, companies.headers(a, "tenant"))
     assert body["allowed"] is False
     assert body["rule"] is not None
+    assert body["reason_code"] == "gatelocked"
     assert "pay" in str(body["reason"]).lower() or "office" in str(body["reason"]).lower()
 
 
@@ -80,6 +83,7 @@ def test_shared_key_works_until_revoked(client: Client, companies: Companies) ->
     assert revoked.json()["active"] is False
     body = _ask(client, companies.lock(a), friend)
     assert (body["allowed"], body["rule"]) == (False, "share-not-in-force")
+    assert body["reason_code"] == "share_revoked"
 
 
 def test_employee_access_to_a_rented_unit_is_in_the_tenants_feed(
@@ -189,9 +193,10 @@ def test_explain_names_every_matching_rule(client: Client, companies: Companies)
         json={"person_id": companies.tenant(a)},
         headers=companies.headers(a, "manager"),
     ).json()
-    assert body["allowed"] is False
+    assert (body["allowed"], body["reason_code"]) == (False, "overlocked")
     [request] = body["requests"]
     assert request["request"]["unit_state"] == "overlock"
+    assert request["reason_code"] == "overlocked"
     assert request["rule"] in request["matched"]
     assert "tenant-opens-rented-unit" in request["matched"]
 
@@ -221,6 +226,30 @@ def test_my_units_show_which_doors_open_and_why_not(client: Client, companies: C
     assert unit["state"] == "gatelock"
     assert {d["kind"] for d in unit["doors"]} == {"gate", "unit_lock"}
     assert all(d["allowed"] is False and d["reason"] for d in unit["doors"])
+    assert {d["reason_code"] for d in unit["doors"]} == {"gatelocked"}
+
+
+def test_a_denials_code_reaches_the_feed_and_the_audit_log_and_an_allowed_has_none(
+    client: Client, companies: Companies
+) -> None:
+    a = companies.a
+    tenant = companies.headers(a, "tenant")
+    allowed = _ask(client, companies.lock(a), tenant)
+    assert (allowed["allowed"], allowed["reason_code"]) == (True, None)
+    a.rt.clock.advance(timedelta(hours=11))  # 23:00 UTC: the facility closes at 22:00
+    denied = _ask(client, companies.lock(a), tenant)
+    assert denied["reason_code"] == "outside_schedule"
+    feed = client.get("/v1/me/activity", headers=tenant).json()
+    codes = [(i["allowed"], i["reason_code"]) for i in feed if i["kind"] == "access"]
+    assert codes == [(False, "outside_schedule"), (True, None)]
+    log = client.get(
+        f"/v1/facilities/{a.facility_id}/audit", headers=companies.headers(a, "manager")
+    )
+    assert log.status_code == 200, log.text
+    payloads = [e["payload"] for e in log.json() if e["kind"] == "access_decision"]
+    by_id = {p["decision_id"]: p["reason_code"] for p in payloads}
+    assert by_id[denied["decision_id"]] == "outside_schedule"
+    assert by_id[allowed["decision_id"]] is None
 
 
 def test_me_lists_facilities_across_companies(client: Client, companies: Companies) -> None:
@@ -298,3 +327,34 @@ def test_a_manager_holding_the_tenants_share_unlocks_the_unit_remotely(
         assert revoked.status_code == 200
         after = remote("after the tenant revoked the share")
         assert (after["allowed"], after["rule"]) == (False, "share-not-in-force")
+
+
+def test_a_lock_refusing_the_tenants_offline_key_shows_its_code_in_the_feed(
+    client: Client, companies: Companies
+) -> None:
+    """The lock's own refusals, uploaded later: an expired offline key and a revoked one."""
+    a = companies.a
+    tenant = companies.tenant(a)
+    at = a.rt.clock.now().replace(microsecond=0)
+    with a.rt.db.transaction() as s:
+        door = s.get(Door, companies.lock(a))
+        assert door is not None and door.lock_ref is not None
+        lock = s.get(LockDevice, door.lock_ref)
+        assert lock is not None
+        events = [
+            LockEvent(1, "refused", at, "expired", 7, UUID(tenant)),
+            LockEvent(2, "refused", at, "revoked", 7, UUID(tenant)),
+            LockEvent(3, "refused", at, "motor_blocked", 7, UUID(tenant)),
+        ]
+        land_events(s, a.rt.audit, lock, events, via="phone", now=a.rt.clock.now())
+    feed = client.get("/v1/me/activity", headers=companies.headers(a, "tenant")).json()
+    refusals = sorted(
+        (i["summary"].rsplit("event ", 1)[1], i["reason_code"])
+        for i in feed
+        if i["kind"] == "lock_event"
+    )
+    assert refusals == [
+        ("1)", "offline_key_expired"),
+        ("2)", "invalid_key"),
+        ("3)", None),
+    ]
