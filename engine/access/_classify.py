@@ -22,27 +22,28 @@ from engine.policy import AccessRequest, Decision
 
 __all__ = ["classify"]
 
-_BALANCE = frozenset({DenialReason.GATELOCKED, DenialReason.OVERLOCKED, DenialReason.LIEN})
-_BY_STATE = {
-    UnitState.GATELOCK: DenialReason.GATELOCKED,
-    UnitState.OVERLOCK: DenialReason.OVERLOCKED,
-    UnitState.PENDING_AUCTION: DenialReason.LIEN,
-    UnitState.AUCTION: DenialReason.LIEN,
-}
-_LAPSED = frozenset(
-    {DenialReason.SHARE_REVOKED, DenialReason.SHARE_EXPIRED, DenialReason.GRANT_EXPIRED}
-)
+_G, _O, _L = DenialReason.GATELOCKED, DenialReason.OVERLOCKED, DenialReason.LIEN
+_SR, _SE, _GE = DenialReason.SHARE_REVOKED, DenialReason.SHARE_EXPIRED, DenialReason.GRANT_EXPIRED
+_GATELOCK, _OVERLOCK = UnitState.GATELOCK, UnitState.OVERLOCK
+_PENDING, _AUCTION = UnitState.PENDING_AUCTION, UnitState.AUCTION
 
 
 def classify(decision: Decision, request: AccessRequest, lapsed: DenialReason | None) -> Decision:
     """`decision` with its code refined (the same object when nothing changes); `lapsed`:
     why the request's share or grant is not in force, when it is not."""
+    # Identity tests: an enum's hash is a Python call, and this runs on every decision.
     code = decision.reason_code
     if code is None:
         return decision
     refined = code
-    if code in _BALANCE and request.unit_state is not None:
-        refined = _BY_STATE.get(request.unit_state, code)
-    elif code in _LAPSED and lapsed is not None:
+    if code is _G or code is _O or code is _L:
+        state = request.unit_state
+        if state is _GATELOCK:
+            refined = _G
+        elif state is _OVERLOCK:
+            refined = _O
+        elif state is _PENDING or state is _AUCTION:
+            refined = _L
+    elif (code is _SR or code is _SE or code is _GE) and lapsed is not None:
         refined = lapsed
     return decision if refined is code else replace(decision, reason_code=refined)
