@@ -95,17 +95,20 @@ def _share(w: World, expires: timedelta | None = None) -> tuple[Caller, str]:
         return Caller(friend, w.company_id, "shared_user"), share.id
 
 
-def gatelocked(w: World) -> Ask:
+def _delinquent(w: World, event: LifecycleEvent, at_gate: bool) -> Ask:
+    """The tenant of unit 0, moved in and then `event`, at the gate or at the unit's lock."""
     w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_GATE)
-    return Ask(_tenant(w), w.gate_id)
+    w.pms(w.units[0], event)
+    return Ask(_tenant(w), w.gate_id if at_gate else door_of(w.rt, w.units[0]))
+
+
+def gatelocked(w: World) -> Ask:
+    return _delinquent(w, E.DELINQUENT_GATE, at_gate=True)
 
 
 def gatelocked_unit(w: World) -> Ask:
     """`delinquent-unit-opens-for-no-one` (code overlocked) at a gatelocked unit's lock."""
-    w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_GATE)
-    return Ask(_tenant(w), door_of(w.rt, w.units[0]))
+    return _delinquent(w, E.DELINQUENT_GATE, at_gate=False)
 
 
 def gatelocked_by_another_unit(w: World) -> Ask:
@@ -119,23 +122,18 @@ def gatelocked_by_another_unit(w: World) -> Ask:
 
 
 def overlocked(w: World) -> Ask:
-    w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_OVER)
-    return Ask(_tenant(w), door_of(w.rt, w.units[0]))
+    return _delinquent(w, E.DELINQUENT_OVER, at_gate=False)
 
 
 def overlocked_gate(w: World) -> Ask:
     """`lien-unit-keeps-tenant-out-of-facility` (code gatelocked) for an overlocked unit."""
-    w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_OVER)
-    return Ask(_tenant(w), w.gate_id)
+    return _delinquent(w, E.DELINQUENT_OVER, at_gate=True)
 
 
 def lien(w: World) -> Ask:
-    w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_OVER)
+    ask = _delinquent(w, E.DELINQUENT_OVER, at_gate=False)
     w.portal(w.units[0], E.MARK_PENDING_AUCTION, reason="lien sale")
-    return Ask(_tenant(w), door_of(w.rt, w.units[0]))
+    return ask
 
 
 def lien_gate(w: World) -> Ask:
@@ -173,12 +171,10 @@ def share_expired(w: World) -> Ask:
 
 
 def grant_expired(w: World) -> Ask:
-    """An auction winner before their clean-out window opens."""
+    """An auction winner before their access window opens."""
     winner = _person(w, "winner")
     now = w.rt.clock.now()
-    w.pms(w.units[0], E.MOVE_IN)
-    w.pms(w.units[0], E.DELINQUENT_OVER)
-    w.portal(w.units[0], E.MARK_PENDING_AUCTION, reason="lien sale")
+    door = lien(w).door
     w.portal(
         w.units[0],
         E.RECORD_AUCTION_SALE,
@@ -186,7 +182,7 @@ def grant_expired(w: World) -> Ask:
         window_start=now + timedelta(hours=1),
         window_end=now + timedelta(hours=3),
     )
-    return Ask(Caller(winner, w.company_id, "auction_winner"), door_of(w.rt, w.units[0]))
+    return Ask(Caller(winner, w.company_id, "auction_winner"), door)
 
 
 def no_role_or_rental(w: World) -> Ask:
