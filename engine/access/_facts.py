@@ -26,6 +26,7 @@ from engine.persistence.tables import (
     Rental,
     Unit,
 )
+from engine.units import WINDOW_ENDED
 
 __all__ = [
     "GrantFacts",
@@ -35,7 +36,7 @@ __all__ = [
     "UnitFacts",
     "door_site",
     "door_site_and_units",
-    "live_grants",
+    "unit_grants",
     "units_for",
     "units_served",
 ]
@@ -109,12 +110,15 @@ class ShareFacts:
 
 @dataclass(frozen=True, slots=True)
 class GrantFacts:
-    """An unrevoked auction grant (winner or clean-out) of the asking person."""
+    """An auction grant (winner or clean-out) of the asking person, unrevoked or ended with
+    its window."""
 
     id: str
     kind: str
     window_start: datetime
     window_end: datetime
+    revoked: bool
+    """Revoked when its window ended: never in force again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +249,16 @@ _SITE_AND_UNIT = (
 )
 _SITE_WIDTH = len(_SITE.selected_columns)
 
-_GRANTS = select(_grant.c.id, _grant.c.kind, _grant.c.window_start, _grant.c.window_end).where(
+_GRANTS = select(
+    _grant.c.id,
+    _grant.c.kind,
+    _grant.c.window_start,
+    _grant.c.window_end,
+    _grant.c.revoked_at.is_not(None),
+).where(
     _grant.c.unit_id == bindparam("unit_id"),
     _grant.c.person_id == bindparam("person"),
-    _grant.c.revoked_at.is_(None),
+    or_(_grant.c.revoked_at.is_(None), _grant.c.revoked_reason == WINDOW_ENDED),
 )
 
 
@@ -311,7 +321,9 @@ def _unit_facts(r: Sequence[Any]) -> UnitFacts:
     return UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share)
 
 
-def live_grants(conn: Connection, unit_id: str, person_id: str) -> list[GrantFacts]:
-    """The person's unrevoked auction grants on the unit."""
+def unit_grants(conn: Connection, unit_id: str, person_id: str) -> list[GrantFacts]:
+    """The person's auction grants on the unit, unrevoked or revoked when their window
+    ended (asked about, such a grant is not in force: the decision says the window is
+    over rather than that nothing relates the person to the unit)."""
     rows = conn.execute(_GRANTS, {"unit_id": unit_id, "person": person_id})
     return [GrantFacts(*r) for r in rows]

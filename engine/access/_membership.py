@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, bindparam, or_
 from sqlmodel import Session, col, select
 
 from engine.persistence.tables import (
@@ -16,6 +16,7 @@ from engine.persistence.tables import (
     RoleAssignment,
     Unit,
 )
+from engine.units import WINDOW_ENDED
 
 __all__ = ["RELATION_ORDER", "person_facilities", "person_in_company", "related_units"]
 
@@ -33,24 +34,27 @@ _SHARED_ALL = (
     .where(KeyShare.grantee_id == bindparam("person"), col(Rental.ended_at).is_(None))
 )
 _SHARED_LIVE = _SHARED_ALL.where(col(KeyShare.revoked_at).is_(None))
-_GRANTED = select(AuctionGrant.unit_id, AuctionGrant.kind).where(
-    AuctionGrant.person_id == bindparam("person"), col(AuctionGrant.revoked_at).is_(None)
+_GRANTED_ALL = select(AuctionGrant.unit_id, AuctionGrant.kind).where(
+    AuctionGrant.person_id == bindparam("person"),
+    or_(col(AuctionGrant.revoked_at).is_(None), col(AuctionGrant.revoked_reason) == WINDOW_ENDED),
 )
+_GRANTED = _GRANTED_ALL.where(col(AuctionGrant.revoked_at).is_(None))
 
 
 def related_units(
     db: Session | Connection, person_id: str, *, revoked_shares: bool = False
 ) -> dict[str, set[str]]:
     """Unit id → how the person relates to it: `tenant` (an active rental), `shared` (a key
-    to an active rental; revoked keys too when `revoked_shares`, so a decision can say why
-    the key no longer works), `winner` or `cleanout` (an unrevoked auction grant)."""
+    to an active rental), `winner` or `cleanout` (an unrevoked auction grant); with
+    `revoked_shares` also revoked keys and grants whose window ended, so a decision can say
+    why the key or the grant no longer works."""
     out: dict[str, set[str]] = defaultdict(set)
     who = {"person": person_id}
     for (unit_id,) in db.execute(_RENTED, who):
         out[unit_id].add("tenant")
     for (unit_id,) in db.execute(_SHARED_ALL if revoked_shares else _SHARED_LIVE, who):
         out[unit_id].add("shared")
-    for unit_id, kind in db.execute(_GRANTED, who):
+    for unit_id, kind in db.execute(_GRANTED_ALL if revoked_shares else _GRANTED, who):
         out[unit_id].add(kind)
     return dict(out)
 

@@ -17,7 +17,7 @@ from engine.access._facts import (
     RentalFacts,
     SiteFacts,
     UnitFacts,
-    live_grants,
+    unit_grants,
     units_for,
     units_served,
 )
@@ -172,12 +172,12 @@ def _for_unit(ctx: _Context, unit: UnitFacts) -> Iterable[Candidate]:
             ctx, unit, rental, Relation.SHARED, lapsed is None, f"share:{share.id}", lapsed
         )
     # Grants exist only around auctions: vacate and the end of a window revoke them.
-    grants = live_grants(ctx.conn, unit.id, person) if UnitState(unit.state).is_lien else []
+    grants = unit_grants(ctx.conn, unit.id, person) if UnitState(unit.state).is_lien else []
     for grant in grants:
         relation = Relation.WINNER if grant.kind == "winner" else Relation.CLEANOUT
         if (relation is Relation.CLEANOUT) != ctx.caller.is_employee:
             continue  # clean-out access is an employee's; a winner uses the app
-        active = grant.window_start <= ctx.now < grant.window_end
+        active = not grant.revoked and grant.window_start <= ctx.now < grant.window_end
         yield Candidate(
             ctx.request(unit, relation, grant_active=active),
             unit.id,

@@ -10,6 +10,7 @@ from engine.units._activation import (
 from engine.units._activation_release import next_release_at, release_due
 from engine.units._codes import code_matches, hash_code
 from engine.units._conflicts import resolve_conflict
+from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
 from engine.units._expiry_batch import EXPIRY_ACTOR, Expired, record_expiries
@@ -39,6 +40,7 @@ __all__ = [
     "EXPIRY_ACTOR",
     "TRANSITION_BINDING",
     "TRANSITION_KIND",
+    "WINDOW_ENDED",
     "ActivationConfig",
     "ActivationStatus",
     "Applied",

@@ -28,7 +28,14 @@ from engine.persistence.tables import AccessDecisionRecord, AuditEntry, LockDevi
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.sites import add_person, assign_role, create_role
-from engine.units import PmsEvent, PmsTenant, active_rental, apply_pms_event, revoke_share
+from engine.units import (
+    PmsEvent,
+    PmsTenant,
+    active_rental,
+    apply_pms_event,
+    expire_due,
+    revoke_share,
+)
 from engine.units import share_key as make_share
 from hardware.protocol import CLOCK_TOLERANCE, ErrorReport, Event, SecretKey, decode_reply
 from hardware.sim import LockFirmware
@@ -185,6 +192,32 @@ def grant_expired(w: World) -> Ask:
     return Ask(Caller(winner, w.company_id, "auction_winner"), door)
 
 
+def _window_ended(w: World) -> Caller:
+    """An auction winner whose window ended, its expiry recorded (the grant revoked)."""
+    winner = _person(w, "winner")
+    now = w.rt.clock.now()
+    lien(w)
+    w.portal(
+        w.units[0],
+        E.RECORD_AUCTION_SALE,
+        grantee=winner,
+        window_start=now,
+        window_end=now + timedelta(hours=1),
+    )
+    w.rt.clock.advance(timedelta(hours=2))
+    with w.rt.db.transaction() as s:
+        assert [e.event for e in expire_due(s, w.rt.lifecycle)] == [E.ACCESS_EXPIRED]
+    return Caller(winner, w.company_id, "auction_winner")
+
+
+def grant_window_ended(w: World) -> Ask:
+    return Ask(_window_ended(w), door_of(w.rt, w.units[0]))
+
+
+def grant_window_ended_gate(w: World) -> Ask:
+    return Ask(_window_ended(w), w.gate_id)
+
+
 def no_role_or_rental(w: World) -> Ask:
     w.pms(w.units[0], E.MOVE_IN, "a")
     w.pms(w.units[1], E.MOVE_IN, "b")
@@ -233,6 +266,16 @@ SCENARIOS: dict[str, tuple[Callable[[World], Ask], DenialReason, str | None]] = 
     "share-revoked": (share_revoked, DenialReason.SHARE_REVOKED, "share-not-in-force"),
     "share-expired": (share_expired, DenialReason.SHARE_EXPIRED, "share-not-in-force"),
     "grant-expired": (grant_expired, DenialReason.GRANT_EXPIRED, "auction-window-closed"),
+    "grant-window-ended": (
+        grant_window_ended,
+        DenialReason.GRANT_EXPIRED,
+        "auction-window-closed",
+    ),
+    "grant-window-ended-gate": (
+        grant_window_ended_gate,
+        DenialReason.GRANT_EXPIRED,
+        "auction-window-closed",
+    ),
     "no-role-or-rental": (no_role_or_rental, DenialReason.NO_ROLE_OR_RENTAL, None),
     "channel-by-parameter": (
         channel_by_parameter,
