@@ -196,9 +196,11 @@ def test_seed_002_the_pms_decides_delinquency_and_an_auction_runs_its_course(
     refused = site.open(site.gate_id, tara)
     assert refused["allowed"] is False
     assert refused["rule"] is not None
+    assert refused["reason_code"] == "gatelocked"
     site.push("U1", status="occupied", delinquency="overlock", **site.tenant("tara"))
     assert site.unit("U1")["state"] == "overlock"
-    assert site.open(lock, tara)["allowed"] is False
+    refused = site.open(lock, tara)
+    assert (refused["allowed"], refused["reason_code"]) == (False, "overlocked")
 
     # The portal: pending auction, then a sale whose window lasts seconds.
     unit_id = site.units["U1"]
@@ -216,7 +218,8 @@ def test_seed_002_the_pms_decides_delinquency_and_an_auction_runs_its_course(
     assert sold["unit"]["state"] == "auction"
     win = site.as_("win", "auction_winner")
     assert site.open(lock, win)["allowed"] is True
-    assert site.open(lock, tara)["allowed"] is False
+    refused = site.open(lock, tara)
+    assert (refused["allowed"], refused["reason_code"]) == (False, "lien")
 
     # The window ends by itself: recorded by the service's expiry duty, the grant revoked.
     wait_for(
@@ -229,7 +232,8 @@ def test_seed_002_the_pms_decides_delinquency_and_an_auction_runs_its_course(
     expired = next(t for t in detail["history"] if t["event"] == "access_expired")
     assert (expired["actor"], expired["source"]) == ("system:clock", "system")
     assert all(g["revoked_at"] is not None for g in detail["grants"])
-    assert site.open(lock, win)["allowed"] is False
+    refused = site.open(lock, win)
+    assert (refused["allowed"], refused["reason_code"]) == (False, "grant_expired")
 
     # The next PMS record returns pending auction to the PMS status (seed 002).
     site.push("U1", status="occupied", delinquency="overlock", **site.tenant("tara"))
@@ -319,7 +323,7 @@ def test_seed_000_no_access_before_the_lease_starts_and_two_companies(service: S
     site.move_in("U1", "lea", lease_start=start)
     lea = site.as_("lea")
     refused = site.open(lock, lea)
-    assert refused["allowed"] is False
+    assert (refused["allowed"], refused["reason_code"]) == (False, "lease_not_started")
     assert "lease" in refused["reason"].lower()
     mine = service.get("/v1/me/units", lea)
     assert [d["allowed"] for u in mine for d in u["doors"]] == [False, False]
