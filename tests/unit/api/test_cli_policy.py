@@ -127,6 +127,7 @@ def test_report_writes_a_self_contained_page(tmp_path: Path) -> None:
     for heading in ("Decision matrix", "Invariants", "Rules", "Unit lifecycle", "Changes against"):
         assert heading in html
     assert "inv-01-lien-or-delinquent-unit-closed-to-tenant" in html
+    assert "<th>code</th>" in html and "<td><code>share_revoked</code></td>" in html
     assert "<script" not in html and "http://" not in html and "https://" not in html
 
 
