@@ -224,7 +224,6 @@ class Reconciler:
                 keep_external_edits=lock.row.keep_external_edits,
             )
         results = self._apply(plans)
-        entries: list[PendingEntry] = []
         with self.db.transaction() as s:
             for lock in locks:
                 device = lock.row.device_id
@@ -245,24 +244,11 @@ class Reconciler:
                     lock_report,
                 )
                 report.again = report.again or again
-                if self.audit is not None and facility_id is not None:
-                    entries += self._entries(s, lock, held[device], results[device], now)
-            if entries and self.audit is not None and facility_id is not None:
-                self.audit.append_many(s, facility_id, entries)
+            if self.audit is not None and facility_id is not None:
+                entries = _entries(s, locks, held, results, now)
+                if entries:
+                    self.audit.append_many(s, facility_id, entries)
             release_locks(s, [lk.row.device_id for lk in locks])  # the next round may take them
-
-    @staticmethod
-    def _entries(
-        s: Session, lock: _Lock, held: list[KeypadCode], results: list[Applied], now: datetime
-    ) -> list[PendingEntry]:
-        """The audit entries of what the round did on `lock` (records in the session)."""
-        before = {
-            h.person_id: Before(h.state, h.status, h.access_code_id, h.code, h.name, h.flag)
-            for h in held
-        }
-        after = s.exec(select(KeypadCode).where(col(KeypadCode.device_id) == lock.row.device_id))
-        assert lock.actual is not None  # INVARIANT: only reached locks are recorded.
-        return code_entries(now, lock.row.device_id, before, after, lock.actual, results)
 
     def _apply(self, plans: dict[str, LockPlan]) -> dict[str, list[Applied]]:
         def run(item: tuple[str, LockPlan]) -> tuple[str, list[Applied]]:
@@ -271,6 +257,34 @@ class Reconciler:
 
         with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
             return dict(pool.map(run, plans.items()))
+
+
+def _entries(
+    s: Session,
+    locks: list[_Lock],
+    held: dict[str, list[KeypadCode]],
+    results: dict[str, list[Applied]],
+    now: datetime,
+) -> list[PendingEntry]:
+    """The audit entries of what the round did on the facility's reached locks, from the
+    records before the round and as the session holds them now (one query)."""
+    reached = [lk for lk in locks if lk.actual is not None]
+    after: dict[str, list[KeypadCode]] = defaultdict(list)
+    query = select(KeypadCode).where(
+        col(KeypadCode.device_id).in_([lk.row.device_id for lk in reached])
+    )
+    for row in s.exec(query):
+        after[row.device_id].append(row)
+    out: list[PendingEntry] = []
+    for lock in reached:
+        assert lock.actual is not None  # INVARIANT: filtered above.
+        device = lock.row.device_id
+        before = {
+            h.person_id: Before(h.state, h.status, h.access_code_id, h.code, h.name, h.flag)
+            for h in held[device]
+        }
+        out += code_entries(now, device, before, after[device], lock.actual, results[device])
+    return out
 
 
 def _held(row: KeypadCode) -> Held:

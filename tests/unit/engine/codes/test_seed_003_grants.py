@@ -1,6 +1,7 @@
 """Seed 003's rules for code grants, one scenario each, against the simulated lock service
-with the real store and policy: reservations with buffers, load-ahead, window changes,
-cancellation, clean-out windows from the auction grant, and the audit of every change."""
+with the real store and policy (SQLite and PostgreSQL): reservations with buffers,
+load-ahead, window changes, cancellation, clean-out windows from the auction grant, and the
+audit of every change."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ H, M = timedelta(hours=1), timedelta(minutes=1)
 
 
 @pytest.fixture
-def kw(sqlite_runtime: Runtime) -> KeypadWorld:
-    kw = keypad_world(sqlite_runtime, gate_model="nuki_keypad", unit_model="schlage_encode")
+def kw(runtime: Runtime) -> KeypadWorld:
+    kw = keypad_world(runtime, gate_model="nuki_keypad", unit_model="schlage_encode")
     kw.reconcile()  # the lock service's devices matched to their doors
     return kw
 
@@ -107,9 +108,9 @@ def test_a_grant_cancelled_before_its_code_was_due_never_reaches_a_lock(
     assert kw.managed(GATE) == {}
 
 
-def test_codes_loaded_ahead_of_start(sqlite_runtime: Runtime, clock: ManualClock) -> None:
+def test_codes_loaded_ahead_of_start(runtime: Runtime, clock: ManualClock) -> None:
     timing = GrantTiming(load_ahead=10 * M)
-    kw = keypad_world(sqlite_runtime, config=ReconcileConfig(seed=7, timing=timing))
+    kw = keypad_world(runtime, config=ReconcileConfig(seed=7, timing=timing))
     kw.reconcile()
     g = kw.grant("temporary", H, 2 * H)
     kw.reconcile()
