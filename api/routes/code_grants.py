@@ -30,6 +30,7 @@ from engine.codes import (
     create_grant,
     holder_in_company,
     lock_window,
+    masked,
 )
 from engine.domain import Permission
 from engine.errors import NotFoundError
@@ -246,7 +247,7 @@ def _codes_of(s: Session, person_id: str, company_id: str) -> list[PersonCodeOut
                 facility_id=lock.facility_id,
                 via=code.via,
                 name=code.name,
-                masked="*" * max(0, len(code.code) - 2) + code.code[-2:],
+                masked=masked(code.code),
                 state=code.state,
                 status=code.status,
                 errors=errors,

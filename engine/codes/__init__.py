@@ -2,7 +2,7 @@
 and the reconciler from the store's desired codes to every lock's codes."""
 
 from engine.codes._apply import Applied, apply_plan
-from engine.codes._audit import CODE_ACTOR, CODE_EVENT_KINDS
+from engine.codes._audit import CODE_ACTOR, CODE_EVENT_KINDS, masked
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._duty import CodeDuty, CodeDutyConfig
@@ -82,6 +82,7 @@ __all__ = [
     "holder_in_company",
     "load_models",
     "lock_window",
+    "masked",
     "model_named",
     "plan_lock",
     "shipped_models",

@@ -16,7 +16,7 @@ from engine.codes._plan import Create, Delete, Update
 from engine.codes._port import AccessCode
 from engine.persistence.tables import KeypadCode
 
-__all__ = ["CODE_ACTOR", "CODE_EVENT_KINDS", "Before", "code_entries"]
+__all__ = ["CODE_ACTOR", "CODE_EVENT_KINDS", "Before", "code_entries", "masked"]
 
 CODE_ACTOR = "system:keypad-reconciler"
 """The actor of every entry the reconciler writes."""
@@ -46,7 +46,8 @@ class Before:
     flag: str | None
 
 
-def _masked(code: str) -> str:
+def masked(code: str) -> str:
+    """A code with all but its last two digits hidden (`****56`)."""
     return "*" * max(0, len(code) - 2) + code[-2:]
 
 
@@ -73,7 +74,7 @@ def code_entries(
             "device_id": device_id,
             "person_id": row.person_id,
             "via": row.via,
-            "masked": _masked(row.code),
+            "masked": masked(row.code),
             **extra,
         }
         out.append(PendingEntry(now, kind, CODE_ACTOR, f"keypad_code:{row.id}", payload))

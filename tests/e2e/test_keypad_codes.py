@@ -77,12 +77,13 @@ def _gate_codes(lock_sim: str, device: str) -> list[dict[str, Any]]:
     return list(state["devices"].get(device, []))
 
 
-def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
-    keypad_service: Service, lock_sim: str
-) -> None:
-    service = keypad_service
+def _keypad_facility(
+    service: Service, lock_sim: str, prefix: str
+) -> tuple[str, str, str, dict[str, Any]]:
+    """A new facility whose gate has a new Nuki keypad on the simulator: its tag, the
+    device id, the facility id and the gate door."""
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
-    tag = f"k{uuid.uuid4().hex[:8]}"
+    tag = f"{prefix}{uuid.uuid4().hex[:8]}"
     device = f"kp-{tag}-gate"
     added = httpx.post(
         f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
@@ -102,9 +103,17 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
         manager,
     )
     fid = facility["id"]
-    service.post(
-        f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate", "lock_ref": device}, manager
-    )
+    body = {"name": "Gate", "kind": "gate", "lock_ref": device}
+    gate = service.post(f"/v1/facilities/{fid}/doors", body, manager)
+    return tag, device, fid, gate
+
+
+def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
+    keypad_service: Service, lock_sim: str
+) -> None:
+    service = keypad_service
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    tag, device, fid, _ = _keypad_facility(service, lock_sim, "k")
     service.post(f"/v1/facilities/{fid}/units", {"number": "U1", "pms_ref": f"{tag}-U1"}, manager)
     secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
     tenant = {
@@ -163,28 +172,7 @@ def test_a_temporary_grant_is_on_the_gate_before_its_start_and_gone_when_cancell
 ) -> None:
     service = keypad_service
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
-    tag = f"g{uuid.uuid4().hex[:8]}"
-    device = f"kp-{tag}-gate"
-    added = httpx.post(
-        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
-    )
-    assert added.status_code == 200, added.text
-    facility = service.post(
-        "/v1/facilities",
-        {
-            "key": tag,
-            "name": f"Grants {tag}",
-            "timezone": "UTC",
-            "country": "US",
-            "access_opens": "00:00",
-            "access_closes": "00:00",
-        },
-        manager,
-    )
-    fid = facility["id"]
-    gate = service.post(
-        f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate", "lock_ref": device}, manager
-    )
+    _, device, fid, gate = _keypad_facility(service, lock_sim, "g")
 
     def matched() -> bool:
         return any(
