@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from engine.audit import verify_chain
 from engine.clock import ManualClock
 from engine.codes import (
     CODE_EVENT_KINDS,
@@ -212,3 +213,5 @@ def test_every_code_change_is_in_the_audit_log(kw: KeypadWorld, clock: ManualClo
     with kw.rt.db.read() as s:
         row = s.exec(select(KeypadCode).where(KeypadCode.person_id == g.person_id)).one()
     assert f"keypad_code:{row.id}" in subjects
+    with kw.rt.db.read() as s:
+        assert verify_chain(s, kw.rt.audit).ok
