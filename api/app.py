@@ -23,6 +23,7 @@ from api.routes._deps import caller_of
 from api.routes.access import access_router
 from api.routes.activations import activations_router
 from api.routes.audit import audit_router
+from api.routes.code_grants import code_grants_router, my_codes_router
 from api.routes.dev_tokens import dev_tokens_router
 from api.routes.diagnosis import diagnosis_page_router, diagnosis_router
 from api.routes.employees import employees_router
@@ -115,6 +116,8 @@ def create_app(
         messages_router,
         notify_callbacks_router,
         keypad_router,
+        code_grants_router,
+        my_codes_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)

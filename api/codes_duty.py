@@ -14,11 +14,27 @@ from adapters.lockservice import HttpLockService
 from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
-from engine.codes import CodeDuty, CodeDutyConfig, LockService, ReconcileConfig, Reconciler
+from engine.codes import (
+    CodeDuty,
+    CodeDutyConfig,
+    GrantTiming,
+    LockService,
+    ReconcileConfig,
+    Reconciler,
+)
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
-__all__ = ["code_duty", "codes_lifespan", "reconciler"]
+__all__ = ["code_duty", "codes_lifespan", "grant_timing", "reconciler"]
+
+
+def grant_timing(settings: Settings) -> GrantTiming:
+    """When code grants' codes are loaded and deleted (`UNITGATE_CODES_LOAD_AHEAD_MINUTES`,
+    `UNITGATE_CODES_DELETE_AFTER_HOURS`)."""
+    return GrantTiming(
+        load_ahead=timedelta(minutes=settings.codes_load_ahead_minutes),
+        delete_after=timedelta(hours=settings.codes_delete_after_hours),
+    )
 
 
 def reconciler(
@@ -35,7 +51,9 @@ def reconciler(
             concurrency=settings.codes_concurrency,
             retry_gap=timedelta(minutes=settings.codes_retry_minutes),
             from_phone=settings.codes_from_phone,
+            timing=grant_timing(settings),
         ),
+        runtime.audit,
     )
 
 

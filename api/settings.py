@@ -132,6 +132,12 @@ class Settings(BaseModel):
     """A person's keypad code is the last digits of their phone where it fits (else random)."""
     codes_retry_minutes: float = Field(default=60.0, ge=0.01, le=24 * 60)
     """Between the attempts on the day a code was first refused (4 more; then one a day)."""
+    codes_load_ahead_minutes: float = Field(default=3 * 24 * 60, ge=0, le=30 * 24 * 60)
+    """How long before its window (start minus buffer) a code grant's code is put on the
+    lock: 3 days for locks that schedule codes, 10 minutes for just-in-time ones (seed 003)."""
+    codes_delete_after_hours: float = Field(default=24.0, ge=0, le=30 * 24)
+    """How long after its window closes (end plus buffer, or a cancellation) a code grant's
+    code is deleted from the lock (seed 003: 24 hours)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

@@ -6,11 +6,12 @@ with an error type are `CodeRejected`. One `httpx.Client`, shared by the reconci
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from adapters.lockservice._wire import code_from, device_from
+from adapters.lockservice._wire import code_from, device_from, time_to
 from engine.codes import AccessCode, CodeRejected, DeviceInfo, LockServiceDown
 
 __all__ = ["HttpLockService"]
@@ -55,16 +56,36 @@ class HttpLockService:
         found = self._post("/access_codes/list", {"device_id": device_id})["access_codes"]
         return [code_from(c) for c in found]
 
-    def create_code(self, device_id: str, code: str, name: str) -> AccessCode:
-        """Put a code on the device."""
+    def create_code(
+        self,
+        device_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Put a code on the device (time-bound when `starts_at` and `ends_at` are given)."""
         body = {"device_id": device_id, "code": code, "name": name}
+        body |= _window(starts_at, ends_at)
         return code_from(self._post("/access_codes/create", body)["access_code"])
 
-    def update_code(self, access_code_id: str, code: str, name: str) -> AccessCode:
-        """Change a managed code."""
+    def update_code(
+        self,
+        access_code_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Change a managed code (its window too: None, None makes it ongoing)."""
         body = {"access_code_id": access_code_id, "code": code, "name": name}
+        body |= _window(starts_at, ends_at)
         return code_from(self._post("/access_codes/update", body)["access_code"])
 
     def delete_code(self, access_code_id: str) -> None:
         """Remove a managed code."""
         self._post("/access_codes/delete", {"access_code_id": access_code_id})
+
+
+def _window(starts_at: datetime | None, ends_at: datetime | None) -> dict[str, Any]:
+    return {"starts_at": time_to(starts_at), "ends_at": time_to(ends_at)}

@@ -3,11 +3,27 @@ app and the client so both sides read and write the same fields."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.codes import AccessCode, DeviceInfo, Issue
 
-__all__ = ["code_from", "code_to", "device_from", "device_to"]
+__all__ = ["code_from", "code_to", "device_from", "device_to", "time_from", "time_to"]
+
+
+def time_to(at: datetime | None) -> str | None:
+    """A code's window end as JSON (ISO 8601, or null)."""
+    return at.isoformat() if at is not None else None
+
+
+def time_from(value: Any) -> datetime | None:
+    """A code's window end from JSON (`ValueError` when not ISO 8601 with an offset)."""
+    if value is None:
+        return None
+    at = datetime.fromisoformat(str(value))
+    if at.tzinfo is None:
+        raise ValueError(f"`{value}` has no UTC offset")
+    return at
 
 
 def _issues(items: tuple[Issue, ...]) -> list[dict[str, str]]:
@@ -51,6 +67,8 @@ def code_to(c: AccessCode) -> dict[str, Any]:
         "is_managed": c.is_managed,
         "errors": _issues(c.errors),
         "warnings": _issues(c.warnings),
+        "starts_at": time_to(c.starts_at),
+        "ends_at": time_to(c.ends_at),
     }
 
 
@@ -65,4 +83,6 @@ def code_from(j: dict[str, Any]) -> AccessCode:
         bool(j["is_managed"]),
         _issues_from(j.get("errors")),
         _issues_from(j.get("warnings")),
+        time_from(j.get("starts_at")),
+        time_from(j.get("ends_at")),
     )

@@ -12,7 +12,7 @@ from api.problems import problems
 from api.routes._deps import employee_facility
 from api.schemas import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from engine.access import Caller
-from engine.codes import model_named
+from engine.codes import masked, model_named
 from engine.domain import Permission
 from engine.errors import NotFoundError
 from engine.persistence.tables import Facility, KeypadCode, KeypadLock
@@ -24,10 +24,6 @@ REVEAL_KIND = "keypad_code_revealed"
 """The audit entry of a revealed code."""
 
 
-def _masked(code: str) -> str:
-    return "*" * max(0, len(code) - 2) + code[-2:]
-
-
 def _code_out(c: KeypadCode) -> KeypadCodeOut:
     return KeypadCodeOut(
         id=c.id,
@@ -35,7 +31,7 @@ def _code_out(c: KeypadCode) -> KeypadCodeOut:
         person_id=c.person_id,
         via=c.via,
         name=c.name,
-        masked=_masked(c.code),
+        masked=masked(c.code),
         state=c.state,
         status=c.status,
         failures=c.failures,

@@ -17,6 +17,7 @@ from api.schemas._access import (
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
 from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
+from api.schemas._grants import CodeGrantChangeIn, CodeGrantIn, CodeGrantOut, PersonCodeOut
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -103,6 +104,9 @@ __all__ = [
     "AssignmentOut",
     "CheckOut",
     "CleanoutIn",
+    "CodeGrantChangeIn",
+    "CodeGrantIn",
+    "CodeGrantOut",
     "ConflictOut",
     "ConflictResolveIn",
     "DiagnosisLinkOut",
@@ -146,6 +150,7 @@ __all__ = [
     "OfflineKeyOut",
     "OptionalApiTime",
     "PermissionOut",
+    "PersonCodeOut",
     "PlacementIn",
     "RedeemIn",
     "RedeemOut",

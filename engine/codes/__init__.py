@@ -2,9 +2,20 @@
 and the reconciler from the store's desired codes to every lock's codes."""
 
 from engine.codes._apply import Applied, apply_plan
+from engine.codes._audit import CODE_ACTOR, CODE_EVENT_KINDS, masked
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._duty import CodeDuty, CodeDutyConfig
+from engine.codes._grant_edit import (
+    GRANT_KINDS,
+    TEMPORARY_MAX,
+    GrantChange,
+    GrantSpec,
+    cancel_grant,
+    change_grant,
+    create_grant,
+    holder_in_company,
+)
 from engine.codes._pick import NoCodeFits, choose_code, common_length
 from engine.codes._plan import Create, Delete, Held, LockPlan, Update, Want, plan_lock
 from engine.codes._port import (
@@ -19,11 +30,16 @@ from engine.codes._reconcile import ReconcileConfig, Reconciler
 from engine.codes._report import LockReport, RoundReport
 from engine.codes._retry import RETRIES_SAME_DAY, Retry, after_refusal
 from engine.codes._rules import MODELS_PATH, CodeModel, load_models, model_named, shipped_models
+from engine.codes._windows import GrantTiming, Window, lock_window
 
 __all__ = [
+    "CODE_ACTOR",
+    "CODE_EVENT_KINDS",
+    "GRANT_KINDS",
     "GSM7_BASIC",
     "MODELS_PATH",
     "RETRIES_SAME_DAY",
+    "TEMPORARY_MAX",
     "AccessCode",
     "Applied",
     "CodeDuty",
@@ -34,6 +50,9 @@ __all__ = [
     "Delete",
     "DeviceInfo",
     "Entitled",
+    "GrantChange",
+    "GrantSpec",
+    "GrantTiming",
     "Held",
     "Issue",
     "LockPlan",
@@ -48,15 +67,22 @@ __all__ = [
     "Update",
     "Violation",
     "Want",
+    "Window",
     "after_refusal",
     "apply_plan",
+    "cancel_grant",
+    "change_grant",
     "check_code",
     "check_name",
     "choose_code",
     "code_fits",
     "common_length",
+    "create_grant",
     "entitled_at_door",
+    "holder_in_company",
     "load_models",
+    "lock_window",
+    "masked",
     "model_named",
     "plan_lock",
     "shipped_models",

@@ -30,9 +30,13 @@ class Applied:
 def _call(service: LockService, device_id: str, op: Create | Update | Delete) -> Applied:
     try:
         if isinstance(op, Create):
-            return Applied(op, service.create_code(device_id, op.code, op.name))
+            made = service.create_code(device_id, op.code, op.name, op.starts_at, op.ends_at)
+            return Applied(op, made)
         if isinstance(op, Update):
-            return Applied(op, service.update_code(op.access_code_id, op.code, op.name))
+            changed = service.update_code(
+                op.access_code_id, op.code, op.name, op.starts_at, op.ends_at
+            )
+            return Applied(op, changed)
         service.delete_code(op.access_code_id)
         return Applied(op)
     except CodeRejected as exc:

@@ -20,7 +20,7 @@ from engine.persistence import table_of
 from engine.persistence.tables import KeyShare, Person, Rental, Unit
 from engine.policy import AccessRequest, CompiledPolicy
 
-__all__ = ["Entitled", "entitled_at_door"]
+__all__ = ["Entitled", "entitled_at_door", "inside_hours"]
 
 _rental, _share, _unit, _person = (
     table_of(Rental),
@@ -42,6 +42,9 @@ class Entitled:
     """The rental's PMS reference (or a short id): the code's name when theirs is refused."""
     phone: str | None
     permitted: bool
+    starts_at: datetime | None = None
+    """The code's window on the lock (None, None: ongoing, as for a rental)."""
+    ends_at: datetime | None = None
 
 
 def _related(
@@ -90,7 +93,9 @@ def _related(
     return out
 
 
-def _inside_hours(r: AccessRequest) -> AccessRequest:
+def inside_hours(r: AccessRequest, *, grant_active: bool | None = None) -> AccessRequest:
+    """`r` as asked inside access hours (the lock's schedule keeps the hours), and inside
+    the grant's window when `grant_active` (the code's window on the lock keeps that)."""
     return AccessRequest(
         principal=r.principal,
         door=r.door,
@@ -99,7 +104,7 @@ def _inside_hours(r: AccessRequest) -> AccessRequest:
         permissions=r.permissions,
         lease_started=r.lease_started,
         within_access_hours=True,
-        grant_active=r.grant_active,
+        grant_active=r.grant_active if grant_active is None else grant_active,
         other_unit_delinquent=r.other_unit_delinquent,
         channel=r.channel,
     )
@@ -120,7 +125,7 @@ def entitled_at_door(
         caller = Caller(person, site.company_id, "tenant")
         evaluations = access.evaluate(conn, caller, site, Channel.KEYPAD, policy, now)
         permitted = any(
-            policy.decide(_inside_hours(ev.candidate.request)).allowed for ev in evaluations
+            policy.decide(inside_hours(ev.candidate.request)).allowed for ev in evaluations
         )
         out[person] = Entitled(person, name, via, ref, phone, permitted)
     return list(out.values())

@@ -1,10 +1,11 @@
 """The keypad-code duty: reconciles every lock now and then, and at once after a change.
 
-It wakes when its alarm rings (a transition or share committed in this process) and, every
-`poll_seconds`, looks at a cheap fingerprint of what decides the codes (transitions,
-rentals, shares, doors' locks), so a change another process made (a sync worker, a replica)
-is reconciled within that; it reconciles anyway every `full_seconds` (outside edits, wipes,
-retries that came due). A failed round is logged and retried with backoff.
+It wakes when its alarm rings (a transition, share or code grant committed in this process)
+and, every `poll_seconds`, looks at a cheap fingerprint of what decides the codes
+(transitions, rentals, shares, doors' locks, code grants), so a change another process made
+(a sync worker, a replica) is reconciled within that; it reconciles anyway every
+`full_seconds` (outside edits, wipes, retries that came due, code grants whose load-ahead or
+deletion time came). A failed round is logged and retried with backoff.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from engine.codes._reconcile import Reconciler
 from engine.codes._report import RoundReport
 from engine.persistence import table_of
-from engine.persistence.tables import Door, KeyShare, Rental, TransitionRecord
+from engine.persistence.tables import CodeGrant, Door, KeyShare, Rental, TransitionRecord
 from engine.units import ExpiryAlarm
 
 __all__ = ["CodeDuty", "CodeDutyConfig"]
@@ -41,6 +42,7 @@ _FINGERPRINT = select(
     .select_from(table_of(Door))
     .where(table_of(Door).c.lock_ref.is_not(None), table_of(Door).c.removed_at.is_(None))
     .scalar_subquery(),
+    select(func.max(table_of(CodeGrant).c.updated_at)).scalar_subquery(),
 )
 
 

@@ -30,6 +30,9 @@ class Want:
     reference: str
     """The grant's reference: the name otherwise."""
     via: str
+    starts_at: datetime | None = None
+    """The code's window on the lock (None, None: always; seed 003's buffers included)."""
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Create:
     person_id: str
     code: str
     name: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,8 @@ class Update:
     access_code_id: str
     code: str
     name: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +147,21 @@ def _place(lock: _Lock, plan: LockPlan, want: Want, now: datetime) -> None:
         if edited and lock.keep_external_edits:
             plan.flags[want.person_id] = "changed outside unitgate: kept"
             plan.seen[want.person_id] = current
-        elif current.code != want.code or current.name != name:
-            plan.updates.append(Update(want.person_id, current.access_code_id, want.code, name))
+        elif (
+            current.code != want.code
+            or current.name != name
+            or (current.starts_at, current.ends_at) != (want.starts_at, want.ends_at)
+        ):
+            plan.updates.append(
+                Update(
+                    want.person_id,
+                    current.access_code_id,
+                    want.code,
+                    name,
+                    want.starts_at,
+                    want.ends_at,
+                )
+            )
         else:
             plan.seen[want.person_id] = current
         return
@@ -159,7 +179,7 @@ def _place(lock: _Lock, plan: LockPlan, want: Want, now: datetime) -> None:
     lock.occupied += 1
     lock.taken_codes[want.code] = f"code of person {want.person_id}"
     lock.taken_names.append(name)
-    plan.creates.append(Create(want.person_id, want.code, name))
+    plan.creates.append(Create(want.person_id, want.code, name, want.starts_at, want.ends_at))
 
 
 def plan_lock(

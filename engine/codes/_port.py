@@ -9,6 +9,7 @@ ever listed. `adapters.lockservice` implements the port over HTTP (and simulates
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 __all__ = [
@@ -56,6 +57,10 @@ class AccessCode:
     errors: tuple[Issue, ...] = ()
     warnings: tuple[Issue, ...] = ()
     """E.g. `delay_in_setting`."""
+    starts_at: datetime | None = None
+    """A time-bound code opens from here (None with `ends_at` None: always)."""
+    ends_at: datetime | None = None
+    """... until here (Seam's time-bound codes; the lock keeps an ended code inactive)."""
 
 
 class LockServiceDown(Exception):
@@ -87,12 +92,27 @@ class LockService(Protocol):
         """Every code on the device, managed or not."""
         ...
 
-    def create_code(self, device_id: str, code: str, name: str) -> AccessCode:
-        """Put a code on the device (status `setting` until the device confirms it)."""
+    def create_code(
+        self,
+        device_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Put a code on the device (status `setting` until the device confirms it), active
+        only from `starts_at` to `ends_at` when both are given."""
         ...
 
-    def update_code(self, access_code_id: str, code: str, name: str) -> AccessCode:
-        """Change a managed code's number or name."""
+    def update_code(
+        self,
+        access_code_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Change a managed code's number, name or window (None, None: always active)."""
         ...
 
     def delete_code(self, access_code_id: str) -> None:

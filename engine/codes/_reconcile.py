@@ -22,17 +22,21 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from engine.access import AccessPoint
+from engine.audit import AuditLog, PendingEntry
 from engine.clock import Clock
 from engine.codes._apply import Applied, apply_plan
+from engine.codes._audit import Before, code_entries
 from engine.codes._claims import claim_locks, release_locks
-from engine.codes._desired import Entitled, entitled_at_door
+from engine.codes._desired import Entitled
 from engine.codes._discover import match_devices
+from engine.codes._grants import desired_at_door, facility_grants
 from engine.codes._pins import PinNeed, ensure_pins
 from engine.codes._plan import Held, LockPlan, Want, plan_lock
 from engine.codes._port import AccessCode, LockService, LockServiceDown
 from engine.codes._record import record_outcomes
 from engine.codes._report import LockReport, RoundReport
 from engine.codes._rules import CodeModel, model_named
+from engine.codes._windows import GrantTiming
 from engine.errors import NotFoundError
 from engine.persistence import Database
 from engine.persistence.tables import Facility, KeypadCode, KeypadLock
@@ -55,6 +59,8 @@ class ReconcileConfig:
     """A person's number is the last digits of their phone where it fits (else random)."""
     seed: int | None = None
     """Random numbers' seed (tests); None: the system's randomness."""
+    timing: GrantTiming = field(default_factory=GrantTiming)
+    """When code grants' codes are loaded ahead and deleted after their window."""
 
 
 @dataclass
@@ -75,6 +81,8 @@ class Reconciler:
     policy: Callable[[], CompiledPolicy]
     clock: Clock
     config: ReconcileConfig = field(default_factory=ReconcileConfig)
+    audit: AuditLog | None = None
+    """Where every code change is written (None: nowhere, e.g. a bench's planning)."""
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,16 +159,12 @@ class Reconciler:
     ) -> None:
         policy = self.policy()
         entitled: dict[str, list[Entitled]] = {}
+        held: dict[str, list[KeypadCode]] = defaultdict(list)
         with self.db.read() as s:
             timezone = "UTC"
-            if facility_id is not None:
-                facility = s.get(Facility, facility_id)
-                timezone = facility.timezone if facility is not None else "UTC"
+            facility = s.get(Facility, facility_id) if facility_id is not None else None
+            timezone = facility.timezone if facility is not None else "UTC"
             conn = s.connection()
-            for lock in locks:
-                door = lock.row.door_id
-                found = entitled_at_door(conn, self.access, policy, door, now) if door else []
-                entitled[lock.row.device_id] = found
             held_rows = list(
                 s.exec(
                     select(KeypadCode).where(
@@ -168,9 +172,21 @@ class Reconciler:
                     )
                 )
             )
-        held: dict[str, list[KeypadCode]] = defaultdict(list)
-        for h in held_rows:
-            held[h.device_id].append(h)
+            for h in held_rows:
+                held[h.device_id].append(h)
+            sources = (
+                facility_grants(conn, facility.id, facility.company_id, now, self.config.timing)
+                if facility is not None
+                else []
+            )
+            for lock in locks:
+                door, device = lock.row.door_id, lock.row.device_id
+                on_lock = {h.person_id for h in held[device] if h.access_code_id is not None}
+                entitled[device] = (
+                    desired_at_door(conn, self.access, policy, door, sources, now, on_lock)
+                    if door
+                    else []
+                )
         reachable = [lk for lk in locks if lk.actual is not None]
         pins: dict[str, str] = {}
         if facility_id is not None:
@@ -187,7 +203,15 @@ class Reconciler:
         for lock in reachable:
             assert lock.actual is not None  # INVARIANT: filtered above.
             wants = [
-                Want(e.person_id, pins[e.person_id], e.name, e.reference, e.via)
+                Want(
+                    e.person_id,
+                    pins[e.person_id],
+                    e.name,
+                    e.reference,
+                    e.via,
+                    e.starts_at,
+                    e.ends_at,
+                )
                 for e in entitled[lock.row.device_id]
                 if e.permitted and e.person_id in pins
             ]
@@ -220,6 +244,10 @@ class Reconciler:
                     lock_report,
                 )
                 report.again = report.again or again
+            if self.audit is not None and facility_id is not None:
+                entries = _entries(s, locks, held, results, now)
+                if entries:
+                    self.audit.append_many(s, facility_id, entries)
             release_locks(s, [lk.row.device_id for lk in locks])  # the next round may take them
 
     def _apply(self, plans: dict[str, LockPlan]) -> dict[str, list[Applied]]:
@@ -229,6 +257,34 @@ class Reconciler:
 
         with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
             return dict(pool.map(run, plans.items()))
+
+
+def _entries(
+    s: Session,
+    locks: list[_Lock],
+    held: dict[str, list[KeypadCode]],
+    results: dict[str, list[Applied]],
+    now: datetime,
+) -> list[PendingEntry]:
+    """The audit entries of what the round did on the facility's reached locks, from the
+    records before the round and as the session holds them now (one query)."""
+    reached = [lk for lk in locks if lk.actual is not None]
+    after: dict[str, list[KeypadCode]] = defaultdict(list)
+    query = select(KeypadCode).where(
+        col(KeypadCode.device_id).in_([lk.row.device_id for lk in reached])
+    )
+    for row in s.exec(query):
+        after[row.device_id].append(row)
+    out: list[PendingEntry] = []
+    for lock in reached:
+        assert lock.actual is not None  # INVARIANT: filtered above.
+        device = lock.row.device_id
+        before = {
+            h.person_id: Before(h.state, h.status, h.access_code_id, h.code, h.name, h.flag)
+            for h in held[device]
+        }
+        out += code_entries(now, device, before, after[device], lock.actual, results[device])
+    return out
 
 
 def _held(row: KeypadCode) -> Held:

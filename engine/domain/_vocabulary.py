@@ -130,6 +130,7 @@ class Permission(StrEnum):
     SYNC_MANAGE = "sync.manage"
     FACILITY_VIEW = "facility.view"
     SITES_MANAGE = "sites.manage"
+    CODES_MANAGE = "codes.manage"
 
     @property
     def description(self) -> str:
@@ -160,5 +161,9 @@ _PERMISSION_TEXT: dict[Permission, str] = {
     Permission.FACILITY_VIEW: "See facilities, units, doors and locks.",
     Permission.SITES_MANAGE: (
         "Create and edit facilities, units, doors and locks; invite employees."
+    ),
+    Permission.CODES_MANAGE: (
+        "Give, change and cancel keypad code grants (temporary, vendor, reservation), "
+        "on doors the holder could open as the giver."
     ),
 }

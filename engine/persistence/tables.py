@@ -1,6 +1,7 @@
 """Every table of unitgate, in one import."""
 
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
+from engine.persistence._tables_grants import CodeGrant
 from engine.persistence._tables_locks import (
     FacilityLockKey,
     LockAction,
@@ -49,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuditRegistry",
+    "CodeGrant",
     "Company",
     "DeliveryReport",
     "Door",

@@ -1,7 +1,9 @@
 """Keypad codes on the real server, over HTTP only, with `unitgate lock-sim` as the lock
 service on loopback: a PMS move-in gives the tenant a code on the gate keypad within
 seconds, a delinquency (gatelock) takes it off, a payment puts the same number back; the
-portal shows the lock's capacity and the code masked, and a manager's reveal is audited."""
+portal shows the lock's capacity and the code masked, and a manager's reveal is audited; a
+temporary code grant puts its code on the gate keypad ahead of its start (the load-ahead
+setting), closed until then, and a cancellation removes it."""
 
 from __future__ import annotations
 
@@ -64,6 +66,8 @@ def keypad_service(
         service_kind,
         UNITGATE_LOCK_SERVICE_URL=lock_sim,
         UNITGATE_LOCK_POLL_IN_SERVE="false",
+        UNITGATE_CODES_LOAD_AHEAD_MINUTES="60",
+        UNITGATE_CODES_DELETE_AFTER_HOURS="0",
     ) as served:
         yield served
 
@@ -73,12 +77,13 @@ def _gate_codes(lock_sim: str, device: str) -> list[dict[str, Any]]:
     return list(state["devices"].get(device, []))
 
 
-def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
-    keypad_service: Service, lock_sim: str
-) -> None:
-    service = keypad_service
+def _keypad_facility(
+    service: Service, lock_sim: str, prefix: str
+) -> tuple[str, str, str, dict[str, Any]]:
+    """A new facility whose gate has a new Nuki keypad on the simulator: its tag, the
+    device id, the facility id and the gate door."""
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
-    tag = f"k{uuid.uuid4().hex[:8]}"
+    tag = f"{prefix}{uuid.uuid4().hex[:8]}"
     device = f"kp-{tag}-gate"
     added = httpx.post(
         f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
@@ -98,9 +103,17 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
         manager,
     )
     fid = facility["id"]
-    service.post(
-        f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate", "lock_ref": device}, manager
-    )
+    body = {"name": "Gate", "kind": "gate", "lock_ref": device}
+    gate = service.post(f"/v1/facilities/{fid}/doors", body, manager)
+    return tag, device, fid, gate
+
+
+def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
+    keypad_service: Service, lock_sim: str
+) -> None:
+    service = keypad_service
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    tag, device, fid, _ = _keypad_facility(service, lock_sim, "k")
     service.post(f"/v1/facilities/{fid}/units", {"number": "U1", "pms_ref": f"{tag}-U1"}, manager)
     secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
     tenant = {
@@ -152,3 +165,70 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     assert entry["seq"] == revealed["audit_seq"] and entry["actor"].startswith("person:")
     verified = service.get(f"/v1/facilities/{fid}/audit/verify", manager)
     assert verified["ok"] is True, verified
+
+
+def test_a_temporary_grant_is_on_the_gate_before_its_start_and_gone_when_cancelled(
+    keypad_service: Service, lock_sim: str
+) -> None:
+    service = keypad_service
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    _, device, fid, gate = _keypad_facility(service, lock_sim, "g")
+
+    def matched() -> bool:
+        return any(
+            k["door_id"] == gate["id"]
+            for k in service.get(f"/v1/facilities/{fid}/keypad-locks", manager)
+        )
+
+    wait_for(matched, timeout=90, what="the gate's keypad matched by a reconcile round")
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def grant(starts_in: timedelta, name: str) -> dict[str, Any]:
+        body = {
+            "kind": "temporary",
+            "door_ids": [gate["id"]],
+            "starts_at": (now + starts_in).isoformat(),
+            "ends_at": (now + starts_in + timedelta(hours=4)).isoformat(),
+            "holder_name": name,
+            "holder_phone": "+15550100123",
+        }
+        return dict(service.post(f"/v1/facilities/{fid}/code-grants", body, manager))
+
+    later = grant(timedelta(hours=3), "Late Mover")  # beyond the 60 minutes' load-ahead
+    soon = grant(timedelta(minutes=30), "Mo Mover")
+    assert (soon["status"], later["status"]) == ("loaded", "scheduled")
+
+    def on_gate() -> list[dict[str, Any]] | None:
+        codes = [c for c in _gate_codes(lock_sim, device) if c["status"] == "set"]
+        return codes or None
+
+    [code] = wait_for(on_gate, timeout=30, what="the grant's code set on the gate keypad")
+    assert code["name"] == "Mo Mover" and code["is_managed"]
+    assert datetime.fromisoformat(code["starts_at"]) == now + timedelta(minutes=30)
+    entered = httpx.post(
+        f"{lock_sim}/control/enter", json={"device_id": device, "code": code["code"]}
+    ).json()
+    assert entered == {"opens": False, "reason": "before the code's window"}
+
+    def recorded() -> list[dict[str, Any]] | None:
+        found = service.get(f"/v1/people/{soon['person_id']}/codes", manager)
+        return found if found and found[0]["status"] == "set" else None
+
+    [mine] = wait_for(recorded, timeout=30, what="the code recorded for its holder")
+    assert (
+        mine["masked"] == "****" + code["code"][-2:] and mine["via"] == f"code_grant:{soon['id']}"
+    )
+
+    service.post(f"/v1/code-grants/{soon['id']}/cancel", {}, manager, expect=200)
+    wait_for(lambda: not _gate_codes(lock_sim, device), timeout=30, what="the code removed")
+    assert service.get(f"/v1/code-grants/{later['id']}", manager)["status"] == "scheduled"
+    kinds = {e["kind"] for e in service.get(f"/v1/facilities/{fid}/audit", manager)}
+    assert {"code_grant_created", "code_grant_cancelled", "keypad_code_created"} <= kinds
+    assert "keypad_code_removed" in kinds or wait_for(
+        lambda: (
+            "keypad_code_removed"
+            in {e["kind"] for e in service.get(f"/v1/facilities/{fid}/audit", manager)}
+        ),
+        timeout=30,
+        what="the removal audited",
+    )

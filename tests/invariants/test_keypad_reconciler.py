@@ -8,6 +8,12 @@ its model allows; every code unitgate set fits its lock model's rules; a delinqu
 departed person's code is off every lock the round reached (else the round reported a failed
 removal). Once the faults stop: every lock holds exactly the codes the policy permits, one
 number per person on every lock, every unmanaged code still there.
+
+Code grants (reservations with buffers on the gate and on unit locks, given and cancelled
+at random): no managed code stays on a lock the round reached past its deletion bound (24 h
+after the window plus buffer closed, or after the cancellation); once the faults stop each
+holder's code is on exactly the locks the policy lets their grant reach while it is due,
+with its window on the lock: start minus buffer to end plus buffer, or to the cancellation.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
@@ -24,9 +31,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlmodel import select
 
 from engine.clock import ManualClock
-from engine.codes import RoundReport, check_code
+from engine.codes import RoundReport, cancel_grant, check_code
 from engine.domain import LifecycleEvent
-from engine.persistence.tables import KeypadCode
+from engine.persistence.tables import CodeGrant, KeypadCode
 from engine.runtime import Runtime
 from tests.conftest import AUDIT_KEY
 from tests.invariants.test_lifecycle_streams import migrated_copy
@@ -35,6 +42,40 @@ from tests.support.keypad import GATE, KeypadWorld, keypad_world
 UNITS = 2
 UNIT_MODELS = ("schlage_encode", "tedee_keypad")
 DEVICES = (GATE, *(f"kp-u{i}" for i in range(UNITS)))
+
+
+LOAD_AHEAD, DELETE_AFTER = timedelta(days=3), timedelta(hours=24)
+
+
+@dataclass
+class _Grant:
+    """The test's own account of a grant (one holder each)."""
+
+    id: str
+    person: str
+    devices: tuple[str, ...]
+    units: tuple[int, ...]
+    opens: datetime
+    closes: datetime
+    cancelled: datetime | None = None
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        """The code's window on the lock (None: never loaded)."""
+        if self.cancelled is None:
+            return self.opens, self.closes
+        if self.cancelled < self.opens - LOAD_AHEAD:
+            return None
+        end = min(self.closes, self.cancelled)
+        return min(self.opens, end), end
+
+    def deletion_bound(self) -> datetime | None:
+        window = self.window
+        return window[1] + DELETE_AFTER if window is not None else None
+
+    def due(self, now: datetime) -> bool:
+        window = self.window
+        return window is not None and window[0] - LOAD_AHEAD <= now < window[1] + DELETE_AFTER
 
 
 class KeypadMachine(RuleBasedStateMachine):
@@ -54,8 +95,10 @@ class KeypadMachine(RuleBasedStateMachine):
         self.generation = 0
         self.unmanaged: dict[str, set[str]] = defaultdict(set)
         self.last: RoundReport | None = None
+        self.last_at = self.clock.now()
         self.dirty = False
         """Who may pass changed since the last round."""
+        self.grants: list[_Grant] = []
 
     def teardown(self) -> None:
         self.rt.db.dispose()
@@ -108,6 +151,50 @@ class KeypadMachine(RuleBasedStateMachine):
             return
         self.generation += 1
         self.shared[unit].append(self.kw.share(unit, tenant, f"Friend {self.generation}"))
+
+    @rule(
+        starts=st.sampled_from([-120, 5, 60, 3 * 24 * 60 + 30]),
+        lasts=st.sampled_from([180, 600]),
+        before=st.sampled_from([0, 15]),
+        after=st.sampled_from([0, 30]),
+        unit=st.sampled_from([None, *range(UNITS)]),
+    )
+    def give_grant(
+        self, starts: int, lasts: int, before: int, after: int, unit: int | None
+    ) -> None:
+        if len(self.grants) >= 4:
+            return
+        self.dirty = True
+        self.generation += 1
+        doors = (self.kw.world.gate_id,) + ((self.kw.unit_door(unit),) if unit is not None else ())
+        g = self.kw.grant(
+            "reservation",
+            timedelta(minutes=starts),
+            timedelta(minutes=lasts),
+            doors=doors,
+            before=before,
+            after=after,
+            name=f"Guest {self.generation}",
+        )
+        devices = (GATE,) + ((f"kp-u{unit}",) if unit is not None else ())
+        units = (unit,) if unit is not None else ()
+        opens = g.starts_at - timedelta(minutes=before)
+        closes = g.ends_at + timedelta(minutes=after)
+        self.grants.append(_Grant(g.id, g.person_id, devices, units, opens, closes))
+
+    @rule(pick=st.integers(0, 10))
+    def cancel_a_grant(self, pick: int) -> None:
+        live = [g for g in self.grants if g.cancelled is None]
+        if not live:
+            return
+        self.dirty = True
+        grant = live[pick % len(live)]
+        now = self.clock.now()
+        with self.rt.db.transaction() as s:
+            row = s.get(CodeGrant, grant.id)
+            assert row is not None
+            cancel_grant(s, self.rt.audit, row, self.kw.world.manager, now)
+        grant.cancelled = now
 
     def _key(self, unit: int) -> str:
         return self.kw.world.people[self.tenant[unit] or ""]
@@ -163,6 +250,7 @@ class KeypadMachine(RuleBasedStateMachine):
     @rule()
     def reconcile(self) -> None:
         self.last = self.kw.reconciler.run_once()
+        self.last_at = self.clock.now()
         self.dirty = False
 
     @precondition(lambda self: self.last is not None)
@@ -176,7 +264,7 @@ class KeypadMachine(RuleBasedStateMachine):
             report = self.kw.reconciler.run_once()
             if not report.again and report.total("pending") == 0:
                 break
-        self.last, self.dirty = report, False
+        self.last, self.last_at, self.dirty = report, self.clock.now(), False
         self._converged()
 
     # --- what must hold -------------------------------------------------------------------
@@ -193,16 +281,56 @@ class KeypadMachine(RuleBasedStateMachine):
             out[f"kp-u{unit}"] |= people
         return out
 
+    def _grant_reaches(self, grant: _Grant, device: str) -> bool:
+        """The policy lets the grant's giver (the manager) through the door: the gate
+        always, a unit's lock only while the unit is available."""
+        if device not in grant.devices:
+            return False
+        return device == GATE or all(self.tenant[u] is None for u in grant.units)
+
     def _converged(self) -> None:
         permitted = self._permitted()
+        now = self.clock.now()
         numbers: dict[str, set[str]] = defaultdict(set)
         for device in DEVICES:
             managed = self.kw.managed(device)
-            assert set(managed) == permitted[device], device
+            reached = {g.person for g in self.grants if self._grant_reaches(g, device)}
+            due = {g.person for g in self.grants if g.due(now) and g.person in reached}
+            kept = {g.person for g in self.grants if g.cancelled is not None and g.person in due}
+            assert permitted[device] | (due - kept) <= set(managed), device
+            assert set(managed) <= permitted[device] | due, device
+            for grant in self.grants:
+                code = self._code_of(device, grant.person)
+                if code is not None:
+                    assert (code.starts_at, code.ends_at) == grant.window, (device, grant)
             for person, number in managed.items():
                 numbers[person].add(number)
             assert all(c.status == "set" for c in self.kw.codes(device))
         assert all(len(n) == 1 for n in numbers.values()), numbers  # one number per person
+
+    def _code_of(self, device: str, person: str):  # type: ignore[no-untyped-def]
+        with self.rt.db.read() as s:
+            row = s.exec(
+                select(KeypadCode).where(
+                    KeypadCode.device_id == device, KeypadCode.person_id == person
+                )
+            ).first()
+        if row is None or row.access_code_id is None:
+            return None
+        found = [c for c in self.kw.codes(device) if c.access_code_id == row.access_code_id]
+        return found[0] if found and found[0].status != "removing" else None
+
+    @invariant()
+    def no_grant_code_stays_past_its_deletion_bound(self) -> None:
+        if self.last is None:
+            return
+        reached = {r.device_id for r in self.last.locks if r.down is None and not r.failed_removals}
+        for device in reached:
+            on_lock = set(self.kw.managed(device, removing=False))
+            for grant in self.grants:
+                bound = grant.deletion_bound()
+                if grant.person in on_lock and (bound is None or bound <= self.last_at):
+                    raise AssertionError((device, grant, self.last_at))
 
     @invariant()
     def unmanaged_codes_are_never_edited_or_deleted(self) -> None:
@@ -234,6 +362,11 @@ class KeypadMachine(RuleBasedStateMachine):
         reached = {r.device_id for r in self.last.locks if r.down is None and not r.failed_removals}
         for device in reached:
             extra = set(self.kw.managed(device, removing=False)) - permitted[device]
+            extra -= {
+                g.person
+                for g in self.grants
+                if g.due(self.last_at) and self._grant_reaches(g, device)
+            }
             assert not extra, (device, extra)
 
 

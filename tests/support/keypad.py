@@ -10,9 +10,16 @@ from sqlmodel import select
 
 from adapters.lockservice.sim import SimulatedLockService
 from engine.clock import ManualClock
-from engine.codes import AccessCode, ReconcileConfig, Reconciler, RoundReport
+from engine.codes import (
+    AccessCode,
+    GrantSpec,
+    ReconcileConfig,
+    Reconciler,
+    RoundReport,
+    create_grant,
+)
 from engine.domain import LifecycleEvent
-from engine.persistence.tables import Door, KeypadCode, KeyShare
+from engine.persistence.tables import CodeGrant, Door, Facility, KeypadCode, KeyShare
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.sites import add_person
@@ -87,6 +94,41 @@ class KeypadWorld:
         with self.rt.db.transaction() as s:
             apply_pms_event(s, self.rt.lifecycle, PmsEvent(unit_id, w.seqs[unit_id], event, tenant))
 
+    def unit_door(self, unit: int) -> str:
+        """The id of unit `unit`'s lock door."""
+        with self.rt.db.read() as s:
+            return s.exec(select(Door).where(Door.unit_id == self.world.units[unit])).one().id
+
+    def grant(
+        self,
+        kind: str,
+        starts_in: timedelta,
+        lasts: timedelta,
+        *,
+        doors: tuple[str, ...] | None = None,
+        before: int = 0,
+        after: int = 0,
+        name: str = "Vic Visitor",
+        phone: str | None = "+1 555 222 333",
+    ) -> CodeGrant:
+        """The manager gives a grant for a new holder without an account (on the gate
+        unless `doors`), starting `starts_in` from now; the grant."""
+        now = self.rt.clock.now()
+        spec = GrantSpec(
+            kind,
+            doors or (self.world.gate_id,),
+            now + starts_in,
+            now + starts_in + lasts,
+            before,
+            after,
+            holder_name=name,
+            holder_phone=phone,
+        )
+        with self.rt.db.transaction() as s:
+            facility = s.get(Facility, self.world.facility_id)
+            assert facility is not None
+            return create_grant(s, self.rt.audit, facility, spec, self.world.manager, now)
+
     def person_of(self, email: str) -> str:
         from engine.persistence.tables import Person
 
@@ -150,6 +192,7 @@ def keypad_world(
         shipped_policy,
         rt.clock,
         config or ReconcileConfig(seed=7, retry_gap=timedelta(hours=1)),
+        rt.audit,
     )
     return KeypadWorld(world, sim, reconciler, devices)
 

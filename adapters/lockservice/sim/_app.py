@@ -4,13 +4,14 @@ tests and demos (devices, faults, edits outside unitgate, factory resets)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 
-from adapters.lockservice._wire import code_to, device_to
+from adapters.lockservice._wire import code_to, device_to, time_from
 from adapters.lockservice.sim._service import SimulatedLockService
 from engine.codes import CodeRejected, LockServiceDown
 from engine.errors import InvalidInputError
@@ -25,6 +26,13 @@ def _text(body: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise HTTPException(status_code=400, detail=f"`{key}` must be text")
     return value
+
+
+def _times(body: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    try:
+        return time_from(body.get("starts_at")), time_from(body.get("ends_at"))
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=f"bad window: {exc}") from exc
 
 
 def _error(exc: Exception) -> Response[Any]:
@@ -59,12 +67,18 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
     @post("/access_codes/create", status_code=200)
     async def create(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         device, code, name = (_text(data, k) for k in ("device_id", "code", "name"))
-        return await call(lambda: {"access_code": code_to(sim.create_code(device, code, name))})
+        starts, ends = _times(data)
+        return await call(
+            lambda: {"access_code": code_to(sim.create_code(device, code, name, starts, ends))}
+        )
 
     @post("/access_codes/update", status_code=200)
     async def update(data: JSONBody[dict[str, Any]]) -> Response[Any]:
         ident, code, name = (_text(data, k) for k in ("access_code_id", "code", "name"))
-        return await call(lambda: {"access_code": code_to(sim.update_code(ident, code, name))})
+        starts, ends = _times(data)
+        return await call(
+            lambda: {"access_code": code_to(sim.update_code(ident, code, name, starts, ends))}
+        )
 
     @post("/access_codes/delete", status_code=200)
     async def delete(data: JSONBody[dict[str, Any]]) -> Response[Any]:
@@ -110,6 +124,16 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
             raise HTTPException(status_code=404, detail=f"no outside action `{action}`")
         return {"ok": True}
 
+    @post("/control/enter", status_code=200)
+    async def enter(data: JSONBody[dict[str, Any]]) -> Response[Any]:
+        device, code = _text(data, "device_id"), _text(data, "code")
+
+        def run() -> dict[str, Any]:
+            opens, why = sim.enter(device, code)
+            return {"opens": opens, "reason": why}
+
+        return await call(run)
+
     @get("/control/state")
     async def state() -> dict[str, Any]:
         snap = sim.snapshot()
@@ -119,5 +143,5 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
             "calls": sim.calls,
         }
 
-    handlers = [devices, codes, create, update, delete, add_device, faults, outside, state]
+    handlers = [devices, codes, create, update, delete, add_device, faults, outside, enter, state]
     return Litestar(handlers, openapi_config=None)

@@ -5,6 +5,8 @@ It enforces what a vendor does: capacity, a number or name already on the lock, 
 code rules, devices offline, outages, delays in setting and removing, refusals without a
 reason; and it lets a test act *outside* unitgate: create, edit or delete codes by hand,
 wipe a lock (factory reset). It keeps a record of every call that touched an unmanaged code.
+Codes may be time-bound (Seam's `starts_at`/`ends_at`): `enter` models someone typing a
+number at the keypad, which opens only for a set code inside its window.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class _Code:
     managed: bool
     changed_at: datetime
     removing_since: datetime | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass
@@ -106,6 +110,25 @@ class SimulatedLockService:
                 for d, dev in self._devices.items()
             }
 
+    def enter(self, device_id: str, code: str) -> tuple[bool, str]:
+        """Someone types `code` at the keypad now: whether the lock opens, and why not."""
+        with self._lock:
+            device = self._device(device_id)
+            self._settle(device)
+            now = self.clock.now()
+            for c in device.codes.values():
+                if c.code != code:
+                    continue
+                status = self._view(device_id, c).status
+                if status != "set":
+                    return False, f"code {status}"
+                if c.starts_at is not None and now < c.starts_at:
+                    return False, "before the code's window"
+                if c.ends_at is not None and now >= c.ends_at:
+                    return False, "after the code's window"
+                return True, "opened"
+            return False, "unknown code"
+
     def model_of(self, device_id: str) -> CodeModel:
         """The device's model."""
         with self._lock:
@@ -126,19 +149,35 @@ class SimulatedLockService:
             self._settle(device)
             return [self._view(device_id, c) for c in device.codes.values()]
 
-    def create_code(self, device_id: str, code: str, name: str) -> AccessCode:
-        """A managed code, `setting` until the device confirms."""
+    def create_code(
+        self,
+        device_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """A managed code, `setting` until the device confirms (time-bound when given)."""
         with self._lock:
             device = self._on_device(device_id)
+            _check_window(starts_at, ends_at)
             self._admit(device, code, name, None)
             if len(self._live(device)) >= device.model.max_codes:
                 raise CodeRejected("no_space_on_device", "the lock holds as many codes as it can")
             new = _Code(f"ac{next(self._ids)}", code, name, True, self.clock.now())
+            new.starts_at, new.ends_at = starts_at, ends_at
             device.codes[new.id] = new
             return self._view(device_id, new)
 
-    def update_code(self, access_code_id: str, code: str, name: str) -> AccessCode:
-        """Change a code's number or name."""
+    def update_code(
+        self,
+        access_code_id: str,
+        code: str,
+        name: str,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> AccessCode:
+        """Change a code's number, name or window."""
         with self._lock:
             self._enter()
             device, found = self._located(access_code_id)
@@ -146,8 +185,10 @@ class SimulatedLockService:
                 raise LockServiceDown("device_offline", "the device is offline")
             if not found.managed:
                 self.unmanaged_touched.append(f"update {access_code_id}")
+            _check_window(starts_at, ends_at)
             self._admit(device, code, name, access_code_id)
             found.code, found.name, found.changed_at = code, name, self.clock.now()
+            found.starts_at, found.ends_at = starts_at, ends_at
             return self._view(device.device_id, found)
 
     def delete_code(self, access_code_id: str) -> None:
@@ -247,7 +288,7 @@ class SimulatedLockService:
             else ()
         )
         view = AccessCode(c.id, device_id, c.code, c.name, status, c.managed)
-        return replace(view, warnings=warnings)
+        return replace(view, warnings=warnings, starts_at=c.starts_at, ends_at=c.ends_at)
 
     def _info(self, device: _Device) -> DeviceInfo:
         online = device.device_id not in self.faults.offline
@@ -255,3 +296,11 @@ class SimulatedLockService:
         if len(device.codes) >= device.model.max_codes:
             errors.append(Issue("max_access_codes_reached", "the lock is full"))
         return DeviceInfo(device.device_id, device.model.name, online, tuple(errors))
+
+
+def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """Seam's rule: a time-bound code has both ends, the end not before the start."""
+    if (starts_at is None) != (ends_at is None):
+        raise CodeRejected("invalid_time_window", "give both `starts_at` and `ends_at`, or neither")
+    if starts_at is not None and ends_at is not None and ends_at < starts_at:
+        raise CodeRejected("invalid_time_window", "`ends_at` is before `starts_at`")

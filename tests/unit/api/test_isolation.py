@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import (
+    CodeGrant,
     Door,
     KeypadCode,
     KeypadLock,
@@ -68,6 +69,16 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/keypad-codes/{code_id}/reveal": {},
     "/v1/tenants/{person_id}/diagnosis/link": {},
+    "/v1/facilities/{facility_id}/code-grants": {
+        "kind": "vendor",
+        "door_ids": ["x"],
+        "starts_at": "2026-01-01T13:00:00Z",
+        "ends_at": "2026-01-02T13:00:00Z",
+        "holder_name": "Waste Co",
+        "holder_phone": "+15550100009",
+    },
+    "/v1/code-grants/{grant_id}": {"ends_at": "2026-01-03T13:00:00Z"},
+    "/v1/code-grants/{grant_id}/cancel": {},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -149,8 +160,23 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             updated_at=now,
         )
         s.add(code)
+        grant = CodeGrant(
+            facility_id=b.facility_id,
+            kind="vendor",
+            reference="G-b",
+            person_id=person,
+            holder_name="B vendor",
+            door_ids=[door.id],
+            starts_at=now,
+            ends_at=now + timedelta(days=1),
+            created_by=b.manager,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(grant)
         s.flush()
         entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
+        grant_id = grant.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -171,6 +197,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "message_id": queue(b.rt.db, b.facility_id, b.rt.clock.now(), prefix="b-only")[0],
         "device_id": "kp-b",
         "code_id": code_id,
+        "grant_id": grant_id,
         "person_id": companies.tenant(b),
     }
 

@@ -132,6 +132,7 @@ def _request(setup: Setup, method: str, path: str, body: bytes, content_type: st
         "conflict_id": "1",
         "person_id": a.manager_id,
         "share_id": "no-such-share",
+        "grant_id": "no-such-grant",
     }
     url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: ids[m.group(1)], path)
     headers = {"content-type": content_type}

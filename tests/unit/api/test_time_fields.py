@@ -26,7 +26,12 @@ _KNOWN = {
     ("/v1/units/{unit_id}/auction-sale", "window_end"),
     ("/v1/units/{unit_id}/cleanout", "window_start"),
     ("/v1/units/{unit_id}/cleanout", "window_end"),
+    ("/v1/facilities/{facility_id}/code-grants", "starts_at"),
+    ("/v1/facilities/{facility_id}/code-grants", "ends_at"),
+    ("/v1/code-grants/{grant_id}", "starts_at"),
+    ("/v1/code-grants/{grant_id}", "ends_at"),
 }
+_PATCHED = {"/v1/code-grants/{grant_id}"}
 _NEEDS_OFFSET = ["2030-01-01T00:00:00", "2030-01-01", "2030-01-01T00:00", "2030-01-01 10:00:00"]
 _OUT_OF_RANGE = [
     "9999-12-31T23:59:59-01:00",
@@ -105,8 +110,11 @@ def _post_time(client: Client, companies: Companies, path: str, field: str, valu
     for parent in parents:
         target = target.setdefault(parent, {})
     target[leaf] = value
-    url = path.format(unit_id=a.units[0], door_id=companies.lock(a), facility_id=a.facility_id)
-    return client.post(url, json=body, headers=companies.headers(a, who))
+    url = path.format(
+        unit_id=a.units[0], door_id=companies.lock(a), facility_id=a.facility_id, grant_id="g"
+    )
+    method = "PATCH" if path in _PATCHED else "POST"
+    return client.request(method, url, json=body, headers=companies.headers(a, who))
 
 
 _REFUSED = [
