@@ -14,11 +14,18 @@ from adapters.lockservice import HttpLockService
 from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
-from engine.codes import CodeDuty, CodeDutyConfig, LockService, ReconcileConfig, Reconciler
+from engine.codes import (
+    CodeDuty,
+    CodeDutyConfig,
+    LockService,
+    ReconcileConfig,
+    Reconciler,
+    Upkeep,
+)
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
-__all__ = ["code_duty", "codes_lifespan", "reconciler"]
+__all__ = ["code_duty", "codes_lifespan", "reconciler", "upkeep"]
 
 
 def reconciler(
@@ -39,6 +46,11 @@ def reconciler(
     )
 
 
+def upkeep(runtime: Runtime, settings: Settings, service: LockService) -> Upkeep:
+    """Backup pools, health checks, alarms and lag for `runtime`."""
+    return Upkeep(runtime.db, service, runtime.clock, pool_size=settings.codes_backup_pool)
+
+
 def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> CodeDuty:
     """The keypad duty for the configured lock service, woken by the runtime's codes alarm."""
     assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
@@ -49,6 +61,7 @@ def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> Co
             poll_seconds=settings.codes_poll_seconds, full_seconds=settings.codes_full_seconds
         ),
         runtime.codes_alarm,
+        upkeep=upkeep(runtime, settings, service),
     )
 
 
@@ -65,6 +78,8 @@ def codes_lifespan(
             return
         duty = code_duty(runtime, settings, policies)
         duty.on_round = telemetry.record_codes_round
+        assert duty.upkeep is not None  # INVARIANT: `code_duty` gives every duty one.
+        duty.upkeep.on_report = telemetry.record_codes_upkeep
         async with duty_thread(duty, "unitgate-codes"):
             yield
 

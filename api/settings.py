@@ -132,6 +132,8 @@ class Settings(BaseModel):
     """A person's keypad code is the last digits of their phone where it fits (else random)."""
     codes_retry_minutes: float = Field(default=60.0, ge=0.01, le=24 * 60)
     """Between the attempts on the day a code was first refused (4 more; then one a day)."""
+    codes_backup_pool: int = Field(default=3, ge=0, le=50)
+    """Backup codes kept on each matched keypad lock for the daily health check (0: none)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

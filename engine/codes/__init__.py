@@ -1,10 +1,17 @@
 """Keypad PIN codes (seed 003): per-model code rules as data, the vendor lock-service port,
-and the reconciler from the store's desired codes to every lock's codes."""
+the reconciler from the store's desired codes to every lock's codes, and its upkeep (backup
+pools, the daily health check, the operator's alarms, lag)."""
 
+from engine.codes._alarms import raise_alarms
 from engine.codes._apply import Applied, apply_plan
+from engine.codes._backup import PoolHealth, pool_health, upkeep_pools
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._duty import CodeDuty, CodeDutyConfig
+from engine.codes._health import HealthResult, due_facilities, run_health_check
+from engine.codes._lag import CodeLag, track_lag
+from engine.codes._models_schema import CodeModelsFileSpec, code_models_json_schema
+from engine.codes._operators import operator_emails
 from engine.codes._pick import NoCodeFits, choose_code, common_length
 from engine.codes._plan import Create, Delete, Held, LockPlan, Update, Want, plan_lock
 from engine.codes._port import (
@@ -19,6 +26,7 @@ from engine.codes._reconcile import ReconcileConfig, Reconciler
 from engine.codes._report import LockReport, RoundReport
 from engine.codes._retry import RETRIES_SAME_DAY, Retry, after_refusal
 from engine.codes._rules import MODELS_PATH, CodeModel, load_models, model_named, shipped_models
+from engine.codes._upkeep import Upkeep, UpkeepReport
 
 __all__ = [
     "GSM7_BASIC",
@@ -28,12 +36,15 @@ __all__ = [
     "Applied",
     "CodeDuty",
     "CodeDutyConfig",
+    "CodeLag",
     "CodeModel",
+    "CodeModelsFileSpec",
     "CodeRejected",
     "Create",
     "Delete",
     "DeviceInfo",
     "Entitled",
+    "HealthResult",
     "Held",
     "Issue",
     "LockPlan",
@@ -41,11 +52,14 @@ __all__ = [
     "LockService",
     "LockServiceDown",
     "NoCodeFits",
+    "PoolHealth",
     "ReconcileConfig",
     "Reconciler",
     "Retry",
     "RoundReport",
     "Update",
+    "Upkeep",
+    "UpkeepReport",
     "Violation",
     "Want",
     "after_refusal",
@@ -54,10 +68,18 @@ __all__ = [
     "check_name",
     "choose_code",
     "code_fits",
+    "code_models_json_schema",
     "common_length",
+    "due_facilities",
     "entitled_at_door",
     "load_models",
     "model_named",
+    "operator_emails",
     "plan_lock",
+    "pool_health",
+    "raise_alarms",
+    "run_health_check",
     "shipped_models",
+    "track_lag",
+    "upkeep_pools",
 ]

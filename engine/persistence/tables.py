@@ -1,6 +1,12 @@
 """Every table of unitgate, in one import."""
 
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
+from engine.persistence._tables_codes_health import (
+    KeypadAlarm,
+    KeypadBackup,
+    KeypadHealthRun,
+    KeypadPending,
+)
 from engine.persistence._tables_locks import (
     FacilityLockKey,
     LockAction,
@@ -57,8 +63,12 @@ __all__ = [
     "FacilityLockKey",
     "Invitation",
     "KeyShare",
+    "KeypadAlarm",
+    "KeypadBackup",
     "KeypadCode",
+    "KeypadHealthRun",
     "KeypadLock",
+    "KeypadPending",
     "KeypadPin",
     "LockAction",
     "LockDevice",
