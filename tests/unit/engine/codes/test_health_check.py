@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Any
 
-import pytest
 from sqlmodel import select
 
+from adapters.lockservice.sim import SimulatedLockService
 from adapters.notify import OutboxConfig, OutboxWorker, SmtpConfig, SmtpSender, Templates
 from engine.clock import ManualClock
-from adapters.lockservice.sim import SimulatedLockService
 from engine.codes import LockServiceDown, Upkeep, UpkeepReport
 from engine.domain import LifecycleEvent
 from engine.notify import Channel
