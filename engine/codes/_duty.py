@@ -101,7 +101,7 @@ class CodeDuty:
         started = self.reconciler.clock.now()
         report = self.reconciler.run_once()
         if self.upkeep is not None:
-            self.upkeep.after_round(started)
+            self.upkeep.after_round(started, self.alarm.rung)
         if self.on_round is not None:
             self.on_round(report)
         return report

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,8 @@ class UpkeepReport:
     alarms: int = 0
     """Incidents opened (each emailed to the operators)."""
     lag: CodeLag = field(default_factory=CodeLag)
+    deferred: bool = False
+    """A change came in meanwhile: the rest waits for the round it calls for."""
 
 
 @dataclass
@@ -44,13 +47,27 @@ class Upkeep:
     pool_size: int = 3
     """Backup codes kept on each matched lock (0: no backup pool)."""
     on_report: Callable[[UpkeepReport], None] | None = None
+    max_defer_seconds: float = 10.0
+    """Longest the steps after the lag wait for rounds that changes keep calling for."""
     _rng: random.Random = field(default_factory=random.SystemRandom, repr=False)
+    _done: float = field(default_factory=time.monotonic, repr=False)
 
-    def after_round(self, started: datetime) -> UpkeepReport:
-        """The upkeep after a round that began at `started`."""
+    def after_round(
+        self, started: datetime, interrupted: Callable[[], bool] = lambda: False
+    ) -> UpkeepReport:
+        """The upkeep after a round that began at `started`. When `interrupted()` says a
+        change is waiting, the steps after the lag are left to the next round's upkeep (a
+        suspension is not held up by pools or emails), unless they waited too long."""
         report = UpkeepReport()
         now = self.clock.now()
         report.lag = track_lag(self.db, started, now)
+        overdue = time.monotonic() - self._done >= self.max_defer_seconds
+        if interrupted() and not overdue:
+            report.deferred = True
+            if self.on_report is not None:
+                self.on_report(report)
+            return report
+        self._done = time.monotonic()
         report.pools = upkeep_pools(self.db, self.service, self.pool_size, now, self._rng)
         for facility_id in due_facilities(self.db, now):
             found = run_health_check(self.db, facility_id, now, self.pool_size)

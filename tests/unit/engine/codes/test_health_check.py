@@ -220,3 +220,14 @@ def test_lag_is_measured_from_the_change_to_the_code_set(runtime: Runtime) -> No
     _clock(kw).advance(timedelta(seconds=45))
     lags = _round(kw, keeper).lag.lags
     assert lags == [45.0, 45.0]  # gate and unit keypad
+
+
+def test_a_change_waiting_defers_the_upkeep_but_not_for_long(runtime: Runtime) -> None:
+    kw = _world(runtime, check_at=time(23, 59))
+    keeper = Upkeep(runtime.db, kw.sim, runtime.clock, pool_size=1, max_defer_seconds=3600)
+    kw.reconcile()
+    deferred = keeper.after_round(runtime.clock.now(), lambda: True)
+    assert deferred.deferred and not _backups(kw, GATE, "pooled")
+    keeper.max_defer_seconds = 0.0  # waited too long: done even though changes keep coming
+    done = keeper.after_round(runtime.clock.now(), lambda: True)
+    assert not done.deferred and len(_backups(kw, GATE, "pooled")) == 1
