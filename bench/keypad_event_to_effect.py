@@ -15,8 +15,6 @@ Options: `--tenants=N` (default 50).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import subprocess
 import tempfile
 import time
@@ -27,16 +25,16 @@ from typing import Any
 
 import httpx
 
-from adapters.pms import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bench._databases import databases
 from bench.access_api import _free_port
+from bench.activation_latency import WEBHOOK_SECRET, _push
+from bench.activation_latency import _summary as summary
 from bench.expiry_lag import UNITGATE, _env, _stop, _wait_up
 from engine.domain import DoorKind
 from engine.persistence import Database, upgrade
 from engine.sites import add_door, add_unit, create_company, create_facility
 
 GOAL_SECONDS = 1.0
-WEBHOOK_SECRET = "bench-webhook-secret-not-secret"
 GATE = "kp-bench-gate"
 
 
@@ -58,19 +56,10 @@ def _site(url: str, units: int) -> tuple[str, str]:
     return company.id, facility.id
 
 
-def _push(http: httpx.Client, company: str, facility: str, record: dict[str, Any]) -> float:
+def _timed_push(http: httpx.Client, company: str, facility: str, record: dict[str, Any]) -> float:
     """Push one record; the round trip to its 202."""
-    body = json.dumps({"records": [record]}).encode()
-    stamp = int(time.time())
-    headers = {
-        "content-type": "application/json",
-        SIGNATURE_HEADER: sign(WEBHOOK_SECRET.encode(), stamp, company, facility, body),
-        TIMESTAMP_HEADER: str(stamp),
-    }
     start = time.perf_counter()
-    got = http.post(f"/v1/pms/webhooks/{facility}", content=body, headers=headers)
-    if got.status_code != 202:
-        raise RuntimeError(f"push refused: {got.status_code} {got.text}")
+    _push(http, company, facility, record)
     return time.perf_counter() - start
 
 
@@ -105,14 +94,7 @@ def _until(check: Any, what: str, timeout: float = 120.0) -> None:
 
 
 def _summary(label: str, values: list[float], reference_p99: float | None) -> None:
-    ordered = sorted(values)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    line = f"{label:<46} n={len(ordered):<4} p50 {p50 * 1000:8.1f} ms  p99 {p99 * 1000:8.1f} ms"
-    line += f"  max {ordered[-1] * 1000:8.1f} ms"
-    if reference_p99 is not None:
-        line += f"  p99/goal {p99 / GOAL_SECONDS:.2f}  p99/reference {p99 / reference_p99:.1f}x"
-    print(line)
+    summary(label, values, reference_p99, GOAL_SECONDS)
 
 
 def run(argv: list[str]) -> None:
