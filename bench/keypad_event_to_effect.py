@@ -147,9 +147,8 @@ def _measure(name: str, url: str, folder: Path, tenants: int) -> None:
             effect, round_trip = [], []
             for n in range(tenants):
                 sent = time.perf_counter()
-                round_trip.append(
-                    _push(http, company, facility, _record(n, 2, delinquency="gatelock"))
-                )
+                record = _record(n, 2, delinquency="gatelock")
+                round_trip.append(_timed_push(http, company, facility, record))
                 _until(lambda n=n: f"Bench Tenant {n}" not in _names(sim), "a suspension")
                 effect.append(time.perf_counter() - sent)
     finally:
