@@ -231,3 +231,17 @@ def test_a_change_waiting_defers_the_upkeep_but_not_for_long(runtime: Runtime) -
     keeper.max_defer_seconds = 0.0  # waited too long: done even though changes keep coming
     done = keeper.after_round(runtime.clock.now(), lambda: True)
     assert not done.deferred and len(_backups(kw, GATE, "pooled")) == 1
+
+
+def test_a_full_lock_gives_the_space_of_its_pooled_backups_to_people(runtime: Runtime) -> None:
+    kw = _world(runtime, check_at=time(23, 59))
+    keeper = Upkeep(runtime.db, kw.sim, runtime.clock, pool_size=2)
+    for i in range(98):
+        kw.sim.external_create(GATE, f"{4000 + i:04d}", f"hand {i}")
+    _round(kw, keeper)
+    assert len(_backups(kw, GATE, "pooled")) == 2 and len(kw.codes(GATE)) == 100
+    person = kw.move_in(0, "a")
+    _round(kw, keeper)  # no space: one pooled backup makes way
+    _round(kw, keeper)
+    assert person in kw.managed(GATE)
+    assert len(_backups(kw, GATE, "pooled")) == 1 and len(kw.codes(GATE)) == 100
