@@ -21,11 +21,12 @@ from engine.codes import (
     LockService,
     ReconcileConfig,
     Reconciler,
+    Upkeep,
 )
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
-__all__ = ["code_duty", "codes_lifespan", "grant_timing", "reconciler"]
+__all__ = ["code_duty", "codes_lifespan", "grant_timing", "reconciler", "upkeep"]
 
 
 def grant_timing(settings: Settings) -> GrantTiming:
@@ -57,6 +58,11 @@ def reconciler(
     )
 
 
+def upkeep(runtime: Runtime, settings: Settings, service: LockService) -> Upkeep:
+    """Backup pools, health checks, alarms and lag for `runtime`."""
+    return Upkeep(runtime.db, service, runtime.clock, pool_size=settings.codes_backup_pool)
+
+
 def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> CodeDuty:
     """The keypad duty for the configured lock service, woken by the runtime's codes alarm."""
     assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
@@ -67,6 +73,7 @@ def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> Co
             poll_seconds=settings.codes_poll_seconds, full_seconds=settings.codes_full_seconds
         ),
         runtime.codes_alarm,
+        upkeep=upkeep(runtime, settings, service),
     )
 
 
@@ -83,6 +90,8 @@ def codes_lifespan(
             return
         duty = code_duty(runtime, settings, policies)
         duty.on_round = telemetry.record_codes_round
+        assert duty.upkeep is not None  # INVARIANT: `code_duty` gives every duty one.
+        duty.upkeep.on_report = telemetry.record_codes_upkeep
         async with duty_thread(duty, "unitgate-codes"):
             yield
 

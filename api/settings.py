@@ -138,6 +138,8 @@ class Settings(BaseModel):
     codes_delete_after_hours: float = Field(default=24.0, ge=0, le=30 * 24)
     """How long after its window closes (end plus buffer, or a cancellation) a code grant's
     code is deleted from the lock (seed 003: 24 hours)."""
+    codes_backup_pool: int = Field(default=3, ge=0, le=50)
+    """Backup codes kept on each matched keypad lock for the daily health check (0: none)."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

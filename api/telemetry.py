@@ -35,7 +35,7 @@ from adapters.notify import OutboxMetrics
 from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
-from engine.codes import RoundReport
+from engine.codes import RoundReport, UpkeepReport
 from engine.locks import Polled
 from engine.units import Expired
 
@@ -103,6 +103,22 @@ class Telemetry:
         self.codes_calls = self.meter.create_counter(
             "unitgate.codes.calls",
             description="lock-service calls of keypad rounds by outcome (created, refused, ...)",
+        )
+        self.codes_failed = self.meter.create_gauge(
+            "unitgate.codes.failed",
+            description="keypad codes failing on each lock (refused and not set, or not removed)",
+        )
+        self.codes_lag = self.meter.create_histogram(
+            "unitgate.codes.lag",
+            unit="s",
+            description="from a change of the codes wanted to the round that found it on the lock",
+        )
+        self.codes_backup_ready = self.meter.create_gauge(
+            "unitgate.codes.backup.ready",
+            description="backup codes set and ready in each keypad lock's pool",
+        )
+        self.codes_alarms = self.meter.create_counter(
+            "unitgate.codes.alarms", description="keypad incidents the operator was emailed"
         )
         self.codes_round_seconds = self.meter.create_histogram(
             "unitgate.codes.round.duration", unit="s", description="one keypad reconcile round"
@@ -199,6 +215,17 @@ class Telemetry:
         down = sum(1 for lock in report.locks if lock.down)
         self.codes_calls.add(down, {"outcome": "unreachable"})
         self.codes_round_seconds.record(report.seconds)
+
+    def record_codes_upkeep(self, report: UpkeepReport) -> None:
+        """A keypad upkeep: codes failing per lock, the lags measured, pools' ready codes,
+        the alarms raised."""
+        for device, pool in report.pools.items():
+            attributes = {"lock": device}
+            self.codes_failed.set(report.lag.failed.get(device, 0), attributes)
+            self.codes_backup_ready.set(pool.ready, {**attributes, "health": pool.health})
+        for seconds in report.lag.lags:
+            self.codes_lag.record(seconds)
+        self.codes_alarms.add(report.alarms)
 
     def record_lock_poll(self, polled: Polled) -> None:
         """A lock's battery and connectivity as just polled, and its health changes."""

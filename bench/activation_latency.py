@@ -146,14 +146,16 @@ def _reference(sim: httpx.Client, count: int) -> list[float]:
     return out
 
 
-def _summary(label: str, values: list[float], reference_p99: float | None) -> None:
+def _summary(
+    label: str, values: list[float], reference_p99: float | None, goal: float = GOAL_SECONDS
+) -> None:
     ordered = sorted(values)
     p50 = statistics.median(ordered)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     line = f"{label:<44} n={len(ordered):<4} p50 {p50 * 1000:8.1f} ms  p99 {p99 * 1000:8.1f} ms"
     line += f"  max {ordered[-1] * 1000:8.1f} ms"
     if reference_p99 is not None:
-        line += f"  p99/goal {p99 / GOAL_SECONDS:.2f}  p99/reference {p99 / reference_p99:.0f}x"
+        line += f"  p99/goal {p99 / goal:.2f}  p99/reference {p99 / reference_p99:.1f}x"
     print(line)
 
 

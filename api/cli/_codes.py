@@ -1,20 +1,23 @@
-"""`unitgate codes`: the keypad-code duty as a worker, and a lock's resync."""
+"""`unitgate codes`: the keypad-code duty as a worker, a lock's resync, the daily health
+check on demand, and the JSON Schema of the code rules file."""
 
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import click
+from sqlmodel import select
 
 from adapters.lockservice import HttpLockService
 from api.app import build_policy_store, build_runtime
 from api.cli._context import reports_errors, settings
-from api.codes_duty import code_duty, reconciler
+from api.codes_duty import code_duty, reconciler, upkeep
 from api.settings import Settings
 from api.telemetry import build_telemetry
-from engine.codes import RoundReport
+from engine.codes import RoundReport, code_models_json_schema
 from engine.errors import NotFoundError
-from engine.persistence.tables import KeypadLock
+from engine.persistence.tables import Facility, KeypadLock
 
 
 def _summary(report: RoundReport) -> str:
@@ -52,6 +55,8 @@ def reconcile(once: bool) -> None:
         click.echo(_summary(done))
 
     duty.on_round = report
+    if duty.upkeep is not None:
+        duty.upkeep.on_report = telemetry.record_codes_upkeep
     try:
         if once:
             duty.run_once()
@@ -101,3 +106,63 @@ def keep_outside_edits(lock: str, off: bool) -> None:
         click.echo(f"{lock}: outside edits {'set again' if off else 'kept and flagged'}")
     finally:
         rt.db.dispose()
+
+
+@codes.command(name="health-check")
+@click.option("--facility", "facility_id", default=None, help="one facility's id (default: all)")
+@reports_errors
+def health_check(facility_id: str | None) -> None:
+    """Run the daily health check now: every code that must be active in the next 24 hours
+    and is not set gets a backup code (its person is sent it) and the operator an email;
+    the backup pools are refilled (as `serve` does daily at each facility's
+    `codes_health_check_at`)."""
+    config = settings()
+    rt = build_runtime(config)
+    service = HttpLockService(_service_url(config), api_key=config.lock_service_key)
+    try:
+        with rt.db.read() as s:
+            if facility_id is not None and s.get(Facility, facility_id) is None:
+                raise NotFoundError(f"no facility `{facility_id}`")
+            ids = (
+                [facility_id]
+                if facility_id
+                else sorted({k.facility_id for k in s.exec(select(KeypadLock)) if k.facility_id})
+            )
+        keeper = upkeep(rt, config, service)
+        for found in keeper.health_check(ids):
+            click.echo(
+                f"{found.facility_id} {found.day}: {found.checked} checked, {found.not_set} not"
+                f" set, {found.backups_given} backup codes given, {found.without_backup}"
+                " without a backup"
+            )
+        for pool in keeper.pools_now().values():
+            click.echo(
+                f"{pool.device_id}: backup pool {pool.ready}/{pool.size} ready ({pool.health})"
+            )
+    finally:
+        service.close()
+        rt.db.dispose()
+
+
+@codes.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("specs"),
+    show_default=True,
+    help="directory",
+)
+@click.option("--check", is_flag=True, help="exit 1 when the committed schema is stale")
+def schema(output: Path, check: bool) -> None:
+    """Write the JSON Schema of the keypad code rules file (specs/code-models.schema.json)."""
+    path = output / "code-models.schema.json"
+    text = code_models_json_schema()
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"`{path}` is stale: run `unitgate codes schema`")
+        click.echo(f"{path} is up to date")
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}")

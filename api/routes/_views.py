@@ -28,6 +28,7 @@ def facility_out(f: Facility) -> FacilityOut:
         access_opens=f.access_opens.strftime("%H:%M"),
         access_closes=f.access_closes.strftime("%H:%M"),
         notifications_off=list(f.notifications_off or []),
+        codes_health_check_at=f.codes_health_check_at.strftime("%H:%M"),
     )
 
 

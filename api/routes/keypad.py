@@ -10,9 +10,10 @@ from sqlmodel import Session, col, func, select
 
 from api.problems import problems
 from api.routes._deps import employee_facility
-from api.schemas import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
+from api.schemas import BackupPoolOut, KeypadCodeOut, KeypadLockOut, RevealedCodeOut
+from api.settings import Settings
 from engine.access import Caller
-from engine.codes import masked, model_named
+from engine.codes import PoolHealth, masked, model_named, pool_health
 from engine.domain import Permission
 from engine.errors import NotFoundError
 from engine.persistence.tables import Facility, KeypadCode, KeypadLock
@@ -56,10 +57,14 @@ def _lock(s: Session, caller: Caller, device_id: str, permission: Permission) ->
     "/facilities/{facility_id:str}/keypad-locks", responses=problems(403, 404), sync_to_thread=True
 )
 def keypad_locks(
-    runtime: NamedDependency[Runtime], caller: NamedDependency[Caller], facility_id: FromPath[str]
+    runtime: NamedDependency[Runtime],
+    settings: NamedDependency[Settings],
+    caller: NamedDependency[Caller],
+    facility_id: FromPath[str],
 ) -> list[KeypadLockOut]:
     """The facility's keypad locks: model, capacity, unitgate's and others' codes, whether
-    the last round found one full, its last error (`facility.view`)."""
+    the last round found one full, its last error, its backup pool's health
+    (`facility.view`)."""
     with runtime.db.read() as s:
         employee_facility(s, caller, facility_id, Permission.FACILITY_VIEW)
         locks = s.exec(
@@ -74,6 +79,7 @@ def keypad_locks(
                 .group_by(col(KeypadCode.device_id))
             ).all()
         )
+        pools = pool_health(s, settings.codes_backup_pool, [k.device_id for k in locks])
     return [
         KeypadLockOut(
             device_id=k.device_id,
@@ -81,14 +87,26 @@ def keypad_locks(
             model=k.model,
             capacity=model_named(k.model).max_codes,
             managed_codes=int(counts.get(k.device_id, 0)),
-            unmanaged_codes=k.unmanaged_codes,
+            # the round counts backup codes as unmanaged (it never touches them): not here
+            unmanaged_codes=max(0, k.unmanaged_codes - _backups(pools[k.device_id])),
             full=k.full,
             online=k.online,
             last_error=k.last_error,
             reconciled_at=k.reconciled_at,
+            backup_pool=BackupPoolOut(
+                size=pools[k.device_id].size,
+                ready=pools[k.device_id].ready,
+                setting=pools[k.device_id].setting,
+                assigned=pools[k.device_id].assigned,
+                health=pools[k.device_id].health,
+            ),
         )
         for k in locks
     ]
+
+
+def _backups(pool: PoolHealth) -> int:
+    return pool.ready + pool.setting + pool.assigned
 
 
 @get("/keypad-locks/{device_id:str}/codes", responses=problems(403, 404), sync_to_thread=True)

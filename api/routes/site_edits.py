@@ -100,9 +100,10 @@ def change_facility(
     facility_id: FromPath[str],
     data: JSONBody[FacilityPatch],
 ) -> FacilityOut:
-    """Change a facility's key, name, time zone, country, access hours or PMS link."""
+    """Change a facility's key, name, time zone, country, access hours, PMS link, tenant
+    notifications or the time of its keypad codes' daily health check."""
     values: dict[str, Any] = given(data)
-    for hours in ("access_opens", "access_closes"):
+    for hours in ("access_opens", "access_closes", "codes_health_check_at"):
         if hours in values:
             values[hours] = _time(values[hours])
     with runtime.db.transaction() as s:

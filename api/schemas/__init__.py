@@ -15,7 +15,7 @@ from api.schemas._access import (
     UnlockAuthorization,
 )
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
-from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
+from api.schemas._codes import BackupPoolOut, KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._grants import CodeGrantChangeIn, CodeGrantIn, CodeGrantOut, PersonCodeOut
 from api.schemas._lifecycle import (
@@ -102,6 +102,7 @@ __all__ = [
     "ApiTime",
     "AssignmentIn",
     "AssignmentOut",
+    "BackupPoolOut",
     "CheckOut",
     "CleanoutIn",
     "CodeGrantChangeIn",

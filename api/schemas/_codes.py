@@ -9,6 +9,19 @@ from pydantic import BaseModel
 __all__ = ["KeypadCodeOut", "KeypadLockOut", "RevealedCodeOut"]
 
 
+class BackupPoolOut(BaseModel):
+    """A lock's backup codes (seed 003): pooled ones ready or still being set, those given."""
+
+    size: int
+    """Backup codes kept on the lock (`UNITGATE_CODES_BACKUP_POOL`)."""
+    ready: int
+    setting: int
+    assigned: int
+    """Given to people whose own code was not set (until its window ends)."""
+    health: str
+    """`full` (every place ready), `partial` or `empty` (none ready)."""
+
+
 class KeypadLockOut(BaseModel):
     """A keypad lock of the lock service and how full it is."""
 
@@ -27,6 +40,7 @@ class KeypadLockOut(BaseModel):
     online: bool | None
     last_error: str | None
     reconciled_at: datetime | None
+    backup_pool: BackupPoolOut | None = None
 
 
 class KeypadCodeOut(BaseModel):

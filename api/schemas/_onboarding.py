@@ -94,6 +94,8 @@ class FacilityPatch(Input):
     """Null unlinks the facility from the PMS."""
     notifications_off: list[NotificationKind] | None = Field(default=None, max_length=3)
     """Tenant notifications the facility does not send (`[]`: all are sent)."""
+    codes_health_check_at: str | None = Field(default=None, pattern=HHMM)
+    """Local time of the daily health check of keypad codes, `HH:MM` (seed 003)."""
 
     _zone = field_validator("timezone")(_zone)
     _country = field_validator("country")(_country)

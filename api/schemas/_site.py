@@ -38,6 +38,8 @@ class FacilityOut(BaseModel):
     notifications_off: list[str] = []
     """Tenant notifications the facility does not send (`employee_opened_unit`,
     `share_first_used`, `access_changed`)."""
+    codes_health_check_at: str = Field(default="06:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    """Local time of the daily health check of keypad codes, `HH:MM` (seed 003)."""
 
 
 class UnitOut(BaseModel):

@@ -1,8 +1,11 @@
 """Keypad PIN codes (seed 003): per-model code rules as data, the vendor lock-service port,
-and the reconciler from the store's desired codes to every lock's codes."""
+the reconciler from the store's desired codes to every lock's codes, and its upkeep (backup
+pools, the daily health check, the operator's alarms, lag)."""
 
+from engine.codes._alarms import raise_alarms
 from engine.codes._apply import Applied, apply_plan
 from engine.codes._audit import CODE_ACTOR, CODE_EVENT_KINDS, masked
+from engine.codes._backup import PoolHealth, pool_health, upkeep_pools
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._duty import CodeDuty, CodeDutyConfig
@@ -16,6 +19,10 @@ from engine.codes._grant_edit import (
     create_grant,
     holder_in_company,
 )
+from engine.codes._health import HealthResult, due_facilities, run_health_check
+from engine.codes._lag import CodeLag, track_lag
+from engine.codes._models_schema import CodeModelsFileSpec, code_models_json_schema
+from engine.codes._operators import operator_emails
 from engine.codes._pick import NoCodeFits, choose_code, common_length
 from engine.codes._plan import Create, Delete, Held, LockPlan, Update, Want, plan_lock
 from engine.codes._port import (
@@ -30,6 +37,7 @@ from engine.codes._reconcile import ReconcileConfig, Reconciler
 from engine.codes._report import LockReport, RoundReport
 from engine.codes._retry import RETRIES_SAME_DAY, Retry, after_refusal
 from engine.codes._rules import MODELS_PATH, CodeModel, load_models, model_named, shipped_models
+from engine.codes._upkeep import Upkeep, UpkeepReport
 from engine.codes._windows import GrantTiming, Window, lock_window
 
 __all__ = [
@@ -44,7 +52,9 @@ __all__ = [
     "Applied",
     "CodeDuty",
     "CodeDutyConfig",
+    "CodeLag",
     "CodeModel",
+    "CodeModelsFileSpec",
     "CodeRejected",
     "Create",
     "Delete",
@@ -53,6 +63,7 @@ __all__ = [
     "GrantChange",
     "GrantSpec",
     "GrantTiming",
+    "HealthResult",
     "Held",
     "Issue",
     "LockPlan",
@@ -60,11 +71,14 @@ __all__ = [
     "LockService",
     "LockServiceDown",
     "NoCodeFits",
+    "PoolHealth",
     "ReconcileConfig",
     "Reconciler",
     "Retry",
     "RoundReport",
     "Update",
+    "Upkeep",
+    "UpkeepReport",
     "Violation",
     "Want",
     "Window",
@@ -76,14 +90,22 @@ __all__ = [
     "check_name",
     "choose_code",
     "code_fits",
+    "code_models_json_schema",
     "common_length",
     "create_grant",
+    "due_facilities",
     "entitled_at_door",
     "holder_in_company",
     "load_models",
     "lock_window",
     "masked",
     "model_named",
+    "operator_emails",
     "plan_lock",
+    "pool_health",
+    "raise_alarms",
+    "run_health_check",
     "shipped_models",
+    "track_lag",
+    "upkeep_pools",
 ]

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from engine.codes._reconcile import Reconciler
 from engine.codes._report import RoundReport
+from engine.codes._upkeep import Upkeep
 from engine.persistence import table_of
 from engine.persistence.tables import CodeGrant, Door, KeyShare, Rental, TransitionRecord
 from engine.units import ExpiryAlarm
@@ -65,6 +66,8 @@ class CodeDuty:
     config: CodeDutyConfig = field(default_factory=CodeDutyConfig)
     alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
     on_round: Callable[[RoundReport], None] | None = None
+    upkeep: Upkeep | None = None
+    """Backup pools, health checks, alarms and lag after each round (None: none)."""
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _seen: tuple[object, ...] | None = None
 
@@ -96,8 +99,11 @@ class CodeDuty:
                 rung = self.alarm.wait(sleep)
 
     def run_once(self) -> RoundReport:
-        """One round over every lock."""
+        """One round over every lock, then the upkeep."""
+        started = self.reconciler.clock.now()
         report = self.reconciler.run_once()
+        if self.upkeep is not None:
+            self.upkeep.after_round(started, self.alarm.rung)
         if self.on_round is not None:
             self.on_round(report)
         return report

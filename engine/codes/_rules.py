@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from engine.codes._models_schema import line_of
 from engine.errors import InvalidInputError
 
 __all__ = ["MODELS_PATH", "CodeModel", "load_models", "model_named", "shipped_models"]
@@ -50,8 +51,19 @@ _STRS = {"description", "digits", "name_charset", "name_forbidden"}
 _KNOWN = {f.name for f in fields(CodeModel)} - {"name"}
 
 
-def _field(model: str, key: str, value: Any, source: str) -> Any:
-    where = f"{source}: model `{model}` field `{key}`"
+def _at(source: str, text: str, model: str, key: str | None = None) -> str:
+    """`file:line: model `m`` (field `k`), the line where the model (or the field, or the
+    defaults' field it takes) is written."""
+    path = ("models", model, key) if key else ("models", model)
+    line = line_of(text, *path)
+    if key and line == line_of(text, "models", model):
+        line = line_of(text, "defaults", key) or line  # inherited from the defaults
+    where = f"{source}:{line}" if line else source
+    return f"{where}: model `{model}`" + (f" field `{key}`" if key else "")
+
+
+def _field(model: str, key: str, value: Any, source: str, text: str = "") -> Any:
+    where = _at(source, text, model, key)
     if key in _INTS and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
         raise InvalidInputError(f"{where}: must be a positive integer")
     if key in _OPT_INTS and value is not None and (not isinstance(value, int) or value < 1):
@@ -73,23 +85,30 @@ def _field(model: str, key: str, value: Any, source: str) -> Any:
 
 def load_models(text: str, source: str = "code_models.yaml") -> dict[str, CodeModel]:
     """The models of a rules file (`InvalidInputError` naming the file and field)."""
-    data = yaml.safe_load(text) or {}
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InvalidInputError(f"{source}{line}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{source}:1: a mapping of `defaults` and `models` is needed")
     defaults = data.get("defaults", {})
     out: dict[str, CodeModel] = {}
     for name, given in (data.get("models") or {}).items():
         merged = {"description": "", **defaults, **(given or {})}
         unknown = set(merged) - _KNOWN
         if unknown:
-            raise InvalidInputError(f"{source}: model `{name}` has unknown field `{min(unknown)}`")
+            raise InvalidInputError(f"{_at(source, text, name, min(unknown))}: unknown field")
         missing = _KNOWN - set(merged)
         if missing:
-            raise InvalidInputError(f"{source}: model `{name}` lacks field `{min(missing)}`")
-        values = {k: _field(name, k, v, source) for k, v in merged.items()}
+            raise InvalidInputError(f"{_at(source, text, name)} lacks field `{min(missing)}`")
+        values = {k: _field(name, k, v, source, text) for k, v in merged.items()}
         model = CodeModel(name=name, **values)
         if model.default_length not in model.lengths:
             model = CodeModel(**{**values, "name": name, "default_length": model.lengths[-1]})
         if model.name_charset not in ("gsm7", "any"):
-            raise InvalidInputError(f"{source}: model `{name}` field `name_charset`: gsm7 or any")
+            raise InvalidInputError(f"{_at(source, text, name, 'name_charset')}: gsm7 or any")
         out[name] = model
     return out
 

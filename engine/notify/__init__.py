@@ -2,6 +2,7 @@
 and the transactional outbox they are written to (`adapters.notify` delivers them)."""
 
 from engine.notify._kinds import (
+    ALWAYS_SENT,
     STATUS_RANK,
     Channel,
     MessageKind,
@@ -12,6 +13,7 @@ from engine.notify._outbox import Outgoing, enqueue
 from engine.notify._route import ContactRoute, contact_route
 
 __all__ = [
+    "ALWAYS_SENT",
     "STATUS_RANK",
     "Channel",
     "ContactRoute",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["STATUS_RANK", "Channel", "MessageKind", "MessageStatus"]
+__all__ = ["ALWAYS_SENT", "STATUS_RANK", "Channel", "MessageKind", "MessageStatus"]
 
 
 class Channel(StrEnum):
@@ -25,6 +25,14 @@ class MessageKind(StrEnum):
     """A key the tenant shared was used for the first time."""
     ACCESS_CHANGED = "access_changed"
     """The tenant's access changed because of delinquency (gatelock, overlock, restored)."""
+    BACKUP_CODE = "backup_code"
+    """Seed 003: the person's code was not set on a lock in time; the backup code that works."""
+    CODES_HEALTH = "codes_health"
+    """To the operator: the daily health check found codes not set (and what it did)."""
+    KEYPAD_LOCK_FULL = "keypad_lock_full"
+    """To the operator: a keypad lock is full and codes wait for space."""
+    KEYPAD_CODE_NOT_REMOVED = "keypad_code_not_removed"
+    """To the operator, a security alarm: a code still on a lock after it had to leave."""
 
 
 class MessageStatus(StrEnum):
@@ -50,3 +58,16 @@ STATUS_RANK: dict[MessageStatus, int] = {
 }
 """A delivery report moves a message only to a higher rank: a late `sent` after `delivered`
 changes nothing."""
+
+
+ALWAYS_SENT = frozenset(
+    {
+        MessageKind.ACTIVATION,
+        MessageKind.BACKUP_CODE,
+        MessageKind.CODES_HEALTH,
+        MessageKind.KEYPAD_LOCK_FULL,
+        MessageKind.KEYPAD_CODE_NOT_REMOVED,
+    }
+)
+"""Kinds a facility cannot turn off: a person must get the code that works (seed 003), and
+the operator's alarms are not optional."""

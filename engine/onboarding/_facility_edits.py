@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from engine.domain import check_country, check_timezone
 from engine.errors import InvalidInputError, RefusedError
-from engine.notify import MessageKind
+from engine.notify import ALWAYS_SENT, MessageKind
 from engine.onboarding._context import EditContext, shown
 from engine.persistence.tables import Facility
 from engine.sites import create_facility
@@ -36,10 +36,12 @@ FACILITY_FIELDS = (
     "access_closes",
     "pms_ref",
     "notifications_off",
+    "codes_health_check_at",
 )
 """What `edit_facility` changes."""
-OPTIONAL_NOTIFICATIONS = tuple(k.value for k in MessageKind if k is not MessageKind.ACTIVATION)
-"""Tenant notifications a facility may turn off (an activation always goes)."""
+OPTIONAL_NOTIFICATIONS = tuple(k.value for k in MessageKind if k not in ALWAYS_SENT)
+"""Tenant notifications a facility may turn off (an activation, a backup code and the
+operator's alarms always go)."""
 
 
 def facility_label(facility: Facility) -> str:
@@ -67,7 +69,7 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
             check_country(values["country"])
     except ValueError as exc:
         raise InvalidInputError(str(exc)) from exc
-    for hours in ("access_opens", "access_closes"):
+    for hours in ("access_opens", "access_closes", "codes_health_check_at"):
         if hours in values and not isinstance(values[hours], time):
             raise InvalidInputError(f"`{hours}` must be a time of day")
     if "notifications_off" in values:

@@ -47,6 +47,10 @@ class Facility(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     """Kinds of tenant notification this facility does not send (`engine.notify.MessageKind`)."""
+    codes_health_check_at: time = Field(
+        default=time(6, 0), sa_column=Column(Time, nullable=False, server_default="06:00:00")
+    )
+    """Local time of the daily health check of keypad codes (seed 003)."""
 
 
 class AccessGroup(SQLModel, table=True):

@@ -1,6 +1,12 @@
 """Every table of unitgate, in one import."""
 
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
+from engine.persistence._tables_codes_health import (
+    KeypadAlarm,
+    KeypadBackup,
+    KeypadHealthRun,
+    KeypadPending,
+)
 from engine.persistence._tables_grants import CodeGrant
 from engine.persistence._tables_locks import (
     FacilityLockKey,
@@ -59,8 +65,12 @@ __all__ = [
     "FacilityLockKey",
     "Invitation",
     "KeyShare",
+    "KeypadAlarm",
+    "KeypadBackup",
     "KeypadCode",
+    "KeypadHealthRun",
     "KeypadLock",
+    "KeypadPending",
     "KeypadPin",
     "LockAction",
     "LockDevice",

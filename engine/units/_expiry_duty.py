@@ -43,6 +43,10 @@ class ExpiryAlarm:
         """An expiry may be due sooner than the duty planned: look now."""
         self._event.set()
 
+    def rung(self) -> bool:
+        """Whether it was rung since the last `wait` (without resetting it)."""
+        return self._event.is_set()
+
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`, or until rung; whether it was rung (and reset it)."""
         rung = self._event.wait(seconds)

@@ -72,9 +72,11 @@ def keypad_service(
         yield served
 
 
-def _gate_codes(lock_sim: str, device: str) -> list[dict[str, Any]]:
+def _gate_codes(lock_sim: str, device: str, *, backups: bool = False) -> list[dict[str, Any]]:
+    """The codes on the device (the backup pool's left out unless `backups`)."""
     state = httpx.get(f"{lock_sim}/control/state", timeout=10).json()
-    return list(state["devices"].get(device, []))
+    codes = list(state["devices"].get(device, []))
+    return [c for c in codes if backups or not c["name"].startswith("backup-")]
 
 
 def _keypad_facility(
@@ -153,6 +155,11 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
 
     lock = wait_for(recorded, timeout=30, what="the restored code recorded")
     assert (lock["device_id"], lock["capacity"]) == (device, 100)
+    pooled = [
+        c for c in _gate_codes(lock_sim, device, backups=True) if c["name"].startswith("backup-")
+    ]
+    assert lock["backup_pool"]["size"] == 3 and len(pooled) >= 1  # the serve duty keeps a pool
+    assert number not in {c["code"] for c in pooled}
     [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
     assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
     tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)

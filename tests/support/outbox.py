@@ -20,7 +20,7 @@ _COMMON = {
     "tenant_name": "Ada Lovelace",
     "unit_number": "A-101",
 }
-PAYLOADS: dict[MessageKind, dict[str, str]] = {
+PAYLOADS: dict[MessageKind, dict[str, Any]] = {
     MessageKind.ACTIVATION: {
         **_COMMON,
         "app_link": "https://app.example/activate?t=tok",
@@ -42,8 +42,66 @@ PAYLOADS: dict[MessageKind, dict[str, str]] = {
         "state": "gatelock",
         "summary": "Gate access is suspended until your account is brought current.",
     },
+    MessageKind.BACKUP_CODE: {
+        "company_name": "Acme Storage",
+        "facility_name": "Riverside",
+        "person_name": "Ada Lovelace",
+        "door_name": "Main gate",
+        "valid": "valid while your access lasts",
+    },
+    MessageKind.CODES_HEALTH: {
+        "company_name": "Acme Storage",
+        "facility_name": "Riverside",
+        "day": "2026-01-05",
+        "problems": [
+            {
+                "door_name": "Main gate",
+                "device_id": "kp-gate",
+                "person_name": "Ada Lovelace",
+                "status": "not on the lock",
+                "error": "refused: failed_to_set",
+                "outcome": "backup code ****42 given",
+            }
+        ],
+        "backups_given": 1,
+        "without_backup": 0,
+        "pools": [
+            {
+                "door_name": "Main gate",
+                "device_id": "kp-gate",
+                "ready": 2,
+                "size": 3,
+                "health": "partial",
+            }
+        ],
+    },
+    MessageKind.KEYPAD_LOCK_FULL: {
+        "company_name": "Acme Storage",
+        "facility_name": "Riverside",
+        "door_name": "Main gate",
+        "device_id": "kp-gate",
+        "waiting": 2,
+        "capacity": 100,
+        "unmanaged": 98,
+    },
+    MessageKind.KEYPAD_CODE_NOT_REMOVED: {
+        "company_name": "Acme Storage",
+        "facility_name": "Riverside",
+        "door_name": "Main gate",
+        "device_id": "kp-gate",
+        "person_name": "Ada Lovelace",
+        "detail": "failed to remove (device_offline): still on the lock",
+        "since": "2026-01-05 14:30 UTC",
+    },
 }
 """Every kind's variables as contracts.md lists them (the secret comes as `code`)."""
+SHOWN: dict[MessageKind, str] = {
+    MessageKind.BACKUP_CODE: "door_name",
+    MessageKind.CODES_HEALTH: "facility_name",
+    MessageKind.KEYPAD_LOCK_FULL: "device_id",
+    MessageKind.KEYPAD_CODE_NOT_REMOVED: "person_name",
+}
+"""The variable each kind's text must show (a tenant's notice: `unit_number`)."""
 
 
 def queue(

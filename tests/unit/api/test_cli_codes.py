@@ -108,3 +108,22 @@ def test_the_client_maps_the_services_errors(served: tuple[KeypadWorld, str]) ->
     finally:
         kw.sim.faults.slow_seconds = 0.0
         client.close()
+
+
+def test_health_check_gives_a_backup_code_to_a_code_not_set(
+    served: tuple[KeypadWorld, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kw, _ = served
+    monkeypatch.setenv("UNITGATE_CODES_BACKUP_POOL", "0")
+    kw.sim.faults.reject_next[GATE] = 1
+    run("codes", "reconcile", "--once")  # today's check ran in it: no pool, no backup
+    assert kw.managed(GATE) == {}
+    monkeypatch.setenv("UNITGATE_CODES_BACKUP_POOL", "2")
+    checked = run("codes", "health-check", "--facility", kw.world.facility_id)
+    assert checked.exit_code == 0, checked.output
+    assert "1 not set, 1 backup codes given, 0 without a backup" in checked.output
+    assert f"{GATE}: backup pool 2/2 ready (full)" in checked.output
+    again = run("codes", "health-check")  # on demand: again, but no second backup
+    assert "1 not set, 0 backup codes given" in again.output
+    missing = run("codes", "health-check", "--facility", "nope")
+    assert missing.exit_code == 2 and "no facility `nope`" in missing.output

@@ -118,7 +118,7 @@ def test_phone_digits_are_used_unless_they_break_a_rule_or_collide() -> None:
 
 def test_a_bad_rules_file_names_the_model_and_field() -> None:
     shipped = MODELS_PATH.read_text()
-    with pytest.raises(InvalidInputError, match=r"f\.yaml: model `x` field `max_codes`"):
+    with pytest.raises(InvalidInputError, match=r"f\.yaml:\d+: model `x` field `max_codes`"):
         load_models(shipped + "  x: {max_codes: -1}\n", "f.yaml")
     with pytest.raises(InvalidInputError, match="model `x` lacks field `default_length`"):
         load_models("defaults: {}\nmodels:\n  x: {}\n", "f.yaml")
