@@ -17,6 +17,18 @@ from api.schemas._access import (
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
 from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
+from api.schemas._levels import (
+    AreaIn,
+    AreaOut,
+    ExceptionIn,
+    LevelIn,
+    LevelOut,
+    RentalAccessIn,
+    RentalAccessOut,
+    ScheduleIn,
+    ScheduleOut,
+    WindowIn,
+)
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -99,6 +111,8 @@ __all__ = [
     "ActivationOut",
     "ActivityItem",
     "ApiTime",
+    "AreaIn",
+    "AreaOut",
     "AssignmentIn",
     "AssignmentOut",
     "CheckOut",
@@ -117,6 +131,7 @@ __all__ = [
     "EmployeeOut",
     "EmployeeRoleOut",
     "EvaluatedRequest",
+    "ExceptionIn",
     "ExplainIn",
     "ExplainOut",
     "FacilityIn",
@@ -131,6 +146,8 @@ __all__ = [
     "InvitationOut",
     "KeypadCodeOut",
     "KeypadLockOut",
+    "LevelIn",
+    "LevelOut",
     "LienIn",
     "LockDeviceIn",
     "LockDeviceOut",
@@ -151,11 +168,15 @@ __all__ = [
     "RedeemOut",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
+    "RentalAccessIn",
+    "RentalAccessOut",
     "RevealedCodeOut",
     "RevocationListOut",
     "RoleIn",
     "RoleOut",
     "SaleIn",
+    "ScheduleIn",
+    "ScheduleOut",
     "ScopeIn",
     "ShareIn",
     "ShareOut",
@@ -168,6 +189,7 @@ __all__ = [
     "UnlockAuthorization",
     "WebhookSecretIn",
     "WebhookSecretOut",
+    "WindowIn",
     "WinnerIn",
     "given",
 ]

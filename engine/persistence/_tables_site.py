@@ -47,6 +47,9 @@ class Facility(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     """Kinds of tenant notification this facility does not send (`engine.notify.MessageKind`)."""
+    levels_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Bumped by every change to the facility's access areas, schedules and levels (the key
+    of their compiled cache)."""
 
 
 class AccessGroup(SQLModel, table=True):

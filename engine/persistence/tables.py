@@ -1,6 +1,7 @@
 """Every table of unitgate, in one import."""
 
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
+from engine.persistence._tables_levels import AccessArea, AccessLevel, AccessSchedule
 from engine.persistence._tables_locks import (
     FacilityLockKey,
     LockAction,
@@ -41,8 +42,11 @@ from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncSta
 from engine.persistence._tables_webhook import PmsRefusalTally, PmsWebhookSecret
 
 __all__ = [
+    "AccessArea",
     "AccessDecisionRecord",
     "AccessGroup",
+    "AccessLevel",
+    "AccessSchedule",
     "Activation",
     "AuctionGrant",
     "AuditChain",
