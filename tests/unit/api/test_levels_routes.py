@@ -75,6 +75,13 @@ def test_levels_decide_at_the_doors(both_companies: Companies) -> None:
         assert _ask(client, a.gate_id, tenant) == (True, "tenant-passes-entry-points")
         assert _ask(client, building, tenant) == (False, "outside-access-area")
         assert _ask(client, lock, tenant)[0] is True
+        # Employees hold the defaults and their roles' levels.
+        assert _ask(client, building, manager) == (False, "outside-access-area")
+        roles = {r["name"]: r["id"] for r in _ok(client.get("/v1/roles", headers=manager), 200)}
+        staff = {"name": "staff", "role_id": roles["Manager"]}
+        _ok(client.post(f"{f}/access-levels", json=staff, headers=manager))
+        assert _ask(client, building, manager) == (True, "staff-pass-entry-points")
+        assert _ask(client, building, tenant) == (False, "outside-access-area")
         a.rt.clock.advance(timedelta(minutes=45))  # 12:45: the lunch break
         assert _ask(client, a.gate_id, tenant) == (False, "outside-schedule")
         assert _ask(client, lock, tenant) == (False, "outside-schedule")
@@ -117,7 +124,7 @@ def test_levels_decide_at_the_doors(both_companies: Companies) -> None:
 
         # Lists, edits, and what is refused.
         listed = _ok(client.get(f"{f}/access-levels", headers=manager), 200)
-        assert [lv["name"] for lv in listed] == ["standard", "vip"]
+        assert [lv["name"] for lv in listed] == ["staff", "standard", "vip"]
         assert _ok(client.get(f"{f}/access-areas", headers=manager), 200)[0]["name"] == "building"
         in_use = client.delete(f"/v1/access-schedules/{schedule['id']}", headers=manager)
         assert in_use.status_code == 409 and "is used by access level" in in_use.json()["detail"]
