@@ -15,6 +15,9 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import (
+    AccessArea,
+    AccessLevel,
+    AccessSchedule,
     Door,
     KeypadCode,
     KeypadLock,
@@ -24,6 +27,7 @@ from engine.persistence.tables import (
     Role,
     SyncConflict,
 )
+from engine.units import active_rental
 from tests.support.locks import install_lock
 from tests.support.outbox import queue
 from tests.unit.api.conftest import Companies
@@ -68,6 +72,13 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/keypad-codes/{code_id}/reveal": {},
     "/v1/tenants/{person_id}/diagnosis/link": {},
+    "/v1/facilities/{facility_id}/access-areas": {"name": "stolen area"},
+    "/v1/facilities/{facility_id}/access-schedules": {"name": "stolen", "always": True},
+    "/v1/facilities/{facility_id}/access-levels": {"name": "stolen level"},
+    "/v1/access-areas/{area_id}": {"name": "renamed"},
+    "/v1/access-schedules/{schedule_id}": {"name": "renamed", "always": True},
+    "/v1/access-levels/{level_id}": {"name": "renamed"},
+    "/v1/rentals/{rental_id}/access": {"around_the_clock": True},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -149,8 +160,16 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             updated_at=now,
         )
         s.add(code)
+        area = AccessArea(facility_id=b.facility_id, name="b area")
+        schedule = AccessSchedule(facility_id=b.facility_id, name="b hours", spec={"always": True})
+        level = AccessLevel(facility_id=b.facility_id, name="b level")
+        s.add_all([area, schedule, level])
         s.flush()
         entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
+        levels = {"area_id": area.id, "schedule_id": schedule.id, "level_id": level.id}
+        rental = active_rental(s, b.units[0])
+        assert rental is not None
+        levels["rental_id"] = rental.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -172,6 +191,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "device_id": "kp-b",
         "code_id": code_id,
         "person_id": companies.tenant(b),
+        **levels,
     }
 
 
