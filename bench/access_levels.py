@@ -10,10 +10,7 @@ levels over plain (goal: at most 1.10). SQLite and PostgreSQL (skipped when unre
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from datetime import time as clock
@@ -24,11 +21,13 @@ import httpx
 from api.auth import issue_token
 from bench._access_server import JWT_SECRET
 from bench._databases import databases
-from bench.access_api import _combined, _free_port, _load
-from engine.domain import DoorKind, LifecycleEvent
+from bench.access_api import _combined, _load, start_server
+from engine.access import Caller, company_door_for
+from engine.domain import Channel, DoorKind, LifecycleEvent
 from engine.onboarding import EditContext, LevelSpec, put_area, put_level, put_schedule
 from engine.persistence import upgrade
 from engine.persistence.tables import Facility, Rental
+from engine.policy import compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.sites import add_door, add_unit, create_company, create_facility
 from engine.units import PmsEvent, PmsTenant, active_rental, apply_pms_event
@@ -120,28 +119,14 @@ def _token(company_id: str, person_id: str) -> str:
     )
 
 
-def _measure(db_url: str) -> dict[str, dict[str, Any]]:
-    company_id, made = _prepare(db_url)
-    port = _free_port()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench._access_server", db_url, str(port)], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
+def _measure(
+    db_url: str, company_id: str, made: dict[str, tuple[str, str, str]]
+) -> dict[str, dict[str, Any]]:
+    server, base = start_server(db_url, wait=120)  # a loaded machine starts it slowly
     runs: dict[str, list[dict[str, Any]]] = {
         f"{arm} {door}": [] for arm in made for door in ("lock", "gate")
     }
     try:
-        deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
         for arm, (lock, gate, person) in made.items():  # allowed, before any timing
             for door_id in (lock, gate):
                 got = httpx.post(
@@ -172,6 +157,47 @@ def _measure(db_url: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+IN_PROCESS = 3000
+"""Decisions per facility, door and round in the in-process comparison."""
+
+
+def _in_process(db_url: str, company_id: str, made: dict[str, tuple[str, str, str]]) -> None:
+    """The decision itself (reads, levels, policy; no HTTP, no log write) in this process:
+    CPU seconds per decision, alternating the facilities in rounds (less noise than HTTP)."""
+    rt = Runtime.create(db_url, b"bench")
+    policy = compile_policy(load_policy(default_policy_path()))
+    access = rt.access
+    cpu: dict[str, list[float]] = {f"{arm} {door}": [] for arm in made for door in ("lock", "gate")}
+    try:
+        for round_ in range(ROUNDS + 1):  # round 0 warms caches up and is not counted
+            for arm, (lock, gate, person) in made.items():
+                caller = Caller(person, company_id, "tenant")
+                for door, door_id in (("lock", lock), ("gate", gate)):
+                    with rt.db.read_connection() as conn:
+                        now = rt.clock.now()
+                        started = time.process_time()
+                        for _ in range(IN_PROCESS):
+                            site, units = company_door_for(conn, caller, door_id, now)
+                            out = access.preview(
+                                conn, caller, site, Channel.PHONE_RELAY, policy, units, now
+                            )
+                        spent = time.process_time() - started
+                    assert out.decision.allowed, (arm, door, out.decision.reason)
+                    if round_:
+                        cpu[f"{arm} {door}"].append(spent / IN_PROCESS)
+    finally:
+        rt.db.dispose()
+    for door in ("lock", "gate"):
+        plain, levels = cpu[f"plain {door}"], cpu[f"levels {door}"]
+        paired = [b / a for a, b in zip(plain, levels, strict=True)]
+        print(
+            f"  in-process {door}: {1e6 * statistics.median(plain):.0f} us plain, "
+            f"{1e6 * statistics.median(levels):.0f} us levels per decision; levels/plain "
+            f"median of paired rounds {statistics.median(paired):.3f} "
+            f"(in order: {', '.join(f'{p:.3f}' for p in paired)}) (goal <= 1.10)"
+        )
+
+
 def run(argv: list[str]) -> None:
     """Print the server CPU per request of both facilities and their ratio, per database."""
     del argv
@@ -181,7 +207,8 @@ def run(argv: list[str]) -> None:
     )
     with databases() as dbs:
         for name, url in dbs:
-            out = _measure(url)
+            company_id, made = _prepare(url)
+            out = _measure(url, company_id, made)
             for key, r in out.items():
                 print(
                     f"[{name}] {key:<12} {r['per_second']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms"
@@ -196,3 +223,5 @@ def run(argv: list[str]) -> None:
                     f"rounds, median of paired rounds {statistics.median(paired):.3f} "
                     f"(in order: {', '.join(f'{p:.3f}' for p in paired)}) (goal <= 1.10)"
                 )
+            print(f"[{name}] the decision in this process, {IN_PROCESS} per round:")
+            _in_process(url, company_id, made)

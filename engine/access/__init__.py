@@ -22,6 +22,7 @@ from engine.access._relations import Candidate, candidates
 from engine.access._scope import (
     Caller,
     company_door,
+    company_door_for,
     company_facility,
     company_unit,
     company_wide_permissions,
@@ -48,6 +49,7 @@ __all__ = [
     "candidates",
     "choose",
     "company_door",
+    "company_door_for",
     "company_facility",
     "company_unit",
     "company_wide_permissions",

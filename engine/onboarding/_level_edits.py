@@ -94,6 +94,23 @@ def _entry_points(session: Session, facility: Facility, door_ids: Sequence[str])
     return wanted
 
 
+def _save(
+    ctx: EditContext,
+    facility: Facility,
+    row: AccessArea | AccessSchedule | AccessLevel,
+    existed: bool,
+    detail: str = "",
+) -> None:
+    """Write a new or changed row, bump the levels version and audit the change."""
+    what = row.__tablename__.replace("_", " ")
+    ctx.session.add(row)
+    _bump(ctx, facility)
+    ctx.flush(f"{what} `{row.name}`")
+    verb = "~" if existed else "+"
+    kind = f"{row.__tablename__}_saved"
+    _record(ctx, facility, kind, row, f"{verb} {what} {row.name}{detail}")
+
+
 def _record(ctx: EditContext, facility: Facility, kind: str, row: SQLModel, text: str) -> None:
     payload: dict[str, Any] = row.model_dump(mode="json")
     ctx.record([facility.id], kind, str(payload["id"]), text, payload)
@@ -111,11 +128,7 @@ def put_area(
     doors = _entry_points(ctx.session, facility, door_ids)
     row = area or AccessArea(facility_id=facility.id, name=name)
     row.name, row.door_ids = name, doors
-    ctx.session.add(row)
-    _bump(ctx, facility)
-    ctx.flush(f"access area `{name}`")
-    verb = "~" if area else "+"
-    _record(ctx, facility, "access_area_saved", row, f"{verb} access area {name}: {len(doors)}")
+    _save(ctx, facility, row, area is not None, f": {len(doors)} entry points")
     return row
 
 
@@ -131,11 +144,7 @@ def put_schedule(
     normal = parse_schedule(spec).as_json()
     row = schedule or AccessSchedule(facility_id=facility.id, name=name)
     row.name, row.spec = name, normal
-    ctx.session.add(row)
-    _bump(ctx, facility)
-    ctx.flush(f"access schedule `{name}`")
-    verb = "~" if schedule else "+"
-    _record(ctx, facility, "access_schedule_saved", row, f"{verb} access schedule {name}")
+    _save(ctx, facility, row, schedule is not None)
     return row
 
 
@@ -177,11 +186,7 @@ def put_level(
     row.name, row.area_id, row.schedule_id = spec.name, spec.area_id, spec.schedule_id
     row.is_default, row.building, row.floor = spec.is_default, spec.building, spec.floor
     row.role_id, row.pms_names = spec.role_id, names
-    s.add(row)
-    _bump(ctx, facility)
-    ctx.flush(f"access level `{spec.name}`")
-    verb = "~" if level else "+"
-    _record(ctx, facility, "access_level_saved", row, f"{verb} access level {spec.name}")
+    _save(ctx, facility, row, level is not None)
     return row
 
 

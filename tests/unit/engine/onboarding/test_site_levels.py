@@ -42,7 +42,7 @@ def test_the_access_section_is_applied_then_changes_nothing(
 ) -> None:
     first = apply_site_file(runtime, write(tmp_path, _with_access()))
     lines = [c.text for c in first.changes]
-    assert "+ access level standard" in lines and "+ access schedule business" in lines
+    assert "+ access level standard" in lines and "+ access area north: 2 entry points" in lines
     facility = lakeside(runtime)
     with runtime.db.read() as s:
         gate = s.exec(select(Door.id).where(Door.name == "Gate")).one()
