@@ -199,15 +199,21 @@ def _in_process(db_url: str, company_id: str, made: dict[str, tuple[str, str, st
 
 
 def run(argv: list[str]) -> None:
-    """Print the server CPU per request of both facilities and their ratio, per database."""
-    del argv
-    print(
-        f"uvicorn (1 worker); {ROUNDS} alternating rounds per facility and door, "
-        "the load from a second process over loopback"
-    )
+    """Print the server CPU per request of both facilities and their ratio, per database
+    (`--in-process`: only the decision in this process, no HTTP server)."""
+    http = "--in-process" not in argv
+    if http:
+        print(
+            f"uvicorn (1 worker); {ROUNDS} alternating rounds per facility and door, "
+            "the load from a second process over loopback"
+        )
     with databases() as dbs:
         for name, url in dbs:
             company_id, made = _prepare(url)
+            if not http:
+                print(f"[{name}] the decision in this process, {IN_PROCESS} per round:")
+                _in_process(url, company_id, made)
+                continue
             out = _measure(url, company_id, made)
             for key, r in out.items():
                 print(
