@@ -101,10 +101,12 @@ class _Context:
         """`(within_schedule, door_in_area)` under the levels of a rental: the defaults,
         those of its unit's building and floor, the rental's own; its 24/7 override."""
         levels = self._defaults(rental)
-        levels.extend(self.levels.of_unit(unit.building, unit.floor))
-        own = self.levels.by_id.get(rental.access_level_id or "")
-        if own is not None:
-            levels.append(own)
+        if self.levels.places:
+            levels.extend(self.levels.of_unit(unit.building, unit.floor))
+        if rental.access_level_id is not None:
+            own = self.levels.by_id.get(rental.access_level_id)
+            if own is not None:
+                levels.append(own)
         return self._judge(levels, rental.around_the_clock)
 
     def lease_started(self, rental: RentalFacts) -> bool:

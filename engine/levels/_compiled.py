@@ -72,13 +72,22 @@ class FacilityLevels:
     roles: Mapping[str, tuple[Level, ...]] = field(default_factory=dict)
     by_id: Mapping[str, Level] = field(default_factory=dict)
 
-    def of_unit(self, building: str | None, floor: str | None) -> list[Level]:
-        """The levels given with a unit in `building` on `floor`."""
-        return [
-            lv
-            for b, f, lv in self.places
-            if (b is None or b == building) and (f is None or f == floor)
-        ]
+    _of_unit: dict[tuple[str | None, str | None], tuple[Level, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def of_unit(self, building: str | None, floor: str | None) -> tuple[Level, ...]:
+        """The levels given with a unit in `building` on `floor` (remembered per place)."""
+        key = (building, floor)
+        found = self._of_unit.get(key)
+        if found is None:
+            found = tuple(
+                lv
+                for b, f, lv in self.places
+                if (b is None or b == building) and (f is None or f == floor)
+            )
+            self._of_unit[key] = found
+        return found
 
 
 _NONE = FacilityLevels()
@@ -190,5 +199,9 @@ def judge(
         in_area = bool(holding)
         if not in_area:
             holding = levels
-    within = around_the_clock or any(lv.schedule.contains(now, timezone) for lv in holding)
-    return within, in_area
+    if around_the_clock:
+        return True, in_area
+    for lv in holding:  # a loop, not any(): this is the access hot path
+        if lv.schedule.contains(now, timezone):
+            return True, in_area
+    return False, in_area
