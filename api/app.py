@@ -30,6 +30,7 @@ from api.routes.employees import employees_router
 from api.routes.facilities import facilities_router
 from api.routes.health import health
 from api.routes.keypad import keypad_router
+from api.routes.levels import levels_router
 from api.routes.lifecycle import lifecycle_router
 from api.routes.locks import locks_router
 from api.routes.me import me_router
@@ -100,6 +101,7 @@ def create_app(
         employees_router,
         lifecycle_router,
         roles_router,
+        levels_router,
         audit_router,
         policy_router,
         sync_router,

@@ -97,25 +97,31 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _serve_and_measure(db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    door, token = _prepare(db_url)
+def start_server(db_url: str, wait: float = 30) -> tuple[subprocess.Popen[bytes], str]:
+    """`bench._access_server` on a free port, once healthy; the process and its base URL."""
     port = _free_port()
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     server = subprocess.Popen(
         [sys.executable, "-m", "bench._access_server", db_url, str(port)], env=env
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.terminate()
+            raise RuntimeError("the server did not start")
+        time.sleep(0.1)
+
+
+def _serve_and_measure(db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    door, token = _prepare(db_url)
+    server, base = start_server(db_url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
         bare_runs, access_runs = [], []
         for _ in range(ROUNDS):
             bare_runs.append(_load(f"{base}/bench/bare", "GET", server.pid))

@@ -63,6 +63,10 @@ class PmsRecord(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
     """The primary phone number."""
     lease_start: date | None = None
+    access_level: str | None = Field(default=None, max_length=100)
+    """The PMS's access-level name of the rental (SiteLink/storEDGE "gate access level"),
+    mapped onto one of the facility's access levels by its `pms_names`; empty clears the
+    rental's level, absent leaves it as it is."""
     changed_at: datetime | None = None
     """When the PMS made this change (sync lag is measured from it)."""
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from adapters.pms import PmsRecord, RecordPage, Rejected, to_event
+from adapters.sync._levels import map_access_levels
 from engine.domain import storable
 from engine.errors import NotFoundError, RefusedError, UnitgateError
 from engine.persistence import connection_of, table_of
@@ -189,6 +190,10 @@ class Processed:
     `quarantined`), plus `retry` for those left pending after a concurrent change."""
     lag_seconds: list[float] = field(default_factory=list)
     """From the PMS's change to its effect here, for applied events that say when."""
+    unknown_access_levels: list[str] = field(default_factory=list)
+    """PMS access-level names no level of the facility maps (each a sync conflict)."""
+    applied: list[tuple[str, PmsRecord]] = field(default_factory=list, repr=False)
+    """(unit id, record) of the events applied or found unchanged."""
 
     @property
     def taken(self) -> int:
@@ -245,9 +250,11 @@ def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed
     # redo it one event at a time, each in a savepoint of its own.
     try:
         with s.begin_nested():
-            return _apply_batch(rt, s, rows, units)
+            done = _apply_batch(rt, s, rows, units)
     except _RETRIED_ONE_BY_ONE:
-        return _apply_one_by_one(rt, s, rows, units)
+        done = _apply_one_by_one(rt, s, rows, units)
+    done.unknown_access_levels = map_access_levels(s, facility_id, done.applied, rt.clock.now())
+    return done
 
 
 _RETRIED_ONE_BY_ONE = (UnitgateError, ValueError, DataError, IntegrityError)
@@ -259,9 +266,10 @@ def _apply_batch(rt: Runtime, s: Session, rows: list[_Pending], units: dict[str,
     done, statuses = Processed(), _Statuses(rt.clock.now())
     readable = _readable(rows, units, done, statuses)
     results = apply_pms_batch(s, rt.lifecycle, [event for _, _, event in readable])
-    for (row, pms_record, _), result in zip(readable, results, strict=True):
+    for (row, pms_record, event), result in zip(readable, results, strict=True):
         statuses.record(done, row, result.outcome.value, None)
         _note_lag(done, result, pms_record, statuses.now)
+        _note_applied(done, result, event.unit_id, pms_record)
     statuses.write(s)
     return done
 
@@ -305,8 +313,14 @@ def _apply_one_by_one(
             continue
         statuses.record(done, row, result.outcome.value, None)
         _note_lag(done, result, pms_record, statuses.now)
+        _note_applied(done, result, event.unit_id, pms_record)
     statuses.write(s)
     return done
+
+
+def _note_applied(done: Processed, result: PmsResult, unit_id: str, record: PmsRecord) -> None:
+    if result.outcome in (PmsOutcome.APPLIED, PmsOutcome.UNCHANGED):
+        done.applied.append((unit_id, record))
 
 
 def _readable(

@@ -18,6 +18,18 @@ from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemI
 from api.schemas._codes import BackupPoolOut, KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._grants import CodeGrantChangeIn, CodeGrantIn, CodeGrantOut, PersonCodeOut
+from api.schemas._levels import (
+    AreaIn,
+    AreaOut,
+    ExceptionIn,
+    LevelIn,
+    LevelOut,
+    RentalAccessIn,
+    RentalAccessOut,
+    ScheduleIn,
+    ScheduleOut,
+    WindowIn,
+)
 from api.schemas._lifecycle import (
     CleanoutIn,
     EmergencyIn,
@@ -100,6 +112,8 @@ __all__ = [
     "ActivationOut",
     "ActivityItem",
     "ApiTime",
+    "AreaIn",
+    "AreaOut",
     "AssignmentIn",
     "AssignmentOut",
     "BackupPoolOut",
@@ -122,6 +136,7 @@ __all__ = [
     "EmployeeOut",
     "EmployeeRoleOut",
     "EvaluatedRequest",
+    "ExceptionIn",
     "ExplainIn",
     "ExplainOut",
     "FacilityIn",
@@ -136,6 +151,8 @@ __all__ = [
     "InvitationOut",
     "KeypadCodeOut",
     "KeypadLockOut",
+    "LevelIn",
+    "LevelOut",
     "LienIn",
     "LockDeviceIn",
     "LockDeviceOut",
@@ -157,11 +174,15 @@ __all__ = [
     "RedeemOut",
     "RemoteUnlockIn",
     "RemoteUnlockOut",
+    "RentalAccessIn",
+    "RentalAccessOut",
     "RevealedCodeOut",
     "RevocationListOut",
     "RoleIn",
     "RoleOut",
     "SaleIn",
+    "ScheduleIn",
+    "ScheduleOut",
     "ScopeIn",
     "ShareIn",
     "ShareOut",
@@ -174,6 +195,7 @@ __all__ = [
     "UnlockAuthorization",
     "WebhookSecretIn",
     "WebhookSecretOut",
+    "WindowIn",
     "WinnerIn",
     "given",
 ]

@@ -23,6 +23,7 @@ from engine.access._relations import Candidate, candidates
 from engine.access._scope import (
     Caller,
     company_door,
+    company_door_for,
     company_facility,
     company_unit,
     company_wide_permissions,
@@ -50,6 +51,7 @@ __all__ = [
     "choose",
     "classify",
     "company_door",
+    "company_door_for",
     "company_facility",
     "company_unit",
     "company_wide_permissions",

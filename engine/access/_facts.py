@@ -66,6 +66,8 @@ class SiteFacts:
     timezone: str
     access_opens: time
     access_closes: time
+    levels_version: int
+    """The facility's `levels_version` (the key of its compiled access levels)."""
 
     @classmethod
     def of(cls, door: Door, facility: Facility) -> SiteFacts:
@@ -82,6 +84,7 @@ class SiteFacts:
             facility.timezone,
             facility.access_opens,
             facility.access_closes,
+            facility.levels_version,
         )
 
 
@@ -97,6 +100,10 @@ class RentalFacts:
     other_unit_delinquent: bool
     """The tenant rents another unit at the facility that is in gatelock or overlock now
     (its `effective_state` at the decision's time; invariant 2b)."""
+    access_level_id: str | None = None
+    """The level the rental holds besides the facility's (`Rental.access_level_id`)."""
+    around_the_clock: bool = False
+    """The tenant's 24/7 override."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +141,8 @@ class UnitFacts:
     access_until: datetime | None
     rental: RentalFacts | None
     share: ShareFacts | None
+    building: str | None = None
+    floor: str | None = None
 
 
 _SITE = (
@@ -149,6 +158,7 @@ _SITE = (
         _facility.c.timezone,
         _facility.c.access_opens,
         _facility.c.access_closes,
+        _facility.c.levels_version,
     )
     .select_from(_door.join(_facility, _facility.c.id == _door.c.facility_id))
     .where(_door.c.id == bindparam("door_id"), _door.c.removed_at.is_(None))
@@ -205,6 +215,10 @@ _UNIT_COLUMNS = (
     _share.c.id,
     _share.c.expires_at,
     _share.c.revoked_at,
+    _rental.c.access_level_id,
+    _rental.c.around_the_clock,
+    _unit.c.building,
+    _unit.c.floor,
 )
 
 
@@ -264,7 +278,7 @@ _GRANTS = select(
 
 def door_site(conn: Connection, door_id: str) -> SiteFacts | None:
     """The door with its facility, or None when there is no such door."""
-    row = conn.execute(_SITE, {"door_id": door_id}).first()
+    row: Sequence[Any] | None = conn.execute(_SITE, {"door_id": door_id}).first()
     return SiteFacts(*row) if row is not None else None
 
 
@@ -316,9 +330,13 @@ def units_served(
 
 def _unit_facts(r: Sequence[Any]) -> UnitFacts:
     """A row of `_UNIT_COLUMNS`."""
-    rental = RentalFacts(r[6], r[7], r[8], r[9], r[10], bool(r[11])) if r[6] is not None else None
+    rental = (
+        RentalFacts(r[6], r[7], r[8], r[9], r[10], bool(r[11]), r[15], bool(r[16]))
+        if r[6] is not None
+        else None
+    )
     share = ShareFacts(r[12], r[13], r[14]) if r[12] is not None else None
-    return UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share)
+    return UnitFacts(r[0], r[1], r[2], r[3], r[4], r[5], rental, share, r[17], r[18])
 
 
 def unit_grants(conn: Connection, unit_id: str, person_id: str) -> list[GrantFacts]:

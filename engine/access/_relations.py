@@ -21,7 +21,7 @@ from engine.access._facts import (
     units_for,
     units_served,
 )
-from engine.access._hours import local_date, within_hours
+from engine.access._hours import local_date
 from engine.access._membership import related_units
 from engine.access._scope import Caller
 from engine.domain import (
@@ -33,6 +33,7 @@ from engine.domain import (
     Relation,
     UnitState,
 )
+from engine.levels import FacilityLevels, Level, compiled_levels, daily_level, judge, role_ids_at
 from engine.policy import AccessRequest
 from engine.units import effective_state, expiry_due
 
@@ -75,12 +76,49 @@ class _Context:
     channel: Channel
     now: datetime
     permissions: frozenset[Permission]
+    levels: FacilityLevels
+    _own: tuple[bool, bool] | None = None
 
-    def hours(self, rental: RentalFacts | None = None) -> bool:
+    def _defaults(self, rental: RentalFacts | None = None) -> list[Level]:
+        """The facility default levels; without one marked default, every entry point ×
+        the facility's hours (or those of the rental's access group)."""
+        if self.levels.defaults:
+            return list(self.levels.defaults)
         opens, closes = self.site.access_opens, self.site.access_closes
         if rental is not None and rental.opens is not None and rental.closes is not None:
             opens, closes = rental.opens, rental.closes
-        return within_hours(self.now, self.site.timezone, opens, closes)
+        return [daily_level(opens, closes)]
+
+    def _judge(self, levels: list[Level], around_the_clock: bool = False) -> tuple[bool, bool]:
+        site = self.site
+        unit_lock = site.unit_id is not None
+        return judge(levels, site.id, unit_lock, self.now, site.timezone, around_the_clock)
+
+    def own_levels(self) -> tuple[bool, bool]:
+        """`(within_schedule, door_in_area)` under the levels the caller holds themself:
+        an employee's roles' levels and the defaults, anyone else's the defaults."""
+        if self._own is None:
+            levels = self._defaults()
+            if self.caller.is_employee and self.levels.roles:
+                site = self.site
+                for role in role_ids_at(
+                    self.conn, self.caller.person_id, site.facility_id, site.company_id
+                ):
+                    levels.extend(self.levels.roles.get(role, ()))
+            self._own = self._judge(levels)
+        return self._own
+
+    def rental_levels(self, unit: UnitFacts, rental: RentalFacts) -> tuple[bool, bool]:
+        """`(within_schedule, door_in_area)` under the levels of a rental: the defaults,
+        those of its unit's building and floor, the rental's own; its 24/7 override."""
+        levels = self._defaults(rental)
+        if self.levels.places:
+            levels.extend(self.levels.of_unit(unit.building, unit.floor))
+        if rental.access_level_id is not None:
+            own = self.levels.by_id.get(rental.access_level_id)
+            if own is not None:
+                levels.append(own)
+        return self._judge(levels, rental.around_the_clock)
 
     def lease_started(self, rental: RentalFacts) -> bool:
         return rental.lease_start <= local_date(self.now, self.site.timezone)
@@ -96,11 +134,12 @@ class _Context:
         relation: Relation,
         *,
         lease_started: bool = False,
-        hours: bool | None = None,
+        levels: tuple[bool, bool] | None = None,
         grant_active: bool = False,
         other_delinquent: bool = False,
     ) -> AccessRequest:
         principal = self.principal(relation)
+        within, in_area = self.own_levels() if levels is None else levels
         return AccessRequest(
             principal=principal,
             door=DoorKind(self.site.kind),
@@ -108,7 +147,8 @@ class _Context:
             relation=relation,
             permissions=self.permissions if principal is PrincipalKind.EMPLOYEE else frozenset(),
             lease_started=lease_started,
-            within_access_hours=self.hours() if hours is None else hours,
+            within_schedule=within,
+            door_in_area=in_area,
             grant_active=grant_active,
             other_unit_delinquent=other_delinquent,
             channel=self.channel,
@@ -129,7 +169,8 @@ def candidates(
     (`door_units`: that unit as `units_for` gives it for `caller`, when already read;
     `related`: what `related_units` gives for `caller` with revoked shares, when already
     read for several doors)."""
-    ctx = _Context(conn, caller, site, channel, now, permissions)
+    levels = compiled_levels(conn, site.facility_id, site.levels_version)
+    ctx = _Context(conn, caller, site, channel, now, permissions, levels)
     if site.unit_id is not None and door_units is not None:
         units = door_units
     else:
@@ -211,7 +252,7 @@ def _through_rental(
         unit,
         relation,
         lease_started=ctx.lease_started(rental),
-        hours=ctx.hours(rental),
+        levels=ctx.rental_levels(unit, rental),
         grant_active=active,
         other_delinquent=rental.other_unit_delinquent,
     )

@@ -22,6 +22,15 @@ from engine.onboarding._invitations import (
     code_hash,
     invite,
 )
+from engine.onboarding._level_edits import (
+    LevelSpec,
+    delete_area,
+    delete_level,
+    delete_schedule,
+    put_area,
+    put_level,
+    put_schedule,
+)
 from engine.onboarding._lock_edits import ensure_gateway, ensure_lock, find_gateway
 from engine.onboarding._rented import is_rented
 from engine.onboarding._scopes import Scope, describe_scopes, scopes_of
@@ -46,6 +55,7 @@ __all__ = [
     "Change",
     "EditContext",
     "Invited",
+    "LevelSpec",
     "Placement",
     "Scope",
     "SiteApplied",
@@ -55,6 +65,9 @@ __all__ = [
     "apply_site",
     "apply_site_file",
     "code_hash",
+    "delete_area",
+    "delete_level",
+    "delete_schedule",
     "describe_scopes",
     "edit_door",
     "edit_facility",
@@ -69,6 +82,9 @@ __all__ = [
     "new_door",
     "new_unit",
     "place_employee",
+    "put_area",
+    "put_level",
+    "put_schedule",
     "read_site_file",
     "remove_door",
     "remove_unit",

@@ -32,6 +32,7 @@ from engine.onboarding._facility_edits import add_facility, edit_facility
 from engine.onboarding._lock_edits import ensure_gateway, ensure_lock
 from engine.onboarding._scopes import Scope
 from engine.onboarding._site_checks import static_issues
+from engine.onboarding._site_levels import apply_access
 from engine.onboarding._site_model import FacilitySpec, SiteFileSpec
 from engine.onboarding._staff_edits import (
     Placement,
@@ -228,6 +229,8 @@ class _Applier:
                 if unit.number not in numbers:
                     with self.at(*base, "units", key=True):
                         remove_unit(self.ctx, unit, facility)
+        if spec.access is not None:
+            apply_access(self.ctx, facility, spec.access, self.at, base)
 
     def _units_in_service(self, facility: Facility) -> list[Unit]:
         return list(

@@ -7,6 +7,7 @@ and a country that YAML turned into true/false is reported with how to quote it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -16,6 +17,10 @@ from engine.domain import Permission, check_country, check_timezone
 from engine.onboarding._facility_edits import KEY_PATTERN
 
 __all__ = [
+    "AccessAreaSpec",
+    "AccessLevelSpec",
+    "AccessScheduleSpec",
+    "AccessSpec",
     "CompanySpec",
     "DoorSpec",
     "EmployeeSpec",
@@ -153,6 +158,99 @@ class BluetoothLockSpec(BaseModel):
     """The gateway in its range, by name (none: phone relay only)."""
 
 
+def _iso_date(value: Any) -> Any:
+    """YAML reads an unquoted `2026-12-25` as a date: take it as its ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _end_clock(value: Any) -> Any:
+    """`24:00` read by YAML 1.1 as 1440 minutes back as `24:00`."""
+    return "24:00" if value == 24 * 60 and not isinstance(value, bool) else _sexagesimal(value)
+
+
+EndClock = Annotated[
+    str, BeforeValidator(_end_clock), Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+]
+
+
+class WindowSpec(BaseModel):
+    """`[opens, closes)` in local wall-clock time (`closes` may be `24:00`)."""
+
+    model_config = _CONFIG
+
+    opens: Clock
+    closes: EndClock
+
+
+class ExceptionSpec(BaseModel):
+    """A date whose windows replace the weekday's (none: closed all day, a holiday)."""
+
+    model_config = _CONFIG
+
+    date: Annotated[str, BeforeValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    """A local date, `2026-12-25`."""
+    windows: list[WindowSpec] = []
+
+
+class AccessAreaSpec(BaseModel):
+    """A named set of the facility's entry points, by door name."""
+
+    model_config = _CONFIG
+
+    name: Name
+    doors: list[Name] = []
+
+
+class AccessScheduleSpec(BaseModel):
+    """A weekly schedule in the facility's zone (see README, Access levels)."""
+
+    model_config = _CONFIG
+
+    name: Name
+    always: bool = False
+    """Around the clock (then no `weekly` or `exceptions`)."""
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[WindowSpec]] = {}
+    """Windows per weekday; a weekday left out is closed."""
+    exceptions: list[ExceptionSpec] = []
+
+    def stored(self) -> dict[str, Any]:
+        """The schedule as `engine.levels.parse_schedule` reads it."""
+        if self.always:
+            return {"always": True}
+        return self.model_dump(include={"weekly", "exceptions"})
+
+
+class AccessLevelSpec(BaseModel):
+    """An access level: an area × a schedule (by name), and who holds it."""
+
+    model_config = _CONFIG
+
+    name: Name
+    area: Name | None = None
+    """None: every entry point."""
+    schedule: Name | None = None
+    """None: around the clock."""
+    default: bool = False
+    """Every tenant holds it."""
+    building: str | None = Field(default=None, min_length=1, max_length=50)
+    floor: str | None = Field(default=None, min_length=1, max_length=20)
+    """Tenants of units in this building and/or on this floor hold it."""
+    role: Name | None = None
+    """Employees holding this role (by name) hold it."""
+    pms_names: list[Name] = []
+    """The PMS's access-level names that map to it."""
+
+
+class AccessSpec(BaseModel):
+    """A facility's access areas, schedules and levels, each list complete."""
+
+    model_config = _CONFIG
+
+    areas: list[AccessAreaSpec] = []
+    schedules: list[AccessScheduleSpec] = []
+    levels: list[AccessLevelSpec] = []
+
+
 class FacilitySpec(BaseModel):
     """A facility; its key is its name in the file and in change lines."""
 
@@ -183,6 +281,9 @@ class FacilitySpec(BaseModel):
     """Gateways added or moved to a new URL (gateways not listed stay)."""
     bluetooth_locks: list[BluetoothLockSpec] = []
     """Bluetooth locks registered with their device keys (locks not listed stay)."""
+    access: AccessSpec | None = None
+    """Every access area, schedule and level: those not listed are removed (never a level a
+    rental holds). Leave it out to keep them as they are."""
 
     @field_validator("timezone")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from engine.persistence._types import UTCDateTime, new_id
@@ -50,6 +50,12 @@ class Rental(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     access_group_id: str | None = Field(default=None, foreign_key="access_group.id")
+    access_level_id: str | None = Field(default=None, max_length=36)
+    """An `access_level` the tenant holds besides the facility's (the PMS's access-level
+    name). No foreign key: SQLite would rebuild the rental table to add one; a level is
+    never deleted while a rental points at it (engine.levels)."""
+    around_the_clock: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """The tenant's 24/7 override: their levels' schedules do not apply (areas still do)."""
     started_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 

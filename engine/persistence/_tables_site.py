@@ -51,6 +51,9 @@ class Facility(SQLModel, table=True):
         default=time(6, 0), sa_column=Column(Time, nullable=False, server_default="06:00:00")
     )
     """Local time of the daily health check of keypad codes (seed 003)."""
+    levels_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Bumped by every change to the facility's access areas, schedules and levels (the key
+    of their compiled cache)."""
 
 
 class AccessGroup(SQLModel, table=True):

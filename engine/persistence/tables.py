@@ -8,6 +8,7 @@ from engine.persistence._tables_codes_health import (
     KeypadPending,
 )
 from engine.persistence._tables_grants import CodeGrant
+from engine.persistence._tables_levels import AccessArea, AccessLevel, AccessSchedule
 from engine.persistence._tables_locks import (
     FacilityLockKey,
     LockAction,
@@ -48,8 +49,11 @@ from engine.persistence._tables_sync import PmsInboxEntry, PmsRejection, SyncSta
 from engine.persistence._tables_webhook import PmsRefusalTally, PmsWebhookSecret
 
 __all__ = [
+    "AccessArea",
     "AccessDecisionRecord",
     "AccessGroup",
+    "AccessLevel",
+    "AccessSchedule",
     "Activation",
     "AuctionGrant",
     "AuditChain",

@@ -235,11 +235,11 @@ class Conditions(BaseModel):
     lease_started: (
         Annotated[FlagTest, _flag_parser("lease_started"), _flag_schema("lease_started")] | None
     ) = None
-    within_access_hours: (
-        Annotated[
-            FlagTest, _flag_parser("within_access_hours"), _flag_schema("within_access_hours")
-        ]
-        | None
+    within_schedule: (
+        Annotated[FlagTest, _flag_parser("within_schedule"), _flag_schema("within_schedule")] | None
+    ) = None
+    door_in_area: (
+        Annotated[FlagTest, _flag_parser("door_in_area"), _flag_schema("door_in_area")] | None
     ) = None
     grant_active: (
         Annotated[FlagTest, _flag_parser("grant_active"), _flag_schema("grant_active")] | None

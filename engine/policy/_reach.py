@@ -65,6 +65,10 @@ CONSTRAINTS: tuple[tuple[str, Box], ...] = (
         "a unit lock always belongs to a unit",
         box_of({"unit_state": [NO_UNIT], "door": [DoorKind.UNIT_LOCK]}),
     ),
+    (
+        "a unit lock is always in area (the unit decides who opens it)",
+        box_of({"door": [DoorKind.UNIT_LOCK], "door_in_area": ["false"]}),
+    ),
 )
 """Combinations that no real request has, each with the reason."""
 

@@ -33,12 +33,13 @@ _DOOR = _offsets("door")
 _STATE = _offsets("unit_state")
 _STATE[None] = _STATE[NO_UNIT]
 _CHANNEL = _offsets("channel")
-_S_PERMS, _S_LEASE, _S_HOURS, _S_GRANT, _S_OTHER = (
+_S_PERMS, _S_LEASE, _S_HOURS, _S_AREA, _S_GRANT, _S_OTHER = (
     SPACE.strides[SPACE.position[n]]
     for n in (
         "permissions",
         "lease_started",
-        "within_access_hours",
+        "within_schedule",
+        "door_in_area",
         "grant_active",
         "other_unit_delinquent",
     )
@@ -64,7 +65,8 @@ class _RequestFields(NamedTuple):
     relation: Relation
     permissions: frozenset[Permission]
     lease_started: bool
-    within_access_hours: bool
+    within_schedule: bool
+    door_in_area: bool
     grant_active: bool
     other_unit_delinquent: bool
     channel: Channel
@@ -80,6 +82,7 @@ class AccessRequest(_RequestFields):
     `unit_state` is None for an entry point with no unit; `permissions` are all those the
     principal holds at the facility (non-access ones are ignored); `grant_active` says the
     share, auction or clean-out grant relating the principal to the unit is in force;
+    `door_in_area` None means: true for a unit lock (always in area), false elsewhere;
     `cell` is the request's place in the decision table, computed here.
 
     Building one checks that it is a real request (only employees hold permissions, a unit
@@ -97,11 +100,14 @@ class AccessRequest(_RequestFields):
         relation: Relation = Relation.NONE,
         permissions: frozenset[Permission] = frozenset(),
         lease_started: bool = False,
-        within_access_hours: bool = False,
+        within_schedule: bool = False,
+        door_in_area: bool | None = None,
         grant_active: bool = False,
         other_unit_delinquent: bool = False,
         channel: Channel = Channel.PHONE_RELAY,
     ) -> AccessRequest:
+        if door_in_area is None:
+            door_in_area = door is DoorKind.UNIT_LOCK
         try:
             cell = (
                 _PRINCIPAL[principal]
@@ -110,7 +116,8 @@ class AccessRequest(_RequestFields):
                 + _DOOR[door]
                 + _STATE[unit_state]
                 + _S_LEASE * (lease_started is True)
-                + _S_HOURS * (within_access_hours is True)
+                + _S_HOURS * (within_schedule is True)
+                + _S_AREA * (door_in_area is True)
                 + _S_GRANT * (grant_active is True)
                 + _S_OTHER * (other_unit_delinquent is True)
                 + _CHANNEL[channel]
@@ -131,7 +138,8 @@ class AccessRequest(_RequestFields):
                 relation,
                 permissions,
                 lease_started,
-                within_access_hours,
+                within_schedule,
+                door_in_area,
                 grant_active,
                 other_unit_delinquent,
                 channel,

@@ -1,4 +1,4 @@
-"""The request attribute space: ten finite dimensions, their values and the cell encoding.
+"""The request attribute space: eleven finite dimensions, their values and the cell encoding.
 
 Every access request is one cell of a mixed-radix space. A compiled policy stores one
 entry per cell, so evaluation is arithmetic and a lookup, and proofs enumerate every cell.
@@ -82,10 +82,18 @@ _BOOL = ("false", "true")
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
-        "within_access_hours",
+        "within_schedule",
         "bool",
         _BOOL,
-        "now is inside the access hours of the principal's access group at the facility",
+        "now is inside the schedule of one of the principal's access levels at the facility"
+        " whose area holds the door (any of their levels for a unit lock)",
+    ),
+    Dimension(
+        "door_in_area",
+        "bool",
+        _BOOL,
+        "the door is in the access area of one of the principal's access levels (a unit"
+        " lock is always in area: the unit decides who opens it)",
     ),
     Dimension(
         "channel",
@@ -162,7 +170,8 @@ DISPLAY_ORDER: tuple[str, ...] = (
     "door",
     "unit_state",
     "lease_started",
-    "within_access_hours",
+    "door_in_area",
+    "within_schedule",
     "grant_active",
     "other_unit_delinquent",
     "channel",

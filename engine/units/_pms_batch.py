@@ -162,6 +162,8 @@ class _WorkRental:
     access_group_id: str | None
     started_at: datetime
     ended_at: datetime | None
+    access_level_id: str | None = None
+    around_the_clock: bool = False
 
 
 def apply_pms_batch(

@@ -39,7 +39,7 @@ def test_operator_token_opens_a_gate_over_real_http(service: Service) -> None:
     doors = service.get(f"/v1/facilities/{facilities[0]['id']}/doors", headers)
     gate = next(d for d in doors if d["kind"] == "gate")
     decision = service.post(f"/v1/doors/{gate['id']}/access-requests", {}, headers)
-    assert decision["rule"] in ("staff-pass-entry-points", "outside-access-hours")
+    assert decision["rule"] in ("staff-pass-entry-points", "outside-schedule")
     assert service.http.get("/v1/facilities").status_code == 401
     audit = service.cli("audit", "verify")
     assert "audit log ok" in audit.stdout

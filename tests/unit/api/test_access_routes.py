@@ -64,7 +64,7 @@ def test_outside_access_hours_is_denied(client: Client, companies: Companies) ->
     a = companies.a
     a.rt.clock.advance(timedelta(hours=11))  # 23:00 UTC; the facility closes at 22:00
     body = _ask(client, companies.lock(a), companies.headers(a, "tenant"))
-    assert (body["allowed"], body["rule"]) == (False, "outside-access-hours")
+    assert (body["allowed"], body["rule"]) == (False, "outside-schedule")
 
 
 def test_shared_key_works_until_revoked(client: Client, companies: Companies) -> None:

@@ -19,8 +19,8 @@ def _run(*args: str) -> tuple[int, str, str]:
 def test_check_summarises_the_default_policy() -> None:
     code, out, _ = _run("check")
     assert code == 0
-    assert "17 rules (8 permit, 9 forbid) in 5 files" in out
-    assert "69552 possible requests" in out
+    assert "18 rules (8 permit, 10 forbid) in 5 files" in out
+    assert "122400 possible requests" in out
 
 
 def test_check_reports_a_bad_file_with_its_location_and_exits_2(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_report_writes_a_self_contained_page(tmp_path: Path) -> None:
 
 def test_export_cedar_writes_valid_policies(tmp_path: Path) -> None:
     code, out, _ = _run("export-cedar", "-o", str(tmp_path))
-    assert code == 0 and "17 Cedar policies" in out
+    assert code == 0 and "18 Cedar policies" in out
     policies = (tmp_path / "policy.cedar").read_text()
     result = cedarpy.validate_policies(policies, (tmp_path / "policy.cedarschema").read_text())
     assert result.validation_passed

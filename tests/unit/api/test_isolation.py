@@ -15,6 +15,9 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import (
+    AccessArea,
+    AccessLevel,
+    AccessSchedule,
     CodeGrant,
     Door,
     KeypadCode,
@@ -25,6 +28,7 @@ from engine.persistence.tables import (
     Role,
     SyncConflict,
 )
+from engine.units import active_rental
 from tests.support.locks import install_lock
 from tests.support.outbox import queue
 from tests.unit.api.conftest import Companies
@@ -79,6 +83,13 @@ _BODIES: dict[str, dict[str, object]] = {
     },
     "/v1/code-grants/{grant_id}": {"ends_at": "2026-01-03T13:00:00Z"},
     "/v1/code-grants/{grant_id}/cancel": {},
+    "/v1/facilities/{facility_id}/access-areas": {"name": "stolen area"},
+    "/v1/facilities/{facility_id}/access-schedules": {"name": "stolen", "always": True},
+    "/v1/facilities/{facility_id}/access-levels": {"name": "stolen level"},
+    "/v1/access-areas/{area_id}": {"name": "renamed"},
+    "/v1/access-schedules/{schedule_id}": {"name": "renamed", "always": True},
+    "/v1/access-levels/{level_id}": {"name": "renamed"},
+    "/v1/rentals/{rental_id}/access": {"around_the_clock": True},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -175,8 +186,17 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         )
         s.add(grant)
         s.flush()
-        entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
         grant_id = grant.id
+        area = AccessArea(facility_id=b.facility_id, name="b area")
+        schedule = AccessSchedule(facility_id=b.facility_id, name="b hours", spec={"always": True})
+        level = AccessLevel(facility_id=b.facility_id, name="b level")
+        s.add_all([area, schedule, level])
+        s.flush()
+        entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
+        levels = {"area_id": area.id, "schedule_id": schedule.id, "level_id": level.id}
+        rental = active_rental(s, b.units[0])
+        assert rental is not None
+        levels["rental_id"] = rental.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -199,6 +219,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "code_id": code_id,
         "grant_id": grant_id,
         "person_id": companies.tenant(b),
+        **levels,
     }
 
 

@@ -56,10 +56,10 @@ def test_policy_is_served_and_reloaded_only_when_proven(
         assert first["parameters"]["tenant_channels"] == ["phone_relay", "keypad"]
         assert first["reload_error"] is None
 
-        _publish(policy_dir, without_rule(default_policy_data(), "outside-access-hours"), 2)
+        _publish(policy_dir, without_rule(default_policy_data(), "outside-schedule"), 2)
         body = _wait_for(client, lambda b: b["history"][-1]["outcome"] == "rejected")
         assert body["version"] == first["version"]
-        assert "inv-08b-outside-access-hours-denied" in body["history"][-1]["reason"]
+        assert "inv-08b-outside-schedule-denied" in body["history"][-1]["reason"]
         assert body["reload_error"]["code"] == "invariant-violated"
 
         _publish(policy_dir, without_rule(default_policy_data(), "staff-open-available-units"), 3)

@@ -24,7 +24,14 @@ from engine.access import Caller
 from engine.audit import verify_chain
 from engine.domain import Channel, DenialReason, LifecycleEvent, Permission
 from engine.locks import KeyCache, issue_offline_key, land_events, relay_command
-from engine.persistence.tables import AccessDecisionRecord, AuditEntry, LockDevice
+from engine.persistence.tables import (
+    AccessArea,
+    AccessDecisionRecord,
+    AccessLevel,
+    AuditEntry,
+    Facility,
+    LockDevice,
+)
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.sites import add_person, assign_role, create_role
@@ -50,8 +57,6 @@ PHONE_ONLY = compile_policy(
 )
 
 NOT_PRODUCED = {
-    DenialReason.OUTSIDE_AREA: "no rule says it yet: access areas (`door_in_area`) come with "
-    "the access levels work, whose `outside-access-area` forbid carries this code",
     DenialReason.INVALID_CODE: "the keypad lock service reports no entry attempts (its port "
     "lists, sets and removes codes only), so no refused code ever reaches the service",
 }
@@ -162,6 +167,22 @@ def outside_schedule(w: World) -> Ask:
     return Ask(_tenant(w), door_of(w.rt, w.units[0]))
 
 
+def outside_area(w: World) -> Ask:
+    """The facility's default level covers an area without the gate."""
+    w.pms(w.units[0], E.MOVE_IN)
+    with w.rt.db.transaction() as s:
+        area = AccessArea(facility_id=w.facility_id, name="north building", door_ids=[])
+        s.add(area)
+        s.flush()
+        s.add(
+            AccessLevel(facility_id=w.facility_id, name="north", area_id=area.id, is_default=True)
+        )
+        facility = s.get(Facility, w.facility_id)
+        assert facility is not None
+        facility.levels_version += 1
+    return Ask(_tenant(w), w.gate_id)
+
+
 def share_revoked(w: World) -> Ask:
     w.pms(w.units[0], E.MOVE_IN)
     friend, share_id = _share(w)
@@ -262,7 +283,8 @@ SCENARIOS: dict[str, tuple[Callable[[World], Ask], DenialReason, str | None]] = 
         DenialReason.LEASE_NOT_STARTED,
         "no-access-before-lease-start",
     ),
-    "outside-schedule": (outside_schedule, DenialReason.OUTSIDE_SCHEDULE, "outside-access-hours"),
+    "outside-schedule": (outside_schedule, DenialReason.OUTSIDE_SCHEDULE, "outside-schedule"),
+    "outside-area": (outside_area, DenialReason.OUTSIDE_AREA, "outside-access-area"),
     "share-revoked": (share_revoked, DenialReason.SHARE_REVOKED, "share-not-in-force"),
     "share-expired": (share_expired, DenialReason.SHARE_EXPIRED, "share-not-in-force"),
     "grant-expired": (grant_expired, DenialReason.GRANT_EXPIRED, "auction-window-closed"),

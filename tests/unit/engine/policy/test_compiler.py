@@ -41,8 +41,8 @@ def test_default_policy_table_equals_reference_on_every_possible_request(
 
 
 def test_reachable_space_size_is_what_the_docs_say() -> None:
-    assert SPACE.cells == 430_080
-    assert reachability().total == 69_552
+    assert SPACE.cells == 860_160
+    assert reachability().total == 122_400
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_explain_lists_every_matching_rule_and_the_decider(default_policy: Compi
         UnitState.GATELOCK,
         relation=Relation.TENANT,
         lease_started=True,
-        within_access_hours=True,
+        within_schedule=True,
     )
     explanation = default_policy.explain(request)
     assert not explanation.decision.allowed

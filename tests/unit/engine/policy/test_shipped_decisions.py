@@ -21,7 +21,7 @@ def _remote(**changes: Any) -> AccessRequest:
         "relation": Relation.SHARED,
         "permissions": MANAGER,
         "lease_started": True,
-        "within_access_hours": True,
+        "within_schedule": True,
         "grant_active": True,
         "channel": Channel.REMOTE,
     } | changes
@@ -46,7 +46,7 @@ def test_a_manager_holding_the_share_and_remote_unlock_opens_the_unit_remotely(
         ({"unit_state": UnitState.PENDING_AUCTION}, "lien-unit-closed-to-tenant"),
         ({"unit_state": UnitState.AUCTION}, "lien-unit-closed-to-tenant"),
         ({"permissions": frozenset({Permission.ENTRY_OPEN})}, "remote-unlock-needs-permission"),
-        ({"within_access_hours": False}, "outside-access-hours"),
+        ({"within_schedule": False}, "outside-schedule"),
         ({"lease_started": False}, "no-access-before-lease-start"),
     ],
     ids=[
@@ -78,7 +78,8 @@ def test_a_tenant_with_another_unit_delinquent_is_kept_out_at_the_gate(
         UnitState.OCCUPIED,
         relation=Relation.TENANT,
         lease_started=True,
-        within_access_hours=True,
+        within_schedule=True,
+        door_in_area=True,
         other_unit_delinquent=True,
     )
     decision = default_policy.decide(request)

@@ -25,7 +25,7 @@ STAFF_AT_AVAILABLE_UNIT = AccessRequest(
     DoorKind.UNIT_LOCK,
     UnitState.AVAILABLE,
     permissions=frozenset({Permission.UNITS_OPEN_AVAILABLE}),
-    within_access_hours=True,
+    within_schedule=True,
 )
 
 
@@ -70,8 +70,8 @@ def test_a_policy_breaking_an_invariant_is_refused_with_the_invariant_named(
     store: PolicyStore,
 ) -> None:
     old = store.current
-    write_policy(store.path, without_rule(default_policy_data(), "outside-access-hours"))
-    with pytest.raises(PolicyRejected, match="inv-08b-outside-access-hours-denied"):
+    write_policy(store.path, without_rule(default_policy_data(), "outside-schedule"))
+    with pytest.raises(PolicyRejected, match="inv-08b-outside-schedule-denied"):
         store.reload()
     assert store.current is old
     assert "smallest:" in store.history[-1].reason

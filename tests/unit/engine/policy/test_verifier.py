@@ -37,7 +37,8 @@ def test_the_default_policy_proves_every_invariant(
 
 # Each forbid of the default policy, and the invariant its deletion must break.
 DELETIONS = {
-    "outside-access-hours": "inv-08b-outside-access-hours-denied",
+    "outside-schedule": "inv-08b-outside-schedule-denied",
+    "outside-access-area": "inv-08c-outside-area-denied-at-entry-points",
     "remote-unlock-needs-permission": "remote-unlock-only-with-permission",
     "no-access-before-lease-start": "inv-07-no-access-before-lease-start",
     "share-not-in-force": "inv-08a-share-not-in-force-denied",
@@ -247,7 +248,7 @@ invariants:
       door: unit_lock
       unit_state: occupied
       lease_started: true
-      within_access_hours: true
+      within_schedule: true
       channel: keypad
     require: permit
 """
