@@ -12,6 +12,8 @@ class Channel(StrEnum):
 
     SMS = "sms"
     EMAIL = "email"
+    WEBHOOK = "webhook"
+    """A signed POST of JSON to an operator's system (alerts)."""
 
 
 class MessageKind(StrEnum):
@@ -25,6 +27,8 @@ class MessageKind(StrEnum):
     """A key the tenant shared was used for the first time."""
     ACCESS_CHANGED = "access_changed"
     """The tenant's access changed because of delinquency (gatelock, overlock, restored)."""
+    ALERT = "alert"
+    """An alert rule raised an incident (to employees by role, and the facility's webhook)."""
 
 
 class MessageStatus(StrEnum):

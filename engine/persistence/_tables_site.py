@@ -108,6 +108,8 @@ class Door(SQLModel, table=True):
     """The lock hardware's identifier (BLE address or vendor id), unique in the facility."""
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the door was taken out; it opens nothing and its history stays (None: in use)."""
+    direction: str | None = Field(default=None, max_length=8)
+    """`in` or `out` for a gate counted in who is on site (None: not counted)."""
 
 
 class DoorScope(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Every table of unitgate, in one import."""
 
+from engine.persistence._tables_alerts import AlertCursor, AlertRecord, AlertWebhook
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
 from engine.persistence._tables_locks import (
     FacilityLockKey,
@@ -44,6 +45,9 @@ __all__ = [
     "AccessDecisionRecord",
     "AccessGroup",
     "Activation",
+    "AlertCursor",
+    "AlertRecord",
+    "AlertWebhook",
     "AuctionGrant",
     "AuditChain",
     "AuditEntry",
