@@ -30,14 +30,7 @@ def on_site(s: Session, facility_id: str, now: datetime, hours: float) -> list[O
     entry; newest entry first."""
     a = AccessDecisionRecord
     rows = s.exec(
-        select(
-            col(a.person_id),
-            col(a.at),
-            col(a.id),
-            col(Door.id),
-            col(Door.name),
-            col(Door.direction),
-        )
+        select(a, col(Door.name), col(Door.direction))
         .join(Door, col(Door.id) == a.door_id)
         .where(
             a.facility_id == facility_id,
