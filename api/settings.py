@@ -132,6 +132,15 @@ class Settings(BaseModel):
     """A person's keypad code is the last digits of their phone where it fits (else random)."""
     codes_retry_minutes: float = Field(default=60.0, ge=0.01, le=24 * 60)
     """Between the attempts on the day a code was first refused (4 more; then one a day)."""
+    alerts_in_serve: bool = True
+    """`unitgate serve` evaluates the alert rules itself."""
+    alerts_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    """Longest the alert duty sleeps between looks (it is woken by this process's decisions
+    and lock events; other processes' are seen within this)."""
+    alert_rules_path: Path | None = None
+    """The alert rules file; the shipped `alerts/rules.yaml` when unset."""
+    on_site_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    """An entry with no exit through a counted gate stops counting as on site after this."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

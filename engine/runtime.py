@@ -30,6 +30,8 @@ class Runtime:
     codes_alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
     """Rung after a change that may change keypad codes (a transition, a share) commits:
     this process's keypad-code duty reconciles at once."""
+    alerts_alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
+    """Rung after decisions or lock events commit: this process's alert duty looks at once."""
 
     @classmethod
     def create(
@@ -50,6 +52,6 @@ class Runtime:
             LifecycleMachine(emergency_max), audit, clock, activation or ActivationConfig()
         )
         db = Database(database_url)
-        alarm = ExpiryAlarm()
-        access = AccessPoint(clock, DecisionRecorder(db, audit), alarm)
-        return cls(db, clock, audit, service, access, alarm)
+        alarm, alerts = ExpiryAlarm(), ExpiryAlarm()
+        access = AccessPoint(clock, DecisionRecorder(db, audit, alerts.ring), alarm)
+        return cls(db, clock, audit, service, access, alarm, alerts_alarm=alerts)

@@ -15,6 +15,13 @@ from api.schemas._access import (
     UnlockAuthorization,
 )
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
+from api.schemas._alerts import (
+    AlertActionIn,
+    AlertOut,
+    AlertWebhookIn,
+    AlertWebhookOut,
+    OnSiteOut,
+)
 from api.schemas._codes import KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._lifecycle import (
@@ -98,6 +105,10 @@ __all__ = [
     "ActivationMessageOut",
     "ActivationOut",
     "ActivityItem",
+    "AlertActionIn",
+    "AlertOut",
+    "AlertWebhookIn",
+    "AlertWebhookOut",
     "ApiTime",
     "AssignmentIn",
     "AssignmentOut",
@@ -144,6 +155,7 @@ __all__ = [
     "OfflineKeyIn",
     "OfflineKeyIssued",
     "OfflineKeyOut",
+    "OnSiteOut",
     "OptionalApiTime",
     "PermissionOut",
     "PlacementIn",

@@ -130,6 +130,7 @@ class Permission(StrEnum):
     SYNC_MANAGE = "sync.manage"
     FACILITY_VIEW = "facility.view"
     SITES_MANAGE = "sites.manage"
+    ALERTS_MANAGE = "alerts.manage"
 
     @property
     def description(self) -> str:
@@ -161,4 +162,5 @@ _PERMISSION_TEXT: dict[Permission, str] = {
     Permission.SITES_MANAGE: (
         "Create and edit facilities, units, doors and locks; invite employees."
     ),
+    Permission.ALERTS_MANAGE: "See, acknowledge and resolve alerts; set the alert webhook.",
 }

@@ -30,6 +30,13 @@ class MessageKind(StrEnum):
     ALERT = "alert"
     """An alert rule raised an incident (to employees by role, and the facility's webhook)."""
 
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The channels it is sent over (its templates exist for these)."""
+        if self is MessageKind.ALERT:
+            return (Channel.SMS, Channel.EMAIL, Channel.WEBHOOK)
+        return (Channel.SMS, Channel.EMAIL)
+
 
 class MessageStatus(StrEnum):
     """Where a message is. `queued` until a provider accepts it."""

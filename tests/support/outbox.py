@@ -20,7 +20,7 @@ _COMMON = {
     "tenant_name": "Ada Lovelace",
     "unit_number": "A-101",
 }
-PAYLOADS: dict[MessageKind, dict[str, str]] = {
+PAYLOADS: dict[MessageKind, dict[str, Any]] = {
     MessageKind.ACTIVATION: {
         **_COMMON,
         "app_link": "https://app.example/activate?t=tok",
@@ -41,6 +41,18 @@ PAYLOADS: dict[MessageKind, dict[str, str]] = {
         **_COMMON,
         "state": "gatelock",
         "summary": "Gate access is suspended until your account is brought current.",
+    },
+    MessageKind.ALERT: {
+        "facility_name": "Riverside",
+        "recipient_name": "Maria",
+        "alert": {
+            "id": 7,
+            "rule": "door_forced",
+            "severity": "critical",
+            "summary": "door of lock `L1` opened without an unlock",
+            "first_seen": "2026-01-05T14:30:00+00:00",
+        },
+        "event": {"type": "alert.raised", "alert": {"id": 7}},
     },
 }
 """Every kind's variables as contracts.md lists them (the secret comes as `code`)."""

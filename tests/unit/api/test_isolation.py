@@ -15,6 +15,8 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from engine.persistence.tables import (
+    AlertRecord,
+    AlertWebhook,
     Door,
     KeypadCode,
     KeypadLock,
@@ -68,6 +70,9 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/facilities/{facility_id}/messages/{message_id}/retry": {},
     "/v1/keypad-codes/{code_id}/reveal": {},
     "/v1/tenants/{person_id}/diagnosis/link": {},
+    "/v1/alerts/{alert_id}/acknowledge": {},
+    "/v1/alerts/{alert_id}/resolve": {"note": "not mine"},
+    "/v1/facilities/{facility_id}/alert-webhook": {"url": "http://10.0.0.9/hook"},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -149,8 +154,29 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
             updated_at=now,
         )
         s.add(code)
+        alert = AlertRecord(
+            facility_id=b.facility_id,
+            rule="door_forced",
+            kind="door_forced",
+            severity="critical",
+            subject=f"door:{door.id}",
+            summary="forced",
+            first_seen=now,
+            last_seen=now,
+        )
+        s.add(alert)
+        s.add(
+            AlertWebhook(
+                facility_id=b.facility_id,
+                url="http://10.0.0.9/b-hook",
+                secret="b" * 32,
+                updated_at=now,
+                updated_by=b.manager,
+            )
+        )
         s.flush()
         entry_id, conflict_id, code_id = entry.id, conflict.id, code.id
+        alert_id = alert.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -172,6 +198,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "device_id": "kp-b",
         "code_id": code_id,
         "person_id": companies.tenant(b),
+        "alert_id": str(alert_id),
     }
 
 
@@ -198,7 +225,13 @@ def test_b_objects_are_reachable_by_b(client: Client, companies: Companies) -> N
     """The same requests succeed for B's own manager, so the 404s above are real isolation."""
     objects = _b_objects(client, companies)
     headers = companies.headers(companies.b, "manager")
-    for path in ("/v1/facilities/{facility_id}", "/v1/units/{unit_id}"):
+    for path in (
+        "/v1/facilities/{facility_id}",
+        "/v1/units/{unit_id}",
+        "/v1/facilities/{facility_id}/alerts",
+        "/v1/facilities/{facility_id}/alert-webhook",
+        "/v1/facilities/{facility_id}/on-site",
+    ):
         assert client.get(path.format(**objects), headers=headers).status_code == 200
     allowed = client.post(
         f"/v1/doors/{objects['door_id']}/explain",

@@ -3,6 +3,7 @@ directory overrides them per deployment and per company; HTML is escaped."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,22 @@ from engine.notify import Channel, MessageKind
 from tests.support.outbox import PAYLOADS
 
 
-@pytest.mark.parametrize("kind", list(MessageKind))
-@pytest.mark.parametrize("channel", list(Channel))
+def _marker(kind: MessageKind) -> str:
+    """A value of the payload every rendering of `kind` shows."""
+    if kind is MessageKind.ALERT:
+        return "7"
+    return str(PAYLOADS[kind]["unit_number"])
+
+
+@pytest.mark.parametrize(("kind", "channel"), [(k, c) for k in MessageKind for c in k.channels])
 def test_every_template_renders_with_its_contract_variables(
     kind: MessageKind, channel: Channel
 ) -> None:
     variables = {**PAYLOADS[kind], "code": "483920"}
     rendered = Templates().render(None, kind.value, channel, variables)
-    assert PAYLOADS[kind]["unit_number"] in rendered.text
+    assert _marker(kind) in rendered.text
+    if channel is Channel.WEBHOOK:
+        assert json.loads(rendered.text) == PAYLOADS[kind]["event"]
     if kind is MessageKind.ACTIVATION:
         assert "483920" in rendered.text
         assert PAYLOADS[kind]["app_link"] in rendered.text
@@ -34,7 +43,7 @@ def test_every_template_renders_with_its_contract_variables(
 @pytest.mark.parametrize("kind", list(MessageKind))
 def test_a_template_needing_a_variable_not_given_fails_loudly(kind: MessageKind) -> None:
     variables = dict(PAYLOADS[kind])
-    variables.pop("unit_number")
+    variables.pop("alert" if kind is MessageKind.ALERT else "unit_number")
     with pytest.raises(UndefinedError):
         Templates().render(None, kind.value, Channel.SMS, {**variables, "code": None})
 
