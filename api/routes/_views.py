@@ -60,6 +60,7 @@ def door_out(d: Door, serves: Sequence[DoorScopeOut] = ()) -> DoorOut:
         kind=DoorKind(d.kind),
         unit_id=d.unit_id,
         lock_ref=d.lock_ref,
+        direction=d.direction,
         serves=list(serves),
     )
 

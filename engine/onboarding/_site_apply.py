@@ -318,10 +318,23 @@ class _Applier:
             with self.at(*path):
                 if existing is None:
                     new_door(
-                        self.ctx, facility, d.name, DoorKind(d.kind), scopes=scopes, lock_ref=d.lock
+                        self.ctx,
+                        facility,
+                        d.name,
+                        DoorKind(d.kind),
+                        scopes=scopes,
+                        lock_ref=d.lock,
+                        direction=d.direction,
                     )
                     continue
-                edit_door(self.ctx, existing, facility, kind=DoorKind(d.kind), scopes=scopes)
+                edit_door(
+                    self.ctx,
+                    existing,
+                    facility,
+                    kind=DoorKind(d.kind),
+                    scopes=scopes,
+                    direction=d.direction,
+                )
             with self.at(*path, "lock"):
                 set_lock(self.ctx, existing, facility, d.lock)
 
