@@ -140,7 +140,7 @@ def _recipients(s: Session, facility: Facility, roles: list[str]) -> list[Person
         .join(Role, col(Role.id) == RoleAssignment.role_id)
         .where(
             Role.company_id == facility.company_id,
-            col(func.lower(Role.name)).in_(names),
+            func.lower(Role.name).in_(names),
             or_(
                 col(RoleAssignment.facility_id).is_(None), RoleAssignment.facility_id == facility.id
             ),
