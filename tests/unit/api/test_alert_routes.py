@@ -11,9 +11,9 @@ from sqlmodel import col, select
 
 from engine.audit import verify_chain
 from engine.clock import ManualClock
+from engine.domain import DoorKind
 from engine.persistence.tables import AlertRecord, AuditEntry, Door
 from engine.sites import add_door
-from engine.domain import DoorKind
 from tests.support.alerts import Script
 from tests.unit.api.conftest import Companies
 
