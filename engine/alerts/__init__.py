@@ -11,7 +11,7 @@ from engine.alerts._detect import Detection
 from engine.alerts._evaluator import AlertConfig, AlertDuty, AlertEvaluator
 from engine.alerts._model import AlertRule, AlertRulesFile
 from engine.alerts._on_site import OnSite, on_site
-from engine.alerts._raise import OPEN_STATUSES, alert_json, raise_alert
+from engine.alerts._raise import OPEN_STATUSES, Incidents, alert_json
 from engine.alerts._rules import (
     AlertRules,
     alert_rules_json_schema,
@@ -31,6 +31,7 @@ __all__ = [
     "AlertRules",
     "AlertRulesFile",
     "Detection",
+    "Incidents",
     "OnSite",
     "acknowledge_alert",
     "alert_json",
@@ -38,7 +39,6 @@ __all__ = [
     "default_alert_rules_path",
     "load_alert_rules",
     "on_site",
-    "raise_alert",
     "read_alert_rules",
     "resolve_alert",
 ]

@@ -7,6 +7,7 @@ stand at that event's place in the audit chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -52,8 +53,14 @@ class Detection:
     detail: dict[str, object] = field(default_factory=dict)
 
 
-def in_decision(s: Session, rules: AlertRules, d: AccessDecisionRecord) -> list[Detection]:
-    """What the rules see in decision `d`."""
+def in_decision(
+    s: Session,
+    rules: AlertRules,
+    d: AccessDecisionRecord,
+    is_open: Callable[[str, str], bool],
+) -> list[Detection]:
+    """What the rules see in decision `d`; a denial of a subject with an unresolved
+    repeated-denials alert is a repeat of it (no window counted)."""
     if d.allowed:
         return []
     out: list[Detection] = []
@@ -62,11 +69,11 @@ def in_decision(s: Session, rules: AlertRules, d: AccessDecisionRecord) -> list[
         assert isinstance(rule, RepeatedDenials)
         if rule.per == "person" and d.person_id is None:
             continue
-        if _denials(s, rule, d) >= rule.count:
-            if rule.per == "person":
-                subject, what = f"person:{d.person_id}", "person"
-            else:
-                subject, what = f"door:{d.door_id}", "door"
+        if rule.per == "person":
+            subject, what = f"person:{d.person_id}", "person"
+        else:
+            subject, what = f"door:{d.door_id}", "door"
+        if is_open(rule.name, subject) or _denials(s, rule, d) >= rule.count:
             summary = f"{rule.count} or more denials of one {what} within {rule.minutes} min"
             detail = {**base, "reason_code": d.reason_code}
             out.append(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from engine.alerts._detect import Detection, held_open, in_decision, in_lock_event
-from engine.alerts._raise import raise_alert
+from engine.alerts._raise import Incidents
 from engine.alerts._rules import AlertRules
 from engine.clock import Clock
 from engine.persistence import Database
@@ -134,17 +134,17 @@ class AlertEvaluator:
                 items.sort(key=lambda r: r.audit_seq or 0)
                 now = self.clock.now()
                 opened: list[AlertRecord] = []
+                incidents = Incidents(s, facility)
                 for item in items:
                     found: list[Detection] = (
-                        in_decision(s, rules, item)
+                        in_decision(s, rules, item, incidents.is_open)
                         if isinstance(item, AccessDecisionRecord)
                         else in_lock_event(s, rules, item)
                     )
                     for d in found:
-                        alert = raise_alert(s, facility, d, now)
+                        alert = incidents.raise_(d, now)
                         if alert is not None:
                             opened.append(alert)
-                    s.flush()
                 cursor.seq, cursor.updated_at = upto, now
                 s.add(cursor)
             return opened, upto < head
@@ -167,8 +167,9 @@ class AlertEvaluator:
                 facility = s.get(Facility, facility_id)
                 if cursor is None or facility is None:
                     continue
+                incidents = Incidents(s, facility)
                 for d in held_open(s, rules, facility_id, now):
-                    alert = raise_alert(s, facility, d, now)
+                    alert = incidents.raise_(d, now)
                     if alert is not None:
                         opened.append(alert)
                 cursor.checked_at = now
