@@ -67,6 +67,7 @@ def build_runtime(settings: Settings) -> Runtime:
             max_attempts=settings.activation_attempts,
             resends_per_hour=settings.activation_sends_per_hour,
         ),
+        on_site_hours=settings.on_site_hours,
     )
 
 

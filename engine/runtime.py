@@ -42,6 +42,7 @@ class Runtime:
         clock: Clock | None = None,
         emergency_max: timedelta = DEFAULT_EMERGENCY_MAX,
         activation: ActivationConfig | None = None,
+        on_site_hours: float = 12.0,
     ) -> Runtime:
         """Build the services for `database_url` (not migrated here: see `upgrade`)."""
         clock = clock or SystemClock()
@@ -53,5 +54,5 @@ class Runtime:
         )
         db = Database(database_url)
         alarm, alerts = ExpiryAlarm(), ExpiryAlarm()
-        access = AccessPoint(clock, DecisionRecorder(db, audit, alerts.ring), alarm)
+        access = AccessPoint(clock, DecisionRecorder(db, audit, alerts.ring), alarm, on_site_hours)
         return cls(db, clock, audit, service, access, alarm, alerts_alarm=alerts)

@@ -20,13 +20,17 @@ from engine.sites import add_door
 __all__ = ["edit_door", "new_door", "remove_door", "set_lock"]
 
 
-def _direction(kind: DoorKind, direction: str | None) -> None:
-    """Only a gate counts entries and exits."""
+def _direction(kind: DoorKind, direction: str | None, anti_passback: bool) -> None:
+    """Only a gate counts entries and exits; anti-passback needs an entry gate."""
     if direction not in (None, "in", "out"):
         raise InvalidInputError(f"direction `{direction}` is not `in` or `out`")
     if direction is not None and kind is not DoorKind.GATE:
         raise InvalidInputError(
             f"a `{kind.value}` has no direction", help="entries and exits are counted at gates"
+        )
+    if anti_passback and direction != "in":
+        raise InvalidInputError(
+            "anti-passback needs an entry gate", help="set `direction: in` on the gate"
         )
 
 
@@ -69,11 +73,12 @@ def new_door(
     scopes: Sequence[Scope] = (),
     lock_ref: str | None = None,
     direction: str | None = None,
+    anti_passback: bool = False,
 ) -> Door:
     """An entry point serving `scopes` (none: the whole facility); a removed entry point of
     that name comes back. A gate's `direction` (`in`/`out`) counts who is on site."""
     entry = _entry_kind(kind)
-    _direction(entry, direction)
+    _direction(entry, direction, anti_passback)
     if not name:
         raise InvalidInputError("a door needs a `name`")
     label = facility_label(facility)
@@ -90,7 +95,7 @@ def new_door(
     else:
         door = existing
         door.kind, door.lock_ref, door.removed_at = entry.value, lock_ref, None
-    door.direction = direction
+    door.direction, door.anti_passback = direction, anti_passback
     ctx.session.add(door)
     replace_scopes(ctx.session, door.id, wanted)
     ctx.flush(f"door `{name}`")
@@ -107,6 +112,7 @@ def new_door(
             "serves": serves,
             "lock_ref": lock_ref,
             "direction": direction,
+            "anti_passback": anti_passback,
         },
     )
     return door
@@ -121,6 +127,7 @@ def edit_door(
     kind: DoorKind | str | None = None,
     scopes: Sequence[Scope] | None = None,
     direction: str | EllipsisType | None = ...,
+    anti_passback: bool | None = None,
 ) -> Door:
     """Rename an entry point, change its kind, what it serves (None: unchanged) or its
     direction (`...`: unchanged, None: not counted); nothing is recorded when nothing
@@ -151,9 +158,14 @@ def edit_door(
             )
             replace_scopes(ctx.session, door.id, wanted)
     if not isinstance(direction, EllipsisType) and direction != door.direction:
-        _direction(DoorKind(door.kind), direction)
+        keeps = door.anti_passback if anti_passback is None else anti_passback
+        _direction(DoorKind(door.kind), direction, keeps)
         parts.append(f"direction {shown(door.direction)} -> {shown(direction)}")
         door.direction = direction
+    if anti_passback is not None and anti_passback != door.anti_passback:
+        _direction(DoorKind(door.kind), door.direction, anti_passback)
+        parts.append(f"anti-passback {'on' if anti_passback else 'off'}")
+        door.anti_passback = anti_passback
     if not parts:
         return door
     ctx.session.add(door)

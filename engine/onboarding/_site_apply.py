@@ -325,6 +325,7 @@ class _Applier:
                         scopes=scopes,
                         lock_ref=d.lock,
                         direction=d.direction,
+                        anti_passback=d.anti_passback,
                     )
                     continue
                 edit_door(
@@ -334,6 +335,7 @@ class _Applier:
                     kind=DoorKind(d.kind),
                     scopes=scopes,
                     direction=d.direction,
+                    anti_passback=d.anti_passback,
                 )
             with self.at(*path, "lock"):
                 set_lock(self.ctx, existing, facility, d.lock)

@@ -125,6 +125,8 @@ class DoorSpec(BaseModel):
     direction: Literal["in", "out"] | None = None
     """For a gate: passing it enters (`in`) or leaves (`out`) the site; counted in who is on
     site (none: not counted)."""
+    anti_passback: bool = False
+    """For an entry gate: a second entry with no exit between is refused."""
 
 
 class GatewaySpec(BaseModel):

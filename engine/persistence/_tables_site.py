@@ -110,6 +110,8 @@ class Door(SQLModel, table=True):
     """When the door was taken out; it opens nothing and its history stays (None: in use)."""
     direction: str | None = Field(default=None, max_length=8)
     """`in` or `out` for a gate counted in who is on site (None: not counted)."""
+    anti_passback: bool = Field(default=False)
+    """An entry gate refuses a second entry with no exit between (after the policy)."""
 
 
 class DoorScope(SQLModel, table=True):

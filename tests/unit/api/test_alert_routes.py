@@ -149,3 +149,36 @@ def test_on_site_counts_entries_and_exits_and_lapses(
         assert [d.direction for d in s.exec(select(Door).where(col(Door.id) == a.gate_id))] == [
             "in"
         ]
+
+
+def test_anti_passback_refuses_a_second_entry_until_an_exit(
+    client: Client, companies: Companies
+) -> None:
+    a = companies.a
+    manager = companies.headers(a, "manager")
+    no_direction = client.patch(
+        f"/v1/doors/{a.gate_id}", json={"anti_passback": True}, headers=manager
+    )
+    assert no_direction.status_code == 400  # anti-passback needs an entry gate
+    gate = client.patch(
+        f"/v1/doors/{a.gate_id}", json={"direction": "in", "anti_passback": True}, headers=manager
+    )
+    assert gate.status_code == 200 and gate.json()["anti_passback"] is True
+    out = client.post(
+        f"/v1/facilities/{a.facility_id}/doors",
+        json={"name": "Exit gate", "kind": "gate", "direction": "out"},
+        headers=manager,
+    )
+    assert out.status_code == 201, out.text
+
+    def enter(door: str) -> dict[str, object]:
+        answer = client.post(f"/v1/doors/{door}/access-requests", json={}, headers=manager)
+        assert answer.status_code == 201, answer.text
+        body: dict[str, object] = answer.json()
+        return body
+
+    assert enter(a.gate_id)["allowed"] is True
+    second = enter(a.gate_id)
+    assert second["allowed"] is False and "anti-passback" in str(second["reason"])
+    assert enter(out.json()["id"])["allowed"] is True
+    assert enter(a.gate_id)["allowed"] is True

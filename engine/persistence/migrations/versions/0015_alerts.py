@@ -88,11 +88,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('door', schema=None) as batch_op:
         batch_op.add_column(sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
+        batch_op.add_column(
+            sa.Column('anti_passback', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('door', schema=None) as batch_op:
+        batch_op.drop_column('anti_passback')
         batch_op.drop_column('direction')
 
     op.drop_table('alert_webhook')
