@@ -46,21 +46,39 @@ def _audit(
     )
 
 
-def acknowledge_alert(
-    s: Session, audit: AuditLog, alert_id: int, actor: str, note: str | None, now: datetime
+def _move(
+    s: Session,
+    audit: AuditLog,
+    alert_id: int,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    *,
+    resolve: bool,
 ) -> AlertRecord:
-    """Mark an open alert acknowledged (`RefusedError` unless it is open)."""
     alert = _locked(s, alert_id)
-    if alert.status != "open":
-        raise RefusedError(
-            f"alert `{alert_id}` is {alert.status}", help="only an open alert is acknowledged"
+    if alert.status == "resolved" or (not resolve and alert.status != "open"):
+        help = (
+            "a new incident opens a new alert" if resolve else "only an open alert is acknowledged"
         )
-    alert.status, alert.acknowledged_by, alert.acknowledged_at = "acknowledged", actor, now
+        raise RefusedError(f"alert `{alert_id}` is {alert.status}", help=help)
+    if resolve:
+        alert.status, alert.resolved_by, alert.resolved_at = "resolved", actor, now
+    else:
+        alert.status, alert.acknowledged_by, alert.acknowledged_at = "acknowledged", actor, now
     if note:
         alert.note = note
     s.add(alert)
-    _audit(s, audit, alert, ALERT_ACKNOWLEDGED, actor, note, now)
+    _audit(s, audit, alert, ALERT_RESOLVED if resolve else ALERT_ACKNOWLEDGED, actor, note, now)
     return alert
+
+
+def acknowledge_alert(
+    s: Session, audit: AuditLog, alert_id: int, actor: str, note: str | None, now: datetime
+) -> AlertRecord:
+    """Mark an open alert acknowledged (`RefusedError` unless it is open); repeats still
+    count into it."""
+    return _move(s, audit, alert_id, actor, note, now, resolve=False)
 
 
 def resolve_alert(
@@ -68,14 +86,4 @@ def resolve_alert(
 ) -> AlertRecord:
     """Close an alert (`RefusedError` when it is resolved already); the next detection of
     its rule and subject opens a new one."""
-    alert = _locked(s, alert_id)
-    if alert.status == "resolved":
-        raise RefusedError(
-            f"alert `{alert_id}` is resolved", help="a new incident opens a new alert"
-        )
-    alert.status, alert.resolved_by, alert.resolved_at = "resolved", actor, now
-    if note:
-        alert.note = note
-    s.add(alert)
-    _audit(s, audit, alert, ALERT_RESOLVED, actor, note, now)
-    return alert
+    return _move(s, audit, alert_id, actor, note, now, resolve=True)
