@@ -163,7 +163,7 @@ def test_a_door_forced_and_a_tamper_at_a_simulated_lock_are_one_alert_each(
         for lk in service.get(f"/v1/facilities/{riverside['id']}/locks", maria)
         if lk["door_id"] == office["id"]
     )
-    sim = f"{riverside['gateway']}/v1/sim/locks/{lock['lock_id']}"
+    sim = f"{riverside['gateway']}/v1/sim/locks/{lock['id']}"
     for control in ({"door": "open"}, {"door": "closed"}, {"door": "open"}, {"tamper": True}):
         assert httpx.post(sim, json=control, timeout=10).status_code == 200
 
@@ -171,7 +171,7 @@ def test_a_door_forced_and_a_tamper_at_a_simulated_lock_are_one_alert_each(
         alerts: list[dict[str, Any]] = service.get(
             f"/v1/facilities/{riverside['id']}/alerts", maria, params={"status": "open"}
         )
-        mine = [a for a in alerts if a["lock_id"] == lock["lock_id"]]
+        mine = [a for a in alerts if a["lock_id"] == lock["id"]]
         rules = sorted(a["rule"] for a in mine)
         return (
             mine
