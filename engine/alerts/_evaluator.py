@@ -162,18 +162,29 @@ class AlertEvaluator:
             )  # fmt: skip
         opened: list[AlertRecord] = []
         for facility_id in facilities:
-            with self.db.transaction() as s:
-                cursor = self._cursor(s, facility_id)
-                facility = s.get(Facility, facility_id)
-                if cursor is None or facility is None:
+            with self.db.read() as s:  # most rounds find nothing: no lock taken for that
+                if not held_open(s, rules, facility_id, now):
                     continue
-                incidents = Incidents(s, facility)
-                for d in held_open(s, rules, facility_id, now):
-                    alert = incidents.raise_(d, now)
-                    if alert is not None:
-                        opened.append(alert)
-                cursor.checked_at = now
-                s.add(cursor)
+            try:
+                opened.extend(self._raise_held(facility_id, rules, now))
+            except IntegrityError:  # another process created the cursor first: next round
+                continue
+        return opened
+
+    def _raise_held(self, facility_id: str, rules: AlertRules, now: datetime) -> list[AlertRecord]:
+        opened: list[AlertRecord] = []
+        with self.db.transaction() as s:
+            cursor = self._cursor(s, facility_id)
+            facility = s.get(Facility, facility_id)
+            if cursor is None or facility is None:
+                return []
+            incidents = Incidents(s, facility)
+            for d in held_open(s, rules, facility_id, now):
+                alert = incidents.raise_(d, now)
+                if alert is not None:
+                    opened.append(alert)
+            cursor.checked_at = now
+            s.add(cursor)
         return opened
 
 
