@@ -253,3 +253,41 @@ def test_recipients_are_by_role_and_the_webhook_is_queued(world: World, script: 
     assert sms.status == "undeliverable" and sms.status_reason == "no mobile on file"
     assert messages[2].recipient == "http://127.0.0.1:9/hook"
     assert messages[2].payload["event"]["type"] == "alert.raised"
+
+
+def test_two_evaluators_at_once_evaluate_each_event_once(world: World, script: Script) -> None:
+    """Two processes' duties share the facilities: the cursor row is locked (skipped by the
+    other on PostgreSQL), so every incident is one alert counted once."""
+    import threading
+
+    people = [person(world, f"P{i}") for i in range(6)]
+    for who in people:
+        for _ in range(6):
+            script.decision(who)
+        script.event("tamper")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            ev = AlertEvaluator(
+                world.rt.db, world.rt.clock, lambda: RULES, AlertConfig(batch_size=7)
+            )
+            for _ in range(10):
+                ev.run_once()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    found = alerts(world.rt)
+    by_person = [a for a in found if a.rule == "repeated_denials_person"]
+    assert sorted(a.subject for a in by_person) == sorted(f"person:{p}" for p in people)
+    assert all(a.count == 2 for a in by_person)  # the 5th opened it, the 6th counted
+    [door] = [a for a in found if a.rule == "repeated_denials_door"]
+    assert door.count == 36 - 9  # the 10th denial at the gate opened it
+    [tamper] = [a for a in found if a.rule == "lock_tampered"]
+    assert tamper.count == 6
