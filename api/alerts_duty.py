@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from api.duty_thread import duty_thread
 from api.settings import Settings
+from api.telemetry import Telemetry
 from engine.alerts import (
     AlertConfig,
     AlertDuty,
@@ -19,6 +20,7 @@ from engine.alerts import (
     default_alert_rules_path,
     load_alert_rules,
 )
+from engine.persistence.tables import AlertRecord
 from engine.runtime import Runtime
 
 __all__ = ["alert_duty", "alert_rules", "alerts_lifespan"]
@@ -29,19 +31,24 @@ def alert_rules(settings: Settings) -> AlertRules:
     return load_alert_rules(settings.alert_rules_path or default_alert_rules_path())
 
 
-def alert_duty(runtime: Runtime, settings: Settings, rules: AlertRules) -> AlertDuty:
-    """The duty for `runtime`, woken by its alerts alarm."""
+def alert_duty(
+    runtime: Runtime,
+    settings: Settings,
+    rules: AlertRules,
+    on_raised: Callable[[AlertRecord], None] | None = None,
+) -> AlertDuty:
+    """The duty for `runtime`, woken by its alerts alarm, telling `on_raised` of each alert."""
     evaluator = AlertEvaluator(
         runtime.db,
         runtime.clock,
         lambda: rules,
         AlertConfig(poll_seconds=settings.alerts_poll_seconds),
     )
-    return AlertDuty(evaluator, runtime.alerts_alarm)
+    return AlertDuty(evaluator, runtime.alerts_alarm, on_raised)
 
 
 def alerts_lifespan(
-    runtime: Runtime, settings: Settings, rules: AlertRules
+    runtime: Runtime, settings: Settings, rules: AlertRules, telemetry: Telemetry
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """A Litestar lifespan running the alert duty while the app serves (unless
     `alerts_in_serve` is off)."""
@@ -51,7 +58,8 @@ def alerts_lifespan(
         if not settings.alerts_in_serve:
             yield
             return
-        async with duty_thread(alert_duty(runtime, settings, rules), "unitgate-alerts"):
+        duty = alert_duty(runtime, settings, rules, telemetry.record_alert)
+        async with duty_thread(duty, "unitgate-alerts"):
             yield
 
     return lifespan

@@ -142,7 +142,7 @@ def create_app(
             lock_lifespan(rt, settings, tel),
             outbox_lifespan(rt, settings, tel),
             codes_lifespan(rt, settings, policies, tel),
-            alerts_lifespan(rt, settings, rules),
+            alerts_lifespan(rt, settings, rules, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

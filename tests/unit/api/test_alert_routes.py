@@ -3,18 +3,23 @@ time refused), the facility's webhook (secret shown once), and who is on site.""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlmodel import col, select
 
+from api.settings import Settings
+from api.telemetry import build_telemetry
 from engine.audit import verify_chain
 from engine.clock import ManualClock
 from engine.domain import DoorKind
 from engine.persistence.tables import AlertRecord, AuditEntry, Door
 from engine.sites import add_door
 from tests.support.alerts import Script
+from tests.support.api import app_for
 from tests.unit.api.conftest import Companies
 
 Client = TestClient[Litestar]
@@ -182,3 +187,39 @@ def test_anti_passback_refuses_a_second_entry_until_an_exit(
     assert second["allowed"] is False and "anti-passback" in str(second["reason"])
     assert enter(out.json()["id"])["allowed"] is True
     assert enter(a.gate_id)["allowed"] is True
+
+
+def test_the_duty_in_the_app_raises_and_counts_an_alert(companies: Companies) -> None:
+    """The app's own alert duty, woken by the decisions the gate records, opens the alert;
+    `unitgate.alerts.raised` counts it."""
+    metrics = InMemoryMetricReader()
+    telemetry = build_telemetry(Settings(), metric_reader=metrics)
+    a = companies.a
+    with TestClient(app_for(a.rt, telemetry)) as client:
+        tenant = companies.headers(a, "tenant")
+        lock = companies.lock(a, 1)  # another tenant's unit: denied
+        for _ in range(5):
+            denied = client.post(f"/v1/doors/{lock}/access-requests", json={}, headers=tenant)
+            assert denied.json()["allowed"] is False
+
+        def listed() -> list[dict[str, object]]:
+            got: list[dict[str, object]] = client.get(
+                f"/v1/facilities/{a.facility_id}/alerts", headers=companies.headers(a, "manager")
+            ).json()
+            return got
+
+        deadline = time.monotonic() + 10
+        while not listed() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [alert] = listed()
+    assert alert["rule"] == "repeated_denials_person"
+    data = metrics.get_metrics_data()
+    points = [
+        dp
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "unitgate.alerts.raised"
+        for dp in m.data.data_points
+    ]
+    assert [(p.attributes["rule"], p.value) for p in points] == [("repeated_denials_person", 1)]
