@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from api.alerts_duty import alert_rules, alerts_lifespan
 from api.auth import build_jwt_auth
 from api.codes_duty import codes_lifespan
 from api.docs_ui import docs_assets_router, docs_render_plugin
@@ -22,6 +23,7 @@ from api.problems import problem_plugin
 from api.routes._deps import caller_of
 from api.routes.access import access_router
 from api.routes.activations import activations_router
+from api.routes.alerts import alerts_router
 from api.routes.audit import audit_router
 from api.routes.code_grants import code_grants_router, my_codes_router
 from api.routes.dev_tokens import dev_tokens_router
@@ -67,6 +69,7 @@ def build_runtime(settings: Settings) -> Runtime:
             max_attempts=settings.activation_attempts,
             resends_per_hour=settings.activation_sends_per_hour,
         ),
+        on_site_hours=settings.on_site_hours,
     )
 
 
@@ -95,6 +98,7 @@ def create_app(
     settings = settings or load_settings()
     rt = runtime or build_runtime(settings)
     policies = build_policy_store(settings, rt)
+    rules = alert_rules(settings)
     tel = telemetry or build_telemetry(settings)
     routers = [
         facilities_router,
@@ -120,6 +124,7 @@ def create_app(
         keypad_router,
         code_grants_router,
         my_codes_router,
+        alerts_router,
     ]
     if settings.dev_tokens:
         routers.append(dev_tokens_router)
@@ -142,6 +147,7 @@ def create_app(
             lock_lifespan(rt, settings, tel),
             outbox_lifespan(rt, settings, tel),
             codes_lifespan(rt, settings, policies, tel),
+            alerts_lifespan(rt, settings, rules, tel),
         ],
         dependencies={
             **{name: _from_state(name) for name in services},

@@ -84,7 +84,13 @@ def lock_lifespan(
         actions: RemoteActions = app.state["lock_actions"]
         async with contextlib.AsyncExitStack() as duties:
             if settings.lock_poll_in_serve:
-                poller = lock_poller(runtime, settings, telemetry.record_lock_poll)
+
+                def on_polled(polled: Polled) -> None:
+                    telemetry.record_lock_poll(polled)
+                    if polled.landed:
+                        runtime.alerts_alarm.ring()  # new lock events: alerts look now
+
+                poller = lock_poller(runtime, settings, on_polled)
                 await duties.enter_async_context(duty_thread(poller, "unitgate-locks"))
             try:
                 yield

@@ -19,21 +19,31 @@ from adapters.notify import (
     SmtpConfig,
     SmtpSender,
     Templates,
+    WebhookSender,
 )
 from api.duty_thread import duty_thread
 from api.settings import Settings
 from api.telemetry import Telemetry
 from engine.notify import Channel
+from engine.persistence import Database
+from engine.persistence.tables import AlertWebhook
 from engine.runtime import Runtime
 
-__all__ = ["CALLBACK_PATH", "outbox_config", "outbox_lifespan", "outbox_worker", "senders"]
+__all__ = [
+    "CALLBACK_PATH",
+    "outbox_config",
+    "outbox_lifespan",
+    "outbox_worker",
+    "secret_reader",
+    "senders",
+]
 
 CALLBACK_PATH = "/v1/notify/sms/status"
 
 
-def senders(settings: Settings) -> dict[Channel, Sender]:
+def senders(settings: Settings, db: Database) -> dict[Channel, Sender]:
     """Email over SMTP (or to the email log without an SMTP host); SMS to the log or the
-    HTTP provider."""
+    HTTP provider; alert webhooks signed with their facility's secret from `db`."""
     email: Sender = LogSink(settings.email_log, "email")
     if settings.smtp_host:
         email = SmtpSender(
@@ -50,7 +60,22 @@ def senders(settings: Settings) -> dict[Channel, Sender]:
     sms: Sender = LogSink(settings.sms_log, "sms")
     if settings.sms_provider == "http":
         sms = HttpSmsProvider(settings.sms_url, api_key=settings.sms_api_key)
-    return {Channel.EMAIL: email, Channel.SMS: sms}
+    return {
+        Channel.EMAIL: email,
+        Channel.SMS: sms,
+        Channel.WEBHOOK: WebhookSender(secret_reader(db)),
+    }
+
+
+def secret_reader(db: Database) -> Callable[[str], str | None]:
+    """The current alert webhook secret of a facility (None: none configured)."""
+
+    def secret_of(facility_id: str) -> str | None:
+        with db.read() as s:
+            hook = s.get(AlertWebhook, facility_id)
+            return hook.secret if hook is not None else None
+
+    return secret_of
 
 
 def outbox_config(settings: Settings) -> OutboxConfig:
@@ -73,7 +98,7 @@ def outbox_worker(
     return OutboxWorker(
         runtime.db,
         runtime.clock,
-        senders(settings),
+        senders(settings, runtime.db),
         Templates(settings.templates_dir),
         config or outbox_config(settings),
         status_callback=settings.public_url.rstrip("/") + CALLBACK_PATH,

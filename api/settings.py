@@ -140,6 +140,15 @@ class Settings(BaseModel):
     code is deleted from the lock (seed 003: 24 hours)."""
     codes_backup_pool: int = Field(default=3, ge=0, le=50)
     """Backup codes kept on each matched keypad lock for the daily health check (0: none)."""
+    alerts_in_serve: bool = True
+    """`unitgate serve` evaluates the alert rules itself."""
+    alerts_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    """Longest the alert duty sleeps between looks (it is woken by this process's decisions
+    and lock events; other processes' are seen within this)."""
+    alert_rules_path: Path | None = None
+    """The alert rules file; the shipped `alerts/rules.yaml` when unset."""
+    on_site_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    """An entry with no exit through a counted gate stops counting as on site after this."""
     host: str = "127.0.0.1"
     """Address `unitgate serve` listens on."""
     port: int = Field(default=8000, ge=1, le=65535)

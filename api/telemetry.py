@@ -37,6 +37,7 @@ from api.settings import Settings
 from engine.access import AccessOutcome
 from engine.codes import RoundReport, UpkeepReport
 from engine.locks import Polled
+from engine.persistence.tables import AlertRecord
 from engine.units import Expired
 
 __all__ = ["Telemetry", "build_telemetry"]
@@ -62,6 +63,7 @@ class Telemetry:
     lock_connected: Gauge = field(init=False)
     lock_actions: Counter = field(init=False)
     lock_health_events: Counter = field(init=False)
+    alerts_raised: Counter = field(init=False)
     sync: SyncMetrics = field(init=False)
     """PMS sync outcomes, receipts and lag (webhooks here; `unitgate sync` workers too)."""
     outbox: OutboxMetrics = field(init=False)
@@ -95,6 +97,9 @@ class Telemetry:
         )
         self.lock_health_events = self.meter.create_counter(
             "unitgate.lock.health_events", description="lock health changes by kind"
+        )
+        self.alerts_raised = self.meter.create_counter(
+            "unitgate.alerts.raised", description="alerts opened, by rule and severity"
         )
         self.codes_pending = self.meter.create_gauge(
             "unitgate.codes.pending",
@@ -199,6 +204,10 @@ class Telemetry:
         """Put a transition's from/to states on `span` and count it."""
         span.set_attributes({f"unitgate.{k}": v for k, v in attributes.items()})
         self.transitions.add(1, {"event": str(attributes.get("event", ""))})
+
+    def record_alert(self, alert: AlertRecord) -> None:
+        """Count an alert the alert duty opened."""
+        self.alerts_raised.add(1, {"rule": alert.rule, "severity": alert.severity})
 
     def record_expiry(self, expired: Expired) -> None:
         """Count an expiry the duty recorded, and its lag behind the stated end."""

@@ -30,6 +30,8 @@ class Runtime:
     codes_alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
     """Rung after a change that may change keypad codes (a transition, a share) commits:
     this process's keypad-code duty reconciles at once."""
+    alerts_alarm: ExpiryAlarm = field(default_factory=ExpiryAlarm)
+    """Rung after decisions or lock events commit: this process's alert duty looks at once."""
 
     @classmethod
     def create(
@@ -40,6 +42,7 @@ class Runtime:
         clock: Clock | None = None,
         emergency_max: timedelta = DEFAULT_EMERGENCY_MAX,
         activation: ActivationConfig | None = None,
+        on_site_hours: float = 12.0,
     ) -> Runtime:
         """Build the services for `database_url` (not migrated here: see `upgrade`)."""
         clock = clock or SystemClock()
@@ -50,6 +53,6 @@ class Runtime:
             LifecycleMachine(emergency_max), audit, clock, activation or ActivationConfig()
         )
         db = Database(database_url)
-        alarm = ExpiryAlarm()
-        access = AccessPoint(clock, DecisionRecorder(db, audit), alarm)
-        return cls(db, clock, audit, service, access, alarm)
+        alarm, alerts = ExpiryAlarm(), ExpiryAlarm()
+        access = AccessPoint(clock, DecisionRecorder(db, audit, alerts.ring), alarm, on_site_hours)
+        return cls(db, clock, audit, service, access, alarm, alerts_alarm=alerts)

@@ -1,5 +1,6 @@
 """Delivering the outbox: claims shared by workers, email over SMTP, SMS through a provider
-port (a log sink, an HTTP provider and its simulator), templates, delivery reports."""
+port (a log sink, an HTTP provider and its simulator), signed alert webhooks, templates,
+delivery reports."""
 
 from adapters.notify._callbacks import REPORTED_STATUSES, Report, receive_report
 from adapters.notify._claims import Claimed, claim_due
@@ -20,6 +21,11 @@ from adapters.notify._sim import CANNOT_SEND, SimFaults, SmsSimulator, sms_sim_a
 from adapters.notify._sms import IDEMPOTENCY_KEY_HEADER, HttpSmsProvider
 from adapters.notify._status import RETRIABLE, OutboxStatus, outbox_status, requeue_message
 from adapters.notify._templates import Rendered, Templates, template_names
+from adapters.notify._webhook import (
+    WEBHOOK_SIGNATURE_HEADER,
+    WEBHOOK_TIMESTAMP_HEADER,
+    WebhookSender,
+)
 from adapters.notify._worker import OutboxConfig, OutboxWorker
 
 __all__ = [
@@ -31,6 +37,8 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "TOLERANCE_SECONDS",
+    "WEBHOOK_SIGNATURE_HEADER",
+    "WEBHOOK_TIMESTAMP_HEADER",
     "CallbackSignatureError",
     "Claimed",
     "Envelope",
@@ -50,6 +58,7 @@ __all__ = [
     "SmtpConfig",
     "SmtpSender",
     "Templates",
+    "WebhookSender",
     "backoff",
     "claim_due",
     "mark",

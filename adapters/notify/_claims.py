@@ -41,6 +41,7 @@ class Claimed:
     idempotency_key: str
     attempts: int
     """Including this one."""
+    facility_id: str = ""
 
 
 def claim_due(
@@ -60,6 +61,7 @@ def claim_due(
             o.secret,
             o.idempotency_key,
             o.attempts,
+            o.facility_id,
         )
         .join(_facility, _facility.c.id == o.facility_id)
         .where(o.status == MessageStatus.QUEUED.value, o.next_attempt_at <= now)
@@ -100,6 +102,7 @@ def claim_due(
             r.secret,
             r.idempotency_key,
             r.attempts + 1,
+            r.facility_id,
         )
         for r in taken
     ]

@@ -21,6 +21,8 @@ class Envelope:
     content: Rendered
     status_callback: str | None = None
     """Where an SMS provider posts delivery reports (None: no callbacks)."""
+    facility_id: str | None = None
+    """The facility the message is from (a webhook is signed with its secret)."""
 
 
 @dataclass(frozen=True)

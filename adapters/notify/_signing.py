@@ -1,5 +1,6 @@
 """Delivery-report signatures: HMAC-SHA256 over `<timestamp>.<body>` with the provider's
-secret, in `X-SMS-Signature: v1=<hex>`, the Unix time in `X-SMS-Timestamp`."""
+secret, in `X-SMS-Signature: v1=<hex>`, the Unix time in `X-SMS-Timestamp`. The outgoing
+alert webhook is signed the same way (`_webhook`, its own header names)."""
 
 from __future__ import annotations
 

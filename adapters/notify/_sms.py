@@ -12,11 +12,11 @@ import httpx
 
 from adapters.notify._port import Envelope, SendResult
 
-__all__ = ["IDEMPOTENCY_KEY_HEADER", "HttpSmsProvider"]
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "RETRIED_4XX", "HttpSmsProvider"]
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per message otherwise
-_RETRIED = frozenset({408, 409, 425, 429})
+RETRIED_4XX = frozenset({408, 409, 425, 429})
 """4xx answers that say "later", not "never"."""
 
 
@@ -62,7 +62,7 @@ class HttpSmsProvider:
                 return SendResult.retry("sms provider answered without a message id")
             return SendResult.accepted(provider_id)
         reason = f"sms provider {answer.status_code}: {said.get('error') or answer.text[:200]}"
-        if 400 <= answer.status_code < 500 and answer.status_code not in _RETRIED:
+        if 400 <= answer.status_code < 500 and answer.status_code not in RETRIED_4XX:
             return SendResult.failed(reason)
         return SendResult.retry(reason)
 

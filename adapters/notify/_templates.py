@@ -35,6 +35,8 @@ def template_names(kind: str, channel: Channel) -> list[str]:
     """The files a message of `kind` over `channel` is made from."""
     if channel is Channel.SMS:
         return [f"{kind}.sms.txt"]
+    if channel is Channel.WEBHOOK:
+        return [f"{kind}.webhook.json"]
     return [f"{kind}.email.subject.txt", f"{kind}.email.txt", f"{kind}.email.html"]
 
 
@@ -79,7 +81,7 @@ class Templates:
         texts = [
             env.get_template(n).render(variables).strip() for n in template_names(kind, channel)
         ]
-        if channel is Channel.SMS:
+        if channel is not Channel.EMAIL:
             return Rendered(texts[0])
         subject, text, html = texts
         return Rendered(text, subject=" ".join(subject.split()), html=html)

@@ -151,6 +151,7 @@ class OutboxWorker:
             message.recipient,
             content,
             self.status_callback if channel is Channel.SMS else None,
+            message.facility_id,
         )
         try:
             return await sender.send(envelope)

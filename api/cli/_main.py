@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli._alerts import alerts
 from api.cli._api import api
 from api.cli._audit import audit
 from api.cli._codes import codes
@@ -29,6 +30,7 @@ def cli() -> None:
     """unitgate: access control and unit lifecycle for self-storage facilities."""
 
 
+cli.add_command(alerts)
 cli.add_command(api)
 cli.add_command(audit)
 cli.add_command(codes)

@@ -61,6 +61,8 @@ def door_out(d: Door, serves: Sequence[DoorScopeOut] = ()) -> DoorOut:
         kind=DoorKind(d.kind),
         unit_id=d.unit_id,
         lock_ref=d.lock_ref,
+        direction=d.direction,
+        anti_passback=d.anti_passback,
         serves=list(serves),
     )
 

@@ -184,6 +184,8 @@ def add_door(
             DoorKind(data.kind),
             scopes=_scopes(data.serves),
             lock_ref=data.lock_ref,
+            direction=data.direction,
+            anti_passback=data.anti_passback,
         )
         return doors_out(s, [door])[0]
 
@@ -205,6 +207,8 @@ def change_door(
             name=data.name,
             kind=DoorKind(data.kind) if data.kind else None,
             scopes=_scopes(data.serves) if data.serves is not None else None,
+            direction=data.direction if "direction" in data.model_fields_set else ...,
+            anti_passback=data.anti_passback,
         )
         return doors_out(s, [door])[0]
 

@@ -15,6 +15,13 @@ from api.schemas._access import (
     UnlockAuthorization,
 )
 from api.schemas._activation import ActivationMessageOut, ActivationOut, RedeemIn, RedeemOut
+from api.schemas._alerts import (
+    AlertActionIn,
+    AlertOut,
+    AlertWebhookIn,
+    AlertWebhookOut,
+    OnSiteOut,
+)
 from api.schemas._codes import BackupPoolOut, KeypadCodeOut, KeypadLockOut, RevealedCodeOut
 from api.schemas._diagnosis import CheckOut, DiagnosisLinkOut, DiagnosisOut, DiagnosisSectionOut
 from api.schemas._grants import CodeGrantChangeIn, CodeGrantIn, CodeGrantOut, PersonCodeOut
@@ -111,6 +118,10 @@ __all__ = [
     "ActivationMessageOut",
     "ActivationOut",
     "ActivityItem",
+    "AlertActionIn",
+    "AlertOut",
+    "AlertWebhookIn",
+    "AlertWebhookOut",
     "ApiTime",
     "AreaIn",
     "AreaOut",
@@ -166,6 +177,7 @@ __all__ = [
     "OfflineKeyIn",
     "OfflineKeyIssued",
     "OfflineKeyOut",
+    "OnSiteOut",
     "OptionalApiTime",
     "PermissionOut",
     "PersonCodeOut",

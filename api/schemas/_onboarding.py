@@ -157,6 +157,10 @@ class DoorIn(Input):
     serves: list[ScopeIn] = Field(default_factory=list, max_length=500)
     """What it serves; empty: the whole facility."""
     lock_ref: str | None = Field(default=None, min_length=1, max_length=100)
+    direction: Literal["in", "out"] | None = None
+    """For a gate: passing it enters or leaves the site (who is on site); none: not counted."""
+    anti_passback: bool = False
+    """For an entry gate: refuse a second entry with no exit between."""
 
 
 class DoorPatch(Input):
@@ -166,10 +170,14 @@ class DoorPatch(Input):
     kind: EntryKind | None = None
     serves: list[ScopeIn] | None = Field(default=None, max_length=500)
     """The new scopes; empty: the whole facility."""
+    direction: Literal["in", "out"] | None = None
+    """For a gate: `in` or `out`; null: not counted in who is on site."""
+    anti_passback: bool | None = None
+    """For an entry gate: refuse a second entry with no exit between."""
 
     @model_validator(mode="after")
     def _not_null(self) -> DoorPatch:
-        given(self, required=("name", "kind", "serves"))
+        given(self, required=("name", "kind", "serves", "anti_passback"))
         return self
 
 

@@ -83,6 +83,10 @@ class DoorOut(BaseModel):
     kind: DoorKind
     unit_id: str | None
     lock_ref: str | None
+    direction: str | None = None
+    """For a gate: `in` or `out` when it counts who is on site."""
+    anti_passback: bool = False
+    """An entry gate refusing a second entry with no exit between."""
     serves: list[DoorScopeOut] = []
     """For an entry point, the parts of the facility it serves; empty: all of it."""
 

@@ -10,6 +10,7 @@ from engine.access._membership import (
     person_in_company,
     related_units,
 )
+from engine.access._passback import ANTI_PASSBACK_RULE, passback_denial
 from engine.access._point import (
     UNLOCK_VALIDITY,
     AccessOutcome,
@@ -34,6 +35,7 @@ from engine.access._scope import (
 from engine.access._serves import doors_of_unit, serves
 
 __all__ = [
+    "ANTI_PASSBACK_RULE",
     "DECISION_BINDING",
     "DECISION_KIND",
     "RELATION_ORDER",
@@ -57,6 +59,7 @@ __all__ = [
     "company_wide_permissions",
     "doors_of_unit",
     "local_date",
+    "passback_denial",
     "permissions_anywhere",
     "permissions_at",
     "person_facilities",

@@ -12,11 +12,12 @@ from sqlmodel import Session
 from engine.access._classify import classify
 from engine.access._decision_row import DecisionRow
 from engine.access._facts import SiteFacts, UnitFacts
+from engine.access._passback import passback_denial
 from engine.access._recorder import DecisionRecorder
 from engine.access._relations import Candidate, candidates
 from engine.access._scope import Caller, company_door_for, permissions_at
 from engine.clock import Clock
-from engine.domain import Channel
+from engine.domain import Channel, DoorKind
 from engine.persistence import connection_of
 from engine.policy import ACCESS_PERMISSIONS, CompiledPolicy, Decision, Explanation
 from engine.units import ExpiryAlarm
@@ -79,6 +80,8 @@ class AccessPoint:
     expiry_alarm: ExpiryAlarm | None = None
     """Rung when a request meets a unit past its stated end whose expiry is not recorded:
     the decision uses the effective state, the expiry duty records the expiry at once."""
+    on_site_hours: float = 12.0
+    """An entry with no exit stops counting after this (anti-passback, who is on site)."""
 
     def evaluate(
         self,
@@ -161,6 +164,12 @@ class AccessPoint:
         with self.recorder.db.read_connection() as conn:
             site, door_units = company_door_for(conn, caller, door_id, now)
             preview = self.preview(conn, caller, site, channel, policy, door_units, now)
+            if preview.chosen.decision.allowed and site.kind == DoorKind.GATE.value:
+                refused = passback_denial(
+                    conn, site.id, caller.person_id, now, self.on_site_hours, policy.version
+                )
+                if refused is not None:
+                    preview = replace(preview, chosen=replace(preview.chosen, decision=refused))
         chosen = preview.chosen
         decision = chosen.decision
         unit_id = chosen.candidate.unit_id

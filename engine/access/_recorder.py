@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -64,9 +64,13 @@ class _Pending:
 class DecisionRecorder:
     """Writes decisions for many threads at once and returns each one's row id when durable."""
 
-    def __init__(self, db: Database, audit: AuditLog) -> None:
+    def __init__(
+        self, db: Database, audit: AuditLog, on_commit: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
         self.audit = audit
+        self.on_commit = on_commit
+        """Called after each batch commits (wakes this process's alert duty)."""
         self._queue: queue.Queue[_Pending] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -124,6 +128,8 @@ class DecisionRecorder:
             for pending in group:
                 self._write_group([pending])
             return
+        if self.on_commit is not None:
+            self.on_commit()
         for pending, record_id in zip(group, ids, strict=True):
             pending.done.set_result(record_id)
 

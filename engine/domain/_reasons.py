@@ -30,3 +30,6 @@ class DenialReason(StrEnum):
     INVALID_KEY = "invalid_key"
     OFFLINE_KEY_EXPIRED = "offline_key_expired"
     INVALID_CODE = "invalid_code"
+    ANTI_PASSBACK = "anti_passback"
+    """A gate with anti-passback: an entry with no exit since the last one (a door rule
+    checked after the policy permits)."""

@@ -131,6 +131,7 @@ class Permission(StrEnum):
     FACILITY_VIEW = "facility.view"
     SITES_MANAGE = "sites.manage"
     CODES_MANAGE = "codes.manage"
+    ALERTS_MANAGE = "alerts.manage"
 
     @property
     def description(self) -> str:
@@ -166,4 +167,5 @@ _PERMISSION_TEXT: dict[Permission, str] = {
         "Give, change and cancel keypad code grants (temporary, vendor, reservation), "
         "on doors the holder could open as the giver."
     ),
+    Permission.ALERTS_MANAGE: "See, acknowledge and resolve alerts; set the alert webhook.",
 }

@@ -12,6 +12,8 @@ class Channel(StrEnum):
 
     SMS = "sms"
     EMAIL = "email"
+    WEBHOOK = "webhook"
+    """A signed POST of JSON to an operator's system (alerts)."""
 
 
 class MessageKind(StrEnum):
@@ -33,6 +35,15 @@ class MessageKind(StrEnum):
     """To the operator: a keypad lock is full and codes wait for space."""
     KEYPAD_CODE_NOT_REMOVED = "keypad_code_not_removed"
     """To the operator, a security alarm: a code still on a lock after it had to leave."""
+    ALERT = "alert"
+    """An alert rule raised an incident (to employees by role, and the facility's webhook)."""
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The channels it is sent over (its templates exist for these)."""
+        if self is MessageKind.ALERT:
+            return (Channel.SMS, Channel.EMAIL, Channel.WEBHOOK)
+        return (Channel.SMS, Channel.EMAIL)
 
 
 class MessageStatus(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import EllipsisType
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -17,6 +18,20 @@ from engine.persistence.tables import Door, DoorScope, Facility, Unit
 from engine.sites import add_door
 
 __all__ = ["edit_door", "new_door", "remove_door", "set_lock"]
+
+
+def _direction(kind: DoorKind, direction: str | None, anti_passback: bool) -> None:
+    """Only a gate counts entries and exits; anti-passback needs an entry gate."""
+    if direction not in (None, "in", "out"):
+        raise InvalidInputError(f"direction `{direction}` is not `in` or `out`")
+    if direction is not None and kind is not DoorKind.GATE:
+        raise InvalidInputError(
+            f"a `{kind.value}` has no direction", help="entries and exits are counted at gates"
+        )
+    if anti_passback and direction != "in":
+        raise InvalidInputError(
+            "anti-passback needs an entry gate", help="set `direction: in` on the gate"
+        )
 
 
 def _entry_kind(kind: DoorKind | str) -> DoorKind:
@@ -57,10 +72,13 @@ def new_door(
     *,
     scopes: Sequence[Scope] = (),
     lock_ref: str | None = None,
+    direction: str | None = None,
+    anti_passback: bool = False,
 ) -> Door:
     """An entry point serving `scopes` (none: the whole facility); a removed entry point of
-    that name comes back."""
+    that name comes back. A gate's `direction` (`in`/`out`) counts who is on site."""
     entry = _entry_kind(kind)
+    _direction(entry, direction, anti_passback)
     if not name:
         raise InvalidInputError("a door needs a `name`")
     label = facility_label(facility)
@@ -77,7 +95,8 @@ def new_door(
     else:
         door = existing
         door.kind, door.lock_ref, door.removed_at = entry.value, lock_ref, None
-        ctx.session.add(door)
+    door.direction, door.anti_passback = direction, anti_passback
+    ctx.session.add(door)
     replace_scopes(ctx.session, door.id, wanted)
     ctx.flush(f"door `{name}`")
     serves = describe_scopes(ctx.session, wanted)
@@ -92,6 +111,8 @@ def new_door(
             "kind": entry.value,
             "serves": serves,
             "lock_ref": lock_ref,
+            "direction": direction,
+            "anti_passback": anti_passback,
         },
     )
     return door
@@ -105,9 +126,12 @@ def edit_door(
     name: str | None = None,
     kind: DoorKind | str | None = None,
     scopes: Sequence[Scope] | None = None,
+    direction: str | EllipsisType | None = ...,
+    anti_passback: bool | None = None,
 ) -> Door:
-    """Rename an entry point, change its kind or what it serves (None: unchanged); nothing is
-    recorded when nothing differs."""
+    """Rename an entry point, change its kind, what it serves (None: unchanged) or its
+    direction (`...`: unchanged, None: not counted); nothing is recorded when nothing
+    differs."""
     _entry_door(door)
     label, old_name = facility_label(facility), door.name
     parts: list[str] = []
@@ -133,6 +157,15 @@ def edit_door(
                 f"{describe_scopes(ctx.session, wanted)}"
             )
             replace_scopes(ctx.session, door.id, wanted)
+    if not isinstance(direction, EllipsisType) and direction != door.direction:
+        keeps = door.anti_passback if anti_passback is None else anti_passback
+        _direction(DoorKind(door.kind), direction, keeps)
+        parts.append(f"direction {shown(door.direction)} -> {shown(direction)}")
+        door.direction = direction
+    if anti_passback is not None and anti_passback != door.anti_passback:
+        _direction(DoorKind(door.kind), door.direction, anti_passback)
+        parts.append(f"anti-passback {'on' if anti_passback else 'off'}")
+        door.anti_passback = anti_passback
     if not parts:
         return door
     ctx.session.add(door)

@@ -321,10 +321,25 @@ class _Applier:
             with self.at(*path):
                 if existing is None:
                     new_door(
-                        self.ctx, facility, d.name, DoorKind(d.kind), scopes=scopes, lock_ref=d.lock
+                        self.ctx,
+                        facility,
+                        d.name,
+                        DoorKind(d.kind),
+                        scopes=scopes,
+                        lock_ref=d.lock,
+                        direction=d.direction,
+                        anti_passback=d.anti_passback,
                     )
                     continue
-                edit_door(self.ctx, existing, facility, kind=DoorKind(d.kind), scopes=scopes)
+                edit_door(
+                    self.ctx,
+                    existing,
+                    facility,
+                    kind=DoorKind(d.kind),
+                    scopes=scopes,
+                    direction=d.direction,
+                    anti_passback=d.anti_passback,
+                )
             with self.at(*path, "lock"):
                 set_lock(self.ctx, existing, facility, d.lock)
 

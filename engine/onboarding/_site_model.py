@@ -127,6 +127,11 @@ class DoorSpec(BaseModel):
     """The parts of the facility it serves; none: all of it."""
     lock: str | None = Field(default=None, min_length=1, max_length=100)
     """Its lock's hardware id, unique in the facility."""
+    direction: Literal["in", "out"] | None = None
+    """For a gate: passing it enters (`in`) or leaves (`out`) the site; counted in who is on
+    site (none: not counted)."""
+    anti_passback: bool = False
+    """For an entry gate: a second entry with no exit between is refused."""
 
 
 class GatewaySpec(BaseModel):

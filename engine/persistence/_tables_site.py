@@ -115,6 +115,10 @@ class Door(SQLModel, table=True):
     """The lock hardware's identifier (BLE address or vendor id), unique in the facility."""
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the door was taken out; it opens nothing and its history stays (None: in use)."""
+    direction: str | None = Field(default=None, max_length=8)
+    """`in` or `out` for a gate counted in who is on site (None: not counted)."""
+    anti_passback: bool = Field(default=False)
+    """An entry gate refuses a second entry with no exit between (after the policy)."""
 
 
 class DoorScope(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Every table of unitgate, in one import."""
 
+from engine.persistence._tables_alerts import AlertCursor, AlertRecord, AlertWebhook
 from engine.persistence._tables_codes import KeypadCode, KeypadLock, KeypadPin
 from engine.persistence._tables_codes_health import (
     KeypadAlarm,
@@ -55,6 +56,9 @@ __all__ = [
     "AccessLevel",
     "AccessSchedule",
     "Activation",
+    "AlertCursor",
+    "AlertRecord",
+    "AlertWebhook",
     "AuctionGrant",
     "AuditChain",
     "AuditEntry",

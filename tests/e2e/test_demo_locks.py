@@ -148,3 +148,38 @@ def test_the_manager_opens_the_gate_remotely_and_the_lock_confirms(
     action = wait_for(settled, timeout=20, what="the remote unlock")
     assert action["status"] == "success", action
     assert action["confirmed_by_device"] is True
+
+
+def test_a_door_forced_and_a_tamper_at_a_simulated_lock_are_one_alert_each(
+    service: Service, riverside: dict[str, Any]
+) -> None:
+    """The simulated lock logs its door sensor and tamper switch; the lock duty uploads the
+    log and the alert duty raises each incident once, listed over HTTP."""
+    maria = riverside["maria"]
+    doors = service.get(f"/v1/facilities/{riverside['id']}/doors", maria)
+    office = next(d for d in doors if d["name"] == "Office door")
+    lock = next(
+        lk
+        for lk in service.get(f"/v1/facilities/{riverside['id']}/locks", maria)
+        if lk["door_id"] == office["id"]
+    )
+    sim = f"{riverside['gateway']}/v1/sim/locks/{lock['id']}"
+    for control in ({"door": "open"}, {"door": "closed"}, {"door": "open"}, {"tamper": True}):
+        assert httpx.post(sim, json=control, timeout=10).status_code == 200
+
+    def raised() -> list[dict[str, Any]] | None:
+        alerts: list[dict[str, Any]] = service.get(
+            f"/v1/facilities/{riverside['id']}/alerts", maria, params={"status": "open"}
+        )
+        mine = [a for a in alerts if a["lock_id"] == lock["id"]]
+        rules = sorted(a["rule"] for a in mine)
+        return (
+            mine
+            if rules == ["door_forced", "lock_tampered"] and any(a["count"] == 2 for a in mine)
+            else None
+        )
+
+    alerts = wait_for(raised, timeout=30, what="the forced-door and tamper alerts")
+    forced = next(a for a in alerts if a["rule"] == "door_forced")
+    assert forced["door_id"] == office["id"] and forced["count"] == 2  # two openings
+    assert forced["severity"] == "critical"

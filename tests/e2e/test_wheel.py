@@ -110,3 +110,9 @@ def test_the_shipped_policy_and_invariants_travel_in_the_wheel(
         "print('ok')"
     )
     assert sh(installed / "bin" / "python", "-c", code, cwd=tmp_path).strip() == "ok"
+
+
+def test_the_shipped_alert_rules_travel_in_the_wheel(installed: Path, tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", "")}
+    out = sh(installed / "bin" / "unitgate", "alerts", "check", cwd=tmp_path, env=env)
+    assert "site-packages" in out and "rules ok" in out

@@ -93,6 +93,18 @@ PAYLOADS: dict[MessageKind, dict[str, Any]] = {
         "detail": "failed to remove (device_offline): still on the lock",
         "since": "2026-01-05 14:30 UTC",
     },
+    MessageKind.ALERT: {
+        "facility_name": "Riverside",
+        "recipient_name": "Maria",
+        "alert": {
+            "id": 7,
+            "rule": "door_forced",
+            "severity": "critical",
+            "summary": "door of lock `L1` opened without an unlock",
+            "first_seen": "2026-01-05T14:30:00+00:00",
+        },
+        "event": {"type": "alert.raised", "alert": {"id": 7}},
+    },
 }
 """Every kind's variables as contracts.md lists them (the secret comes as `code`)."""
 SHOWN: dict[MessageKind, str] = {

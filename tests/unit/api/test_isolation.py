@@ -18,6 +18,8 @@ from engine.persistence.tables import (
     AccessArea,
     AccessLevel,
     AccessSchedule,
+    AlertRecord,
+    AlertWebhook,
     CodeGrant,
     Door,
     KeypadCode,
@@ -90,6 +92,9 @@ _BODIES: dict[str, dict[str, object]] = {
     "/v1/access-schedules/{schedule_id}": {"name": "renamed", "always": True},
     "/v1/access-levels/{level_id}": {"name": "renamed"},
     "/v1/rentals/{rental_id}/access": {"around_the_clock": True},
+    "/v1/alerts/{alert_id}/acknowledge": {},
+    "/v1/alerts/{alert_id}/resolve": {"note": "not mine"},
+    "/v1/facilities/{facility_id}/alert-webhook": {"url": "http://10.0.0.9/hook"},
 }
 _WITH_BODY = {"POST", "PATCH", "PUT"}
 
@@ -197,6 +202,28 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         rental = active_rental(s, b.units[0])
         assert rental is not None
         levels["rental_id"] = rental.id
+        alert = AlertRecord(
+            facility_id=b.facility_id,
+            rule="door_forced",
+            kind="door_forced",
+            severity="critical",
+            subject=f"door:{door.id}",
+            summary="forced",
+            first_seen=now,
+            last_seen=now,
+        )
+        s.add(alert)
+        s.add(
+            AlertWebhook(
+                facility_id=b.facility_id,
+                url="http://10.0.0.9/b-hook",
+                secret="b" * 32,
+                updated_at=now,
+                updated_by=b.manager,
+            )
+        )
+        s.flush()
+        alert_id = alert.id
     install_lock(b.rt, b.facility_id, companies.lock(b))
     key = client.post(
         "/v1/me/offline-keys",
@@ -220,6 +247,7 @@ def _b_objects(client: Client, companies: Companies) -> dict[str, str]:
         "grant_id": grant_id,
         "person_id": companies.tenant(b),
         **levels,
+        "alert_id": str(alert_id),
     }
 
 
@@ -246,7 +274,13 @@ def test_b_objects_are_reachable_by_b(client: Client, companies: Companies) -> N
     """The same requests succeed for B's own manager, so the 404s above are real isolation."""
     objects = _b_objects(client, companies)
     headers = companies.headers(companies.b, "manager")
-    for path in ("/v1/facilities/{facility_id}", "/v1/units/{unit_id}"):
+    for path in (
+        "/v1/facilities/{facility_id}",
+        "/v1/units/{unit_id}",
+        "/v1/facilities/{facility_id}/alerts",
+        "/v1/facilities/{facility_id}/alert-webhook",
+        "/v1/facilities/{facility_id}/on-site",
+    ):
         assert client.get(path.format(**objects), headers=headers).status_code == 200
     allowed = client.post(
         f"/v1/doors/{objects['door_id']}/explain",
