@@ -5,7 +5,6 @@ portal shows the lock's capacity and the code masked, and a manager's reveal is 
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,14 +14,8 @@ import httpx
 import pytest
 
 from api.demo import DEMO_COMPANY_ID
-from tests.support.service import (
-    DEMO_MANAGER,
-    UNITGATE,
-    Service,
-    demo_copy_service,
-    free_port,
-    wait_for,
-)
+from tests.support import sims
+from tests.support.service import DEMO_MANAGER, Service, demo_copy_service, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,24 +23,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lock_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`unitgate lock-sim` as its own process on a free loopback port; its base URL."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("lock-sim") / "lock-sim.log").open("wb")
-    proc = subprocess.Popen([*UNITGATE, "lock-sim", "--port", str(port)], stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{url}/control/state", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, what="lock-sim")
+    with sims.lock_sim(tmp_path_factory.mktemp("lock-sim")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")
