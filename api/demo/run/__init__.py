@@ -5,10 +5,11 @@ from api.demo.run._checks import ActivationIs, AlertRaised, Door, KeypadCode, Re
 from api.demo.run._client import DemoClient, DemoError
 from api.demo.run._model import Step, Story
 from api.demo.run._run import Run, StepOutcome, play
-from api.demo.run._site import DemoSite, set_up_site
+from api.demo.run._site import MANAGER, DemoSite, set_up_site
 from api.demo.run._stories import STORIES, WINDOW
 
 __all__ = [
+    "MANAGER",
     "STORIES",
     "WINDOW",
     "ActivationIs",

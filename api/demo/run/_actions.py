@@ -12,7 +12,7 @@ from api.demo.run._checks import poll
 from api.demo.run._client import DemoError
 from api.demo.run._model import Action
 from api.demo.run._run import CLEANOUT_EMPLOYEE, Run
-from api.demo.run._site import MANAGER
+from api.demo.run._site import MANAGER, applied
 
 __all__ = [
     "activate",
@@ -42,8 +42,7 @@ def move_in(unit: str, person: str, *, lease_in_days: int = -30) -> Action:
 
     def act(run: Run) -> str:
         start = (datetime.now(UTC) + timedelta(days=lease_in_days)).date()
-        record = run.site.tenant(person, start)
-        _applied(run.site.push(unit, status="occupied", **record))
+        run.site.move_in(unit, person, start)
         return f"PMS: {unit} rented to {person.title()} Demo, lease from {start}"
 
     return act
@@ -54,7 +53,7 @@ def pms_status(unit: str, person: str, delinquency: str) -> Action:
 
     def act(run: Run) -> str:
         record = run.site.tenant(person)
-        _applied(run.site.push(unit, status="occupied", delinquency=delinquency, **record))
+        applied(run.site.push(unit, status="occupied", delinquency=delinquency, **record))
         return f"PMS: {unit} occupied, delinquency {delinquency}"
 
     return act
@@ -64,7 +63,7 @@ def vacate(unit: str) -> Action:
     """The PMS vacates `unit`."""
 
     def act(run: Run) -> str:
-        _applied(run.site.push(unit, status="vacant"))
+        applied(run.site.push(unit, status="vacant"))
         return f"PMS: {unit} vacant"
 
     return act
@@ -193,11 +192,6 @@ def emergency(unit: str, seconds: float) -> Action:
         return f"portal: emergency pending auction of {unit}, ends in {seconds:.0f} s"
 
     return act
-
-
-def _applied(answer: dict[str, object]) -> None:
-    if answer.get("outcomes") != {"applied": 1}:
-        raise DemoError(f"the PMS webhook did not apply the record: {answer}")
 
 
 def _sim_state(base: str) -> dict[str, list[dict[str, object]]]:

@@ -24,9 +24,12 @@ class DemoError(Exception):
 class DemoClient:
     """Calls to the server at `base` as the people of a story, over HTTP only."""
 
-    def __init__(self, base: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base: str, *, timeout: float = 30.0, http: httpx.Client | None = None
+    ) -> None:
         self.base = base.rstrip("/")
-        self.http = httpx.Client(base_url=self.base, timeout=timeout)
+        self.http = http or httpx.Client(base_url=self.base, timeout=timeout)
+        """The connection pool (`http`: one of the caller's, on `base`)."""
         self._tokens: dict[tuple[str, str, str], Who] = {}
 
     def close(self) -> None:

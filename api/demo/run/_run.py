@@ -12,7 +12,7 @@ import httpx
 
 from api.demo.run._checks import Result, poll
 from api.demo.run._client import DemoClient, DemoError, Who
-from api.demo.run._model import Story
+from api.demo.run._model import Step, Story
 from api.demo.run._site import DemoSite, set_up_site
 
 __all__ = ["Run", "StepOutcome", "play"]
@@ -116,16 +116,18 @@ def play(
     *,
     sms_sim: str | None = None,
     lock_sim: str | None = None,
+    pms_secret: str | None = None,
     started: Callable[[DemoSite], None] | None = None,
     emit: Callable[[StepOutcome], None] | None = None,
 ) -> list[StepOutcome]:
     """Set up a fresh facility (a keypad on its gate on `lock_sim` when given) and play
-    `stories` on it; every step's outcome, also `emit`ted as it is known. A step whose
-    action fails ends its story (the next steps need what it did)."""
+    `stories` on it, PMS pushes signed with `pms_secret` (default: a new secret of the demo
+    company, made through the API); every step's outcome, also `emit`ted as it is known.
+    A step whose action fails ends its story (the next steps need what it did)."""
     stories = tuple(stories)
     units = tuple(dict.fromkeys(u for story in stories for u in story.units))
     keypad = _keypad_device(lock_sim) if lock_sim else None
-    site = set_up_site(client, units, keypad=keypad, sms=sms_sim is not None)
+    site = set_up_site(client, units, keypad=keypad, sms=sms_sim is not None, secret=pms_secret)
     if started is not None:
         started(site)
     run = Run(client, site, sms_sim=sms_sim)
@@ -141,7 +143,7 @@ def play(
     return outcomes
 
 
-def _play_step(run: Run, story: Story, step: Any) -> StepOutcome:
+def _play_step(run: Run, story: Story, step: Step) -> StepOutcome:
     try:
         note = step.action(run)
     except DemoError as exc:

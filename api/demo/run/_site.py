@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from api.demo._data import COMPANIES
-from api.demo.run._client import DemoClient, Who
+from api.demo.run._client import DemoClient, DemoError, Who
 
-__all__ = ["MANAGER", "DemoSite", "set_up_site"]
+__all__ = ["MANAGER", "DemoSite", "applied", "set_up_site"]
 
 MANAGER = "maria@acme-storage.example"
 """The demo's manager: every permission, company-wide."""
@@ -57,6 +57,10 @@ class DemoSite:
         self.seqs[number] = self.seqs.get(number, 0) + 1
         body = {"unit_ref": self.ref(number), "seq": self.seqs[number], **record}
         return dict(self.client.push_pms(self.company_id, self.facility_id, [body], self.secret))
+
+    def move_in(self, number: str, person: str, lease_start: date | None = None) -> None:
+        """The PMS rents unit `number` to `person` (default: a lease started 30 days ago)."""
+        applied(self.push(number, status="occupied", **self.tenant(person, lease_start)))
 
     def tenant(self, person: str, lease_start: date | None = None) -> dict[str, Any]:
         """The PMS record fields of `person`'s rental (with `sms`, a mobile of its own)."""
@@ -120,18 +124,26 @@ class DemoSite:
         return bool(self.client.get(path, self.manager)["ok"])
 
 
+def applied(answer: dict[str, Any]) -> None:
+    """Fail unless the PMS webhook applied the one record it was pushed."""
+    if answer.get("outcomes") != {"applied": 1}:
+        raise DemoError(f"the PMS webhook did not apply the record: {answer}")
+
+
 def set_up_site(
     client: DemoClient,
     units: tuple[str, ...] = ("U1",),
     *,
     keypad: str | None = None,
     sms: bool = False,
+    secret: str | None = None,
     label: str = "Demo run",
     company_id: str = _COMPANY,
 ) -> DemoSite:
     """A PMS-linked facility of the demo company, open around the clock, with a gate (its
     lock the keypad device `keypad` when given) and `units` with remote locks, made over the
-    API as the manager; and a webhook secret of its own. `sms`: tenants get a mobile."""
+    API as the manager. PMS pushes are signed with `secret`, else with a new webhook secret
+    of the company (the older ones keep verifying for a day). `sms`: tenants get a mobile."""
     manager = client.as_(MANAGER, company_id, "employee")
     tag = f"r{uuid.uuid4().hex[:8]}"
     facility = client.post(
@@ -167,7 +179,7 @@ def set_up_site(
         if door["unit_id"] == unit_id
     }
     _remote_locks(client, manager, fid, locks)
-    secret = client.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
+    secret = secret or client.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
     return DemoSite(client, company_id, fid, gate["id"], ids, locks, tag, secret, keypad, sms)
 
 
