@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from api.demo import DEMO_COMPANY_ID
+from api.demo.run import DemoClient, set_up_site
 from tests.support import sims
 from tests.support.service import DEMO_MANAGER, Service, demo_copy_service, wait_for
 
@@ -61,53 +61,27 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
         f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
     )
     assert added.status_code == 200, added.text
-    facility = service.post(
-        "/v1/facilities",
-        {
-            "key": tag,
-            "name": f"Keypad {tag}",
-            "timezone": "UTC",
-            "country": "US",
-            "access_opens": "00:00",
-            "access_closes": "00:00",
-            "pms_ref": f"pms-{tag}",
-        },
-        manager,
-    )
-    fid = facility["id"]
-    service.post(
-        f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate", "lock_ref": device}, manager
-    )
-    service.post(f"/v1/facilities/{fid}/units", {"number": "U1", "pms_ref": f"{tag}-U1"}, manager)
-    secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
-    tenant = {
-        "tenant_ref": f"T-{tag}",
-        "rental_ref": f"R-{tag}",
-        "first_name": "Kim",
-        "last_name": "Keypad",
-        "email": f"kim.{tag}@keypad.example",
-        "lease_start": (datetime.now(UTC) - timedelta(days=3)).date().isoformat(),
-    }
+    client = DemoClient(service.base, http=service.http)
+    site = set_up_site(client, ("U1",), keypad=device, label="Keypad")
+    fid = site.facility_id
 
-    def push(seq: int, **record: Any) -> None:
-        body = {"unit_ref": f"{tag}-U1", "seq": seq, "status": "occupied", **tenant, **record}
-        got = service.push_pms(fid, [body], secret)
-        assert got.status_code == 202, got.text
+    def push(**record: Any) -> None:
+        site.push("U1", status="occupied", **site.tenant("kim"), **record)
 
     def set_code() -> str | None:
         codes = [c for c in _gate_codes(lock_sim, device) if c["status"] == "set"]
         return codes[0]["code"] if codes and codes[0]["is_managed"] else None
 
-    push(1)
+    push()
     number = wait_for(set_code, timeout=30, what="the tenant's code set on the gate keypad")
     assert len(number) == 6 and "0" not in number and not number.startswith("12")  # Nuki
     [code] = _gate_codes(lock_sim, device)
-    assert code["name"] == "Kim Keypad"
+    assert code["name"] == "Kim Demo"
 
-    push(2, delinquency="gatelock")
+    push(delinquency="gatelock")
     wait_for(lambda: not _gate_codes(lock_sim, device), timeout=30, what="the code suspended")
 
-    push(3, delinquency="none")
+    push(delinquency="none")
     assert wait_for(set_code, timeout=30, what="the code restored") == number
 
     def recorded() -> dict[str, Any] | None:
@@ -119,7 +93,7 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     assert (lock["device_id"], lock["capacity"]) == (device, 100)
     [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
     assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
-    tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)
+    tenant_token = site.as_("kim")
     refused = service.http.post(f"/v1/keypad-codes/{ours['id']}/reveal", headers=tenant_token)
     assert refused.status_code == 403, refused.text
     revealed = service.post(f"/v1/keypad-codes/{ours['id']}/reveal", {}, manager, expect=200)
