@@ -4,12 +4,11 @@ token issuer and the PMS's signed webhook, failing with the call it was on."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import httpx
 
-from adapters.pms import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from adapters.pms import signed_headers
 
 __all__ = ["DemoClient", "DemoError", "Who"]
 
@@ -84,12 +83,7 @@ class DemoClient:
         """The PMS's `records` pushed to the facility's webhook, signed with `secret` (`v2`);
         the webhook's answer (202)."""
         raw = json.dumps({"records": records}).encode()
-        stamp = int(time.time())
-        headers = {
-            "content-type": "application/json",
-            SIGNATURE_HEADER: sign(secret.encode(), stamp, company_id, facility_id, raw),
-            TIMESTAMP_HEADER: str(stamp),
-        }
+        headers = signed_headers(secret.encode(), company_id, facility_id, raw)
         got = self._send("POST", f"/v1/pms/webhooks/{facility_id}", content=raw, headers=headers)
         return _answer(got, 202)
 
