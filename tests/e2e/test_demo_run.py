@@ -146,3 +146,16 @@ def test_a_broken_policy_rule_fails_the_run_naming_the_step(broken: Service) -> 
     # Without the simulators the keypad is skipped, said so; the steps before still pass.
     assert "keypad codes: skipped (no lock simulator: --lock-sim URL)" in out, out
     assert "ok   a rental from move-in to vacate / pending-auction: " in out, out
+
+
+def test_no_server_at_the_url_is_an_error_naming_it() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    done = subprocess.run(
+        [*UNITGATE, "demo", "run", "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: POST {url}/v1/dev/tokens: "), done.stderr
