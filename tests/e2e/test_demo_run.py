@@ -21,7 +21,6 @@ from tests.support.service import (
     Service,
     demo_copy_service,
     free_port,
-    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -42,9 +41,8 @@ def stack(
     sms-sim` and reconciling keypad codes with `unitgate lock-sim`: the server and both
     simulators' URLs."""
     workdir = tmp_path_factory.mktemp(f"demo-run-{service_kind}")
-    port, sms_port = free_port(), free_port()
-    sms = f"http://127.0.0.1:{sms_port}"
-    with sims.lock_sim(workdir) as locks:
+    port = free_port()
+    with sims.lock_and_sms_sims(workdir, SMS_SECRET) as (locks, sms):
         env = {
             "UNITGATE_PORT": str(port),
             "UNITGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -56,10 +54,6 @@ def stack(
         }
         template = request.getfixturevalue("demo_database")
         with demo_copy_service(template, workdir, service_kind, **env) as service:
-            service.start_worker(
-                "sms-sim", "--port", str(sms_port), "--secret", SMS_SECRET, name="sms-sim"
-            )
-            wait_for(lambda: sims.control_answers(sms), timeout=30, what="sms-sim")
             yield service, sms, locks
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
 from tests.support.service import UNITGATE, free_port, wait_for
+
+STARTUP_SECONDS = 90.0
+"""How long a simulator may take to answer: a loaded machine takes tens of seconds."""
 
 
 def control_answers(url: str) -> bool:
@@ -21,17 +24,40 @@ def control_answers(url: str) -> bool:
 
 
 @contextmanager
-def lock_sim(logs: Path) -> Iterator[str]:
-    """`unitgate lock-sim` on a free loopback port (its output in `logs/lock-sim.log`); its
-    base URL once it answers."""
+def _started(logs: Path, name: str, *args: str) -> Iterator[str]:
+    """`unitgate NAME ARGS --port P` on a free loopback port, stopped at the end (output in
+    `logs/NAME.log`); its base URL, before it answers."""
     port = free_port()
-    log = (logs / "lock-sim.log").open("wb")
-    proc = subprocess.Popen([*UNITGATE, "lock-sim", "--port", str(port)], stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: control_answers(url), timeout=60, what="lock-sim")
+    with (logs / f"{name}.log").open("wb") as log:
+        cmd = [*UNITGATE, name, *args, "--port", str(port)]
+        proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+@contextmanager
+def lock_sim(logs: Path) -> Iterator[str]:
+    """`unitgate lock-sim`; its base URL once it answers."""
+    with _started(logs, "lock-sim") as url:
+        wait_for(lambda: control_answers(url), timeout=STARTUP_SECONDS, what="lock-sim")
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+
+
+@contextmanager
+def lock_and_sms_sims(logs: Path, sms_secret: str) -> Iterator[tuple[str, str]]:
+    """`unitgate lock-sim` and `unitgate sms-sim --secret SMS_SECRET`, started together;
+    their base URLs once both answer."""
+    with ExitStack() as stack:
+        urls = (
+            stack.enter_context(_started(logs, "lock-sim")),
+            stack.enter_context(_started(logs, "sms-sim", "--secret", sms_secret)),
+        )
+        wait_for(
+            lambda: all(control_answers(url) for url in urls),
+            timeout=STARTUP_SECONDS,
+            what="lock-sim and sms-sim",
+        )
+        yield urls
