@@ -68,7 +68,7 @@ def run_command(
     """Play the seeds' stories against a running server over HTTP; exit 1 naming each step
     whose decisions differ from the story's."""
     client = DemoClient(url)
-    emit = _emit_json if as_json else _emit_text
+    emit = _emit_json if as_json else _TextReport().emit
     try:
         outcomes = play(
             client,
@@ -101,15 +101,24 @@ def _started(url: str, site: DemoSite, as_json: bool) -> None:
         click.echo(f"demo run against {url}: facility {site.tag} ({site.facility_id})")
 
 
-def _emit_text(outcome: StepOutcome) -> None:
-    mark = "ok  " if outcome.ok else "FAIL"
-    note = f" ({outcome.note})" if outcome.note else ""
-    click.echo(f"{mark} {outcome.story} / {outcome.step}: {outcome.does}{note}")
-    if outcome.error is not None:
-        click.echo(f"       error: {outcome.error}")
-    for result in outcome.results:
-        flag = {"ok": " ", "fail": "!", "skip": "-"}[result.status]
-        click.echo(f"     {flag} {result.line}")
+class _TextReport:
+    """A story's title before its first step; a line per step; its checks indented."""
+
+    def __init__(self) -> None:
+        self.story: str | None = None
+
+    def emit(self, outcome: StepOutcome) -> None:
+        if outcome.story != self.story:
+            self.story = outcome.story
+            click.echo(f"-- {outcome.story} ({outcome.seeds})")
+        mark = "ok  " if outcome.ok else "FAIL"
+        note = f" ({outcome.note})" if outcome.note else ""
+        click.echo(f"{mark} {outcome.story} / {outcome.step}: {outcome.does}{note}")
+        if outcome.error is not None:
+            click.echo(f"       error: {outcome.error}")
+        for result in outcome.results:
+            flag = {"ok": " ", "fail": "!", "skip": "-"}[result.status]
+            click.echo(f"     {flag} {result.line}")
 
 
 def _emit_json(outcome: StepOutcome) -> None:

@@ -83,6 +83,7 @@ def test_demo_run_plays_the_stories_and_every_decision_is_the_expected_one(
     assert done.returncode == 0, out + done.stderr
     for step in ("move-in", "activation", "gatelock", "payment", "auction-sale", "vacate"):
         assert f"ok   a rental from move-in to vacate / {step}: " in out, out
+    assert "-- a tenant's phone locked in the unit (seed 001)\n" in out, out
     assert "ok   a tenant's phone locked in the unit / emergency: " in out, out
     assert "FAIL" not in out and "steps as expected\n" in out, out
     # The door decisions and their reasons, indented under their step.

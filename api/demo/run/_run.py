@@ -84,6 +84,7 @@ class StepOutcome:
     """A step played: its note, each expectation's result, or the error that stopped it."""
 
     story: str
+    seeds: str
     step: str
     does: str
     note: str | None = None
@@ -99,6 +100,7 @@ class StepOutcome:
         """The outcome as JSON (`demo run --json`)."""
         return {
             "story": self.story,
+            "seeds": self.seeds,
             "step": self.step,
             "does": self.does,
             "ok": self.ok,
@@ -147,14 +149,14 @@ def _play_step(run: Run, story: Story, step: Step) -> StepOutcome:
     try:
         note = step.action(run)
     except DemoError as exc:
-        return StepOutcome(story.name, step.name, step.does, error=str(exc))
+        return StepOutcome(story.name, story.seeds, step.name, step.does, error=str(exc))
     results = []
     for expectation in step.expect:
         try:
             results.append(expectation.check(run))
         except DemoError as exc:
             results.append(Result("fail", f"{type(expectation).__name__}: {exc}"))
-    return StepOutcome(story.name, step.name, step.does, note, tuple(results))
+    return StepOutcome(story.name, story.seeds, step.name, step.does, note, tuple(results))
 
 
 def _keypad_device(lock_sim: str) -> str:
