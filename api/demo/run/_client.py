@@ -42,12 +42,12 @@ class DemoClient:
         if key not in self._tokens:
             body = {"email": email, "company_id": company_id, "role": role}
             got = self._send("POST", "/v1/dev/tokens", json=body)
-            if got.status_code == 404:
-                raise DemoError(
-                    "the server issues no demo tokens: start it with UNITGATE_DEV_TOKENS=true"
-                    " (`make run` does)"
-                )
-            self._tokens[key] = {"Authorization": f"Bearer {_answer(got, 201)['token']}"}
+            try:
+                token = _answer(got, 201)["token"]
+            except DemoError as exc:
+                hint = " (a server without UNITGATE_DEV_TOKENS=true, which `make run` sets?)"
+                raise DemoError(f"{exc}{hint * (got.status_code == 404)}") from exc
+            self._tokens[key] = {"Authorization": f"Bearer {token}"}
         return self._tokens[key]
 
     def call(

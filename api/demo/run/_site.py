@@ -24,6 +24,10 @@ _NOWHERE = "http://127.0.0.1:9"
 decided and logged, its action ends `gateway_down`), since the demo's own gateway serves
 only the locks of the facilities it was started with."""
 
+_AREAS: tuple[int, ...] = (201, 206, 212, 213, 303, 305, 312, 404, 408, 503)
+_AREAS += (510, 512, 602, 617, 646, 650, 702, 713, 720, 917)
+"""US area codes whose 555 numbers `engine.notify.check_number` takes as mobile-capable."""
+
 
 @dataclass
 class DemoSite:
@@ -86,10 +90,12 @@ class DemoSite:
         return f"{person}.{self.tag}@demo-run.example"
 
     def mobile(self, person: str) -> str:
-        """`person`'s mobile in this run (E.164, 415-555-xxxx: a move-in finds an account
-        by its mobile when the email is new, so each run draws its own)."""
+        """`person`'s mobile in this run (E.164, AAA-555-3000 to 9999 in one of 20 area
+        codes: a move-in takes the account with its mobile when the email is new, so each
+        run draws its own, away from the demo's and the tests' 555-01xx and 555-26xx)."""
         if person not in self.mobiles:
-            self.mobiles[person] = f"+1415555{secrets.randbelow(10_000):04d}"
+            area = _AREAS[secrets.randbelow(len(_AREAS))]
+            self.mobiles[person] = f"+1{area}555{3000 + secrets.randbelow(7000):04d}"
         return self.mobiles[person]
 
     def as_(self, person: str, role: str = "tenant") -> Who:
