@@ -18,6 +18,7 @@ from adapters.pms._signature import (
     SignatureError,
     sign,
     signed_facility,
+    signed_headers,
 )
 from adapters.pms._webhook import WebhookError, decode_body, parse_webhook
 
@@ -43,5 +44,6 @@ __all__ = [
     "read_records",
     "sign",
     "signed_facility",
+    "signed_headers",
     "to_event",
 ]

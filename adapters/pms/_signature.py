@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SignatureError",
     "sign",
     "signed_facility",
+    "signed_headers",
     "verify",
 ]
 
@@ -47,6 +49,19 @@ def sign(secret: bytes, timestamp: int, company_id: str, facility_id: str, body:
     """The signature header value for `body` pushed at `timestamp` (Unix seconds) to the
     facility `facility_id` of company `company_id` (unitgate's ids)."""
     return f"{SCHEME}={_mac(secret, timestamp, company_id, facility_id, body)}"
+
+
+def signed_headers(
+    secret: bytes, company_id: str, facility_id: str, body: bytes, now: float | None = None
+) -> dict[str, str]:
+    """The headers of a JSON push of `body` signed now (or at `now`, Unix seconds) for the
+    facility `facility_id` of company `company_id`."""
+    stamp = int(time.time() if now is None else now)
+    return {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(secret, stamp, company_id, facility_id, body),
+        TIMESTAMP_HEADER: str(stamp),
+    }
 
 
 def verify(

@@ -7,7 +7,6 @@ setting), closed until then, and a cancellation removes it."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,14 +16,9 @@ import httpx
 import pytest
 
 from api.demo import DEMO_COMPANY_ID
-from tests.support.service import (
-    DEMO_MANAGER,
-    UNITGATE,
-    Service,
-    demo_copy_service,
-    free_port,
-    wait_for,
-)
+from api.demo.run import DemoClient, set_up_site
+from tests.support import sims
+from tests.support.service import DEMO_MANAGER, Service, demo_copy_service, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -32,24 +26,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lock_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`unitgate lock-sim` as its own process on a free loopback port; its base URL."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("lock-sim") / "lock-sim.log").open("wb")
-    proc = subprocess.Popen([*UNITGATE, "lock-sim", "--port", str(port)], stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{url}/control/state", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, what="lock-sim")
+    with sims.lock_sim(tmp_path_factory.mktemp("lock-sim")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -114,38 +92,34 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     keypad_service: Service, lock_sim: str
 ) -> None:
     service = keypad_service
+    tag = f"k{uuid.uuid4().hex[:8]}"
+    device = f"kp-{tag}-gate"
+    added = httpx.post(
+        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
+    )
+    assert added.status_code == 200, added.text
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
-    tag, device, fid, _ = _keypad_facility(service, lock_sim, "k")
-    service.post(f"/v1/facilities/{fid}/units", {"number": "U1", "pms_ref": f"{tag}-U1"}, manager)
-    secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
-    tenant = {
-        "tenant_ref": f"T-{tag}",
-        "rental_ref": f"R-{tag}",
-        "first_name": "Kim",
-        "last_name": "Keypad",
-        "email": f"kim.{tag}@keypad.example",
-        "lease_start": (datetime.now(UTC) - timedelta(days=3)).date().isoformat(),
-    }
+    client = DemoClient(service.base, http=service.http)
+    site = set_up_site(client, ("U1",), keypad=device, label="Keypad")
+    fid = site.facility_id
 
-    def push(seq: int, **record: Any) -> None:
-        body = {"unit_ref": f"{tag}-U1", "seq": seq, "status": "occupied", **tenant, **record}
-        got = service.push_pms(fid, [body], secret)
-        assert got.status_code == 202, got.text
+    def push(**record: Any) -> None:
+        site.push("U1", status="occupied", **site.tenant("kim"), **record)
 
     def set_code() -> str | None:
         codes = [c for c in _gate_codes(lock_sim, device) if c["status"] == "set"]
         return codes[0]["code"] if codes and codes[0]["is_managed"] else None
 
-    push(1)
+    push()
     number = wait_for(set_code, timeout=30, what="the tenant's code set on the gate keypad")
     assert len(number) == 6 and "0" not in number and not number.startswith("12")  # Nuki
     [code] = _gate_codes(lock_sim, device)
-    assert code["name"] == "Kim Keypad"
+    assert code["name"] == "Kim Demo"
 
-    push(2, delinquency="gatelock")
+    push(delinquency="gatelock")
     wait_for(lambda: not _gate_codes(lock_sim, device), timeout=30, what="the code suspended")
 
-    push(3, delinquency="none")
+    push(delinquency="none")
     assert wait_for(set_code, timeout=30, what="the code restored") == number
 
     def recorded() -> dict[str, Any] | None:
@@ -162,7 +136,7 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     assert number not in {c["code"] for c in pooled}
     [ours] = service.get(f"/v1/keypad-locks/{device}/codes", manager)
     assert ours["masked"] == "****" + number[-2:] and ours["status"] == "set"
-    tenant_token = service.as_(tenant["email"], DEMO_COMPANY_ID)
+    tenant_token = site.as_("kim")
     refused = service.http.post(f"/v1/keypad-codes/{ours['id']}/reveal", headers=tenant_token)
     assert refused.status_code == 403, refused.text
     revealed = service.post(f"/v1/keypad-codes/{ours['id']}/reveal", {}, manager, expect=200)

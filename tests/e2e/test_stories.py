@@ -21,156 +21,29 @@ facility's audit chain and the tenant's activity feed:
 from __future__ import annotations
 
 import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from api.demo import DEMO_COMPANY_ID
+from api.demo.run import MANAGER, DemoClient, DemoSite, set_up_site
 from tests.support.service import Service, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
-MARIA = "maria@acme-storage.example"
+MARIA = MANAGER
 """The demo's manager: every permission, company-wide."""
 WINDOW = 3.0
 """Seconds an auction window or an emergency lasts in these stories."""
 
 
-@dataclass
-class Site:
-    """A facility a story set up, with its units' lock doors and the PMS's view of them."""
-
-    service: Service
-    manager: dict[str, str]
-    facility_id: str
-    gate_id: str
-    units: dict[str, str]
-    """Unit number → unit id."""
-    locks: dict[str, str]
-    """Unit number → the id of its lock's door."""
-    tag: str
-    secret: str
-    seqs: dict[str, int] = field(default_factory=dict)
-
-    def push(self, number: str, **record: Any) -> dict[str, Any]:
-        """The PMS's next record of unit `number`, pushed signed; the webhook's answer."""
-        self.seqs[number] = self.seqs.get(number, 0) + 1
-        body = {"unit_ref": self.ref(number), "seq": self.seqs[number], **record}
-        got = self.service.push_pms(self.facility_id, [body], self.secret)
-        assert got.status_code == 202, got.text
-        return dict(got.json())
-
-    def move_in(self, number: str, person: str, lease_start: date | None = None) -> None:
-        """The PMS rents unit `number` to `person` (an email's local part)."""
-        outcome = self.push(number, status="occupied", **self.tenant(person, lease_start))
-        assert outcome["outcomes"] == {"applied": 1}, outcome
-
-    def tenant(self, person: str, lease_start: date | None = None) -> dict[str, Any]:
-        """The PMS record fields of `person`'s rental."""
-        start = lease_start or (datetime.now(UTC) - timedelta(days=30)).date()
-        return {
-            "tenant_ref": f"T-{person}",
-            "rental_ref": f"R-{person}",
-            "first_name": person.title(),
-            "last_name": "Story",
-            "email": self.email(person),
-            "lease_start": start.isoformat(),
-        }
-
-    def ref(self, number: str) -> str:
-        return f"{self.tag}-{number}"
-
-    def email(self, person: str) -> str:
-        return f"{person}.{self.tag}@story.example"
-
-    def as_(self, person: str, role: str = "tenant") -> dict[str, str]:
-        """The token of `person` (a story's tenant, shared user or winner) at the demo."""
-        return self.service.as_(self.email(person), DEMO_COMPANY_ID, role)
-
-    def open(self, door_id: str, who: dict[str, str]) -> dict[str, Any]:
-        """An access request at `door_id` by the app (phone relay)."""
-        return dict(self.service.post(f"/v1/doors/{door_id}/access-requests", {}, who))
-
-    def unit(self, number: str) -> dict[str, Any]:
-        """`GET /v1/units/{id}` as the manager."""
-        return dict(self.service.get(f"/v1/units/{self.units[number]}", self.manager))
-
-    def events(self, number: str) -> list[tuple[str, str, str]]:
-        """The unit's history, oldest first: (event, source, to state)."""
-        history = self.unit(number)["history"]
-        return [(t["event"], t["source"], t["to_state"]) for t in reversed(history)]
-
-    def feed(self, person: str) -> list[dict[str, Any]]:
-        """`person`'s activity feed, newest first."""
-        return list(self.service.get("/v1/me/activity", self.as_(person), params={"limit": 500}))
-
-    def chain_verifies(self) -> None:
-        """The facility's audit chain verifies, over HTTP."""
-        verified = self.service.get(f"/v1/facilities/{self.facility_id}/audit/verify", self.manager)
-        assert verified["ok"] is True, verified
-
-
-def set_up(service: Service, units: tuple[str, ...] = ("U1",)) -> Site:
+def set_up(service: Service, units: tuple[str, ...] = ("U1",)) -> DemoSite:
     """A PMS-linked facility of the demo company, open around the clock, with a gate and
-    `units` with locks, made over the API as the manager; and a webhook secret of its own."""
-    manager = service.as_(MARIA, DEMO_COMPANY_ID, "employee")
-    tag = f"s{uuid.uuid4().hex[:8]}"
-    facility = service.post(
-        "/v1/facilities",
-        {
-            "key": tag,
-            "name": f"Story {tag}",
-            "timezone": "America/Chicago",
-            "country": "US",
-            "access_opens": "00:00",
-            "access_closes": "00:00",
-            "pms_ref": f"pms-{tag}",
-        },
-        manager,
-    )
-    fid = facility["id"]
-    gate = service.post(f"/v1/facilities/{fid}/doors", {"name": "Gate", "kind": "gate"}, manager)
-    ids, locks = {}, {}
-    for number in units:
-        made = service.post(
-            f"/v1/facilities/{fid}/units",
-            {"number": number, "pms_ref": f"{tag}-{number}", "lock_ref": f"lock-{tag}-{number}"},
-            manager,
-        )
-        ids[number] = made["id"]
-    for door in service.get(f"/v1/facilities/{fid}/doors", manager):
-        for number, unit_id in ids.items():
-            if door["unit_id"] == unit_id:
-                locks[number] = door["id"]
-    _remote_locks(service, manager, fid, locks)
-    secret = service.post("/v1/pms/webhook-secrets", {}, manager)["secret"]
-    return Site(service, manager, fid, gate["id"], ids, locks, tag, secret)
-
-
-def _remote_locks(
-    service: Service, manager: dict[str, str], fid: str, locks: dict[str, str]
-) -> None:
-    """Register a Bluetooth lock for each unit's door behind a gateway (remote unlock needs
-    both); nothing listens at the gateway's address, so remote actions end `gateway_down`."""
-    hub = f"http://127.0.0.1:{free_port()}"
-    service.post(f"/v1/facilities/{fid}/gateways", {"name": "hub", "url": hub}, manager)
-    for number, door in locks.items():
-        lock_id = str(uuid.uuid4())
-        body = {
-            "lock_id": lock_id,
-            "name": f"lock {number}",
-            "public_key": uuid.uuid4().hex * 2,
-            "gateway": "hub",
-        }
-        service.post(f"/v1/facilities/{fid}/locks", body, manager)
-        put = service.http.put(
-            f"/v1/doors/{door}/lock", json={"lock_ref": lock_id}, headers=manager
-        )
-        assert put.status_code == 200, put.text
+    `units` with locks, made over the API as the manager, and a webhook secret of its own:
+    the one `unitgate demo run` sets up (`api.demo.run`)."""
+    return set_up_site(DemoClient(service.base, http=service.http), units, label="Story")
 
 
 def _feed_has(feed: list[dict[str, Any]], kind: str, text: str) -> bool:
@@ -255,7 +128,7 @@ def test_seed_002_the_pms_decides_delinquency_and_an_auction_runs_its_course(
         ("delinquent_over", "pms", "overlock"),
         ("vacate", "pms", "available"),
     ]
-    site.chain_verifies()
+    assert site.chain_verifies()
 
 
 def test_seed_001_a_phone_locked_in_the_unit(service: Service) -> None:
@@ -313,7 +186,7 @@ def test_seed_001_a_phone_locked_in_the_unit(service: Service) -> None:
     employee_opens = [i for i in feed if i["kind"] == "access" and i["actor_kind"] == "employee"]
     assert len(employee_opens) >= 3
     assert again["active"] is True
-    site.chain_verifies()
+    assert site.chain_verifies()
 
 
 def test_seed_000_no_access_before_the_lease_starts_and_two_companies(service: Service) -> None:
@@ -386,7 +259,7 @@ def test_the_sync_duty_brings_the_pms_changes_in(service: Service) -> None:
         timeout=60,
         what="a later PMS change",
     )
-    site.chain_verifies()
+    assert site.chain_verifies()
 
 
 def _answers(url: str) -> bool:

@@ -144,16 +144,11 @@ class Service:
         """A PMS webhook push of `records`, signed for the facility (`v2`: its company's id
         is read over HTTP as the demo's manager unless given), posted to its URL or, to
         replay it, to facility `to`'s."""
-        from adapters.pms import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+        from adapters.pms import signed_headers
 
         company = company_id or self._company_of(facility_id)
         body = json.dumps({"records": records}).encode()
-        stamp = int(time.time())
-        headers = {
-            "content-type": "application/json",
-            SIGNATURE_HEADER: sign(secret.encode(), stamp, company, facility_id, body),
-            TIMESTAMP_HEADER: str(stamp),
-        }
+        headers = signed_headers(secret.encode(), company, facility_id, body)
         url = f"/v1/pms/webhooks/{to or facility_id}"
         return self.http.post(url, content=body, headers=headers)
 

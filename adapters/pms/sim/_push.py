@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from adapters.pms._signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from adapters.pms._signature import signed_headers
 
 __all__ = ["WebhookPusher", "WebhookTarget"]
 
@@ -67,13 +67,8 @@ class WebhookPusher:
                 target = self.targets[facility_ref]
                 body = json.dumps({"facility_ref": facility_ref, "records": [record]}).encode()
                 for _attempt in range(3):
-                    now = int(time.time())
-                    signature = sign(self.secret, now, target.company_id, target.facility_id, body)
-                    headers = {
-                        SIGNATURE_HEADER: signature,
-                        TIMESTAMP_HEADER: str(now),
-                        "Content-Type": "application/json",
-                    }
+                    ids = (target.company_id, target.facility_id)
+                    headers = signed_headers(self.secret, *ids, body)
                     try:
                         if client.post(target.url, content=body, headers=headers).is_success:
                             self.sent.append(time.monotonic())
