@@ -79,7 +79,7 @@ RENTAL = Story(
                     reason_code="gatelocked",
                 ),
                 KeypadCode("tara", "suspended"),
-                AlertRaised("delinquent"),
+                AlertRaised("delinquent_at_door", strict=True),
             ),
         ),
         Step(
