@@ -40,8 +40,12 @@ run: env
 	UNITGATE_HOST=$(UNITGATE_HOST) UNITGATE_PORT=$(UNITGATE_PORT) \
 	UNITGATE_DEV_TOKENS=$${UNITGATE_DEV_TOKENS:-true} $(UV) run --frozen unitgate serve
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each test file whole on one of
+# them (its module-scoped servers start once), files in collection order so the long
+# end-to-end files start first; `make test TEST_WORKERS=0` runs it in this process alone.
+TEST_WORKERS ?= 2
 test: env
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The seeds' stories (tests/e2e/test_stories.py) against the server `make run` started, over
 # HTTP; run it from this directory in a second terminal while `make run` serves.

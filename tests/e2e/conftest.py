@@ -10,6 +10,7 @@ already running instead, e.g. the one `make run` started.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,36 @@ def service_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+class DemoDatabases:
+    """The demo database of each kind, prepared on first use and kept until the run ends."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, stack: ExitStack) -> None:
+        self._tmp = tmp_path_factory
+        self._stack = stack
+        self._urls: dict[str, str] = {}
+
+    def url(self, kind: str) -> str:
+        """The URL of the demo database of `kind`, prepared now when it is the first ask."""
+        if kind not in self._urls:
+            workdir = self._tmp.mktemp(f"demo-{kind}")
+            self._urls[kind] = self._stack.enter_context(prepared_database(kind, workdir))
+        return self._urls[kind]
+
+
 @pytest.fixture(scope="session")
-def demo_database(service_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDatabases]:
+    """Both kinds' demo databases live for the whole run: a parametrized session fixture
+    would be remade at each switch of kind, which under `pytest -n` (a worker runs a module's
+    SQLite and PostgreSQL tests one after the other) is every module."""
+    with ExitStack() as stack:
+        yield DemoDatabases(tmp_path_factory, stack)
+
+
+@pytest.fixture(scope="module")
+def demo_database(service_kind: str, demo_databases: DemoDatabases) -> str:
     """`unitgate db upgrade` and `unitgate demo load` once per run and database: the copy
     every module's server starts from."""
-    workdir = tmp_path_factory.mktemp(f"demo-{service_kind}")
-    with prepared_database(service_kind, workdir) as url:
-        yield url
+    return demo_databases.url(service_kind)
 
 
 @pytest.fixture(scope="module")

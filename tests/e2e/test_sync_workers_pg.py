@@ -51,7 +51,7 @@ def _in_transaction(admin_url: str, name: str) -> bool:
             states = conn.execute(
                 text(
                     "SELECT state FROM pg_stat_activity WHERE application_name = :n "
-                    "AND xact_start IS NOT NULL"
+                    "AND datname = current_database() AND xact_start IS NOT NULL"
                 ),
                 {"n": name},
             ).scalars()

@@ -1,5 +1,6 @@
 """`make run` serves where `UNITGATE_HOST`/`UNITGATE_PORT` say, from the command line or the
 environment alike; the `PORT` it once read is refused with a word, not silently ignored.
+`make test` runs the whole suite on `TEST_WORKERS` processes, as the README says.
 (`make -n` prints the commands without running them.)"""
 
 from __future__ import annotations
@@ -75,3 +76,27 @@ def test_a_shell_host_and_other_targets_are_left_alone() -> None:
     """zsh and csh set HOST to the machine's name; PORT matters to `make run` only."""
     assert "UNITGATE_HOST=127.0.0.1" in _serve_line(_make("run", HOST="my-laptop"))
     assert _make("test", PORT="9000").returncode == 0
+
+
+def _test_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, done.stderr
+    return next(line for line in done.stdout.splitlines() if " pytest" in line)
+
+
+def test_the_suite_runs_on_two_processes_a_file_whole_on_one() -> None:
+    """CI's 2 cores: pytest-xdist, each file on one worker (its module servers start once),
+    in collection order (the long end-to-end files first)."""
+    line = _test_line(_make("test"))
+    assert "pytest -n 2 --dist loadfile --no-loadscope-reorder" in line
+    assert "tests/" not in line, "make test runs the whole suite"
+
+
+def test_the_number_of_processes_is_test_workers() -> None:
+    assert "pytest -n 0 " in _test_line(_make("test", "TEST_WORKERS=0"))
+    assert "pytest -n 4 " in _test_line(_make("test", TEST_WORKERS="4"))
+
+
+def test_the_readme_names_make_test_and_its_workers() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make test   # environment from uv.lock, then the whole test suite" in readme
+    assert "TEST_WORKERS" in readme and "--dist loadfile" in readme
