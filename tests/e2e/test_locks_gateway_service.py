@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_stories import MARIA, Site, set_up
+from api.demo.run import DemoSite as Site
+from tests.e2e.test_stories import MARIA, set_up
 from tests.support.service import (
     UNITGATE,
     Service,
@@ -293,4 +294,4 @@ def test_the_locks_log_lands_once_in_the_chain_and_the_tenants_feed(
     counters = [(e["payload"]["lock_id"], e["payload"]["counter"]) for e in landed]
     assert counters and len(counters) == len(set(counters))
     assert any(e["payload"]["person_id"] == items[0]["actor_id"] for e in landed)
-    site.chain_verifies()
+    assert site.chain_verifies()

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlmodel import select
 
+from api.demo.run import DemoSite as Site
 from api.locks import HardwareSigner
 from engine.clock import ManualClock
 from engine.locks import facility_key, register_lock
@@ -40,7 +41,7 @@ from hardware.protocol import (
     sign,
 )
 from hardware.sim import LockFirmware, LockSpec
-from tests.e2e.test_stories import Site, set_up
+from tests.e2e.test_stories import set_up
 from tests.support.service import Service
 
 pytestmark = pytest.mark.slow
@@ -84,9 +85,9 @@ def _final(lock: LockFirmware, frame: bytes) -> Complete | ErrorReport:
     return reply
 
 
-def _ask(site: Site, door_id: str, who: dict[str, str], challenge: bytes) -> dict[str, Any]:
+def _ask(service: Service, door_id: str, who: dict[str, str], challenge: bytes) -> dict[str, Any]:
     body = {"challenge": base64.b64encode(challenge).decode()}
-    return dict(site.service.post(f"/v1/doors/{door_id}/access-requests", body, who))
+    return dict(service.post(f"/v1/doors/{door_id}/access-requests", body, who))
 
 
 def _offline(lock: LockFirmware, credential: bytes, phone: SecretKey) -> ErrorCode | None:
@@ -111,7 +112,7 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
     tara = site.as_("tara")
 
     # Allowed: the answer carries the command for this challenge; the lock unlocks.
-    got = _ask(site, door, tara, _challenge(lock))
+    got = _ask(service, door, tara, _challenge(lock))
     assert got["allowed"] is True
     auth = got["authorization"]
     assert auth["lock_id"] == str(spec.lock_id)
@@ -121,7 +122,7 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
 
     # A challenge of another lock, or a frame that is no challenge: refused with why.
     other = LockFirmware(LockSpec(uuid4(), SecretKey.generate(), spec.trusted), clock)
-    wrong = site.service.http.post(
+    wrong = service.http.post(
         f"/v1/doors/{door}/access-requests",
         json={"challenge": base64.b64encode(_challenge(other)).decode()},
         headers=tara,
@@ -132,7 +133,7 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
     bare = site.open(door, tara)["authorization"]
     assert bare is not None and bare["command"] is None
     # The gate has no registered Bluetooth lock: a challenge there is a 409 saying so.
-    gate = site.service.http.post(
+    gate = service.http.post(
         f"/v1/doors/{site.gate_id}/access-requests",
         json={"challenge": base64.b64encode(_challenge(lock)).decode()},
         headers=tara,
@@ -141,7 +142,7 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
 
     # An offline key for today, issued while the policy allows her.
     phone = SecretKey.generate()
-    issued = site.service.post(
+    issued = service.post(
         "/v1/me/offline-keys",
         {"facility_id": site.facility_id, "phone_public_key": phone.public.raw.hex()},
         tara,
@@ -152,23 +153,23 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
     not_after = datetime.fromisoformat(issued["not_after"])
     assert not_after <= datetime.now(UTC) + timedelta(days=1)
     assert _offline(lock, credential, phone) is None  # no server involved
-    mine = site.service.get("/v1/me/offline-keys", tara)
+    mine = service.get("/v1/me/offline-keys", tara)
     assert [k["key_id"] for k in mine] == [issued["key_id"]]
 
     # A command captured while she was allowed, not yet used ...
-    captured = _ask(site, door, tara, _challenge(lock))["authorization"]["command"]
+    captured = _ask(service, door, tara, _challenge(lock))["authorization"]["command"]
 
     # ... then the PMS overlocks the unit: the server refuses and gives no command.
     site.push("U1", status="occupied", delinquency="overlock", **site.tenant("tara"))
     assert site.unit("U1")["state"] == "overlock"
-    refused = _ask(site, door, tara, _challenge(lock))
+    refused = _ask(service, door, tara, _challenge(lock))
     assert refused["allowed"] is False and refused["authorization"] is None
     # The captured command: its challenge is no longer the lock's (and its window passes).
     stale = _final(lock, base64.b64decode(captured))
     assert isinstance(stale, ErrorReport)
     assert stale.code in (ErrorCode.STALE_CHALLENGE, ErrorCode.BAD_CHALLENGE)
     # No new key while overlocked: nothing would open, and the answer says why.
-    none = site.service.http.post(
+    none = service.http.post(
         "/v1/me/offline-keys",
         json={"facility_id": site.facility_id, "phone_public_key": phone.public.raw.hex()},
         headers=tara,
@@ -176,9 +177,9 @@ def test_relay_commands_follow_the_decision_and_offline_keys_end_or_are_revoked(
     assert none.status_code == 409, none.text
 
     # The overlock revoked her offline key in its transaction; the signed list says so.
-    listed = site.service.get(f"/v1/facilities/{site.facility_id}/revocations", tara)
+    listed = service.get(f"/v1/facilities/{site.facility_id}/revocations", tara)
     assert issued["key_id"] in listed["key_ids"] and listed["version"] >= 1
-    [key] = site.service.get("/v1/me/offline-keys", tara)
+    [key] = service.get("/v1/me/offline-keys", tara)
     assert key["revoked_at"] is not None and "overlock" in key["revoke_reason"]
 
     # A copy of the lock nobody contacts since: the revoked key still opens it until its

@@ -152,7 +152,14 @@ RENTAL = Story(
             ends_by_itself("U1", "access_expired", _WAIT),
             (
                 UnitState("U1", "pending_auction"),
-                Door("U1", "win", False, NO_RULE, "no access"),
+                Door(
+                    "U1",
+                    "win",
+                    False,
+                    "auction-window-closed",
+                    "window",
+                    reason_code="grant_expired",
+                ),
             ),
         ),
         Step(

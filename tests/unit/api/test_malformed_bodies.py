@@ -133,6 +133,11 @@ def _request(setup: Setup, method: str, path: str, body: bytes, content_type: st
         "person_id": a.manager_id,
         "share_id": "no-such-share",
         "grant_id": "no-such-grant",
+        "alert_id": "1",
+        "area_id": "no-such-area",
+        "schedule_id": "no-such-schedule",
+        "level_id": "no-such-level",
+        "rental_id": "no-such-rental",
     }
     url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: ids[m.group(1)], path)
     headers = {"content-type": content_type}

@@ -77,10 +77,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('rental', schema=None) as batch_op:
+    # In place (SQLite >= 3.35): recreating the table would drop one that other rows reference.
+    with op.batch_alter_table('rental', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('around_the_clock')
         batch_op.drop_column('access_level_id')
-    with op.batch_alter_table('facility', schema=None) as batch_op:
+    # In place (SQLite >= 3.35): recreating the table would drop one that other rows reference.
+    with op.batch_alter_table('facility', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('levels_version')
     op.drop_table('access_level')
     op.drop_table('access_schedule')

@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], ),
     sa.PrimaryKeyConstraint('facility_id')
     )
-    with op.batch_alter_table('door', schema=None) as batch_op:
+    with op.batch_alter_table('door', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
         batch_op.add_column(
             sa.Column('anti_passback', sa.Boolean(), nullable=False, server_default=sa.false())
@@ -95,7 +95,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('door', schema=None) as batch_op:
+    # In place (SQLite >= 3.35): recreating the table would drop one that other rows reference.
+    with op.batch_alter_table('door', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('anti_passback')
         batch_op.drop_column('direction')
 
