@@ -224,7 +224,12 @@ def test_the_sync_duty_brings_the_pms_changes_in(service: Service) -> None:
         "pms-sim", "--facility", pms_ref, "--units", "5", "--occupancy", "1.0",
         "--port", str(port), name=f"pms-sim-{site.tag}",
     )  # fmt: skip
-    wait_for(lambda: _answers(f"{pms}/v1/facilities/{pms_ref}/units"), what="the PMS simulator")
+    # A process start (the app's imports) takes seconds, more on a loaded machine.
+    wait_for(
+        lambda: _answers(f"{pms}/v1/facilities/{pms_ref}/units"),
+        timeout=60,
+        what="the PMS simulator",
+    )
     service.start_worker(
         "sync",
         "run",
