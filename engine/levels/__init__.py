@@ -5,7 +5,6 @@ from engine.levels._compiled import (
     Level,
     compiled_levels,
     daily_level,
-    forget_levels,
     judge,
     role_ids_at,
 )
@@ -20,7 +19,6 @@ __all__ = [
     "Window",
     "compiled_levels",
     "daily_level",
-    "forget_levels",
     "judge",
     "parse_schedule",
     "role_ids_at",

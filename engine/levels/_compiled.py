@@ -30,7 +30,6 @@ __all__ = [
     "Level",
     "compiled_levels",
     "daily_level",
-    "forget_levels",
     "judge",
     "role_ids_at",
 ]
@@ -151,12 +150,6 @@ def compiled_levels(conn: Connection, facility_id: str, version: int) -> Facilit
                 _CACHE.clear()
             _CACHE[key] = found
     return found
-
-
-def forget_levels() -> None:
-    """Empty the compiled-levels cache."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
 
 
 _ROLE_IDS = (
