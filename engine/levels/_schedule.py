@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +62,30 @@ class Schedule:
             if opens <= second < closes:
                 return True
         return False
+
+    def open_until(
+        self, now: datetime, timezone: str, horizon: timedelta = timedelta(days=8)
+    ) -> datetime | None:
+        """When the window holding `now` closes (`now` itself when outside every window);
+        None when open around the clock or for longer than `horizon`.
+
+        Steps over UTC instants a minute at a time, then a second at a time inside the last
+        minute (windows are whole seconds), so DST gaps and repeats fall out of `contains`.
+        """
+        if self.always:
+            return None
+        if not self.contains(now, timezone):
+            return now
+        step = timedelta(minutes=1)
+        at, last = now.replace(second=0, microsecond=0) + step, now + horizon
+        while at < last:
+            if not self.contains(at, timezone):
+                second = max(now, at - step)
+                while self.contains(second, timezone):
+                    second = second.replace(microsecond=0) + timedelta(seconds=1)
+                return second
+            at += step
+        return None
 
     @classmethod
     def daily(cls, opens: time, closes: time) -> Schedule:

@@ -23,6 +23,7 @@ from engine.access import AccessPoint, Caller, SiteFacts, company_facility
 from engine.audit import AuditLog
 from engine.domain import Channel, DoorKind
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError, RefusedError
+from engine.levels import compiled_levels
 from engine.locks._keys import facility_key, material
 from engine.locks._port import KeyMaterial, LockSigner
 from engine.persistence.tables import (
@@ -98,6 +99,21 @@ def _hours_end(now: datetime, facility: Facility) -> datetime | None:
     return end
 
 
+def _level_ends(session: Session, facility: Facility, now: datetime) -> list[datetime]:
+    """When the windows of the facility's access levels open now close. A key never
+    outlives a schedule it was issued under: conservatively, it ends when the first of them
+    closes (asking again online gives the next one)."""
+    if not facility.levels_version:
+        return []  # the implicit level: the facility's hours, `_hours_end`
+    levels = compiled_levels(session.connection(), facility.id, facility.levels_version)
+    ends = []
+    for level in levels.by_id.values():
+        end = level.schedule.open_until(now, facility.timezone)
+        if end is not None and end > now:
+            ends.append(end)
+    return ends
+
+
 def _right_ends(session: Session, via: str, unit_id: str | None, now: datetime) -> list[datetime]:
     """The ends of the time-bounded rights an allowed request rests on."""
     ends: list[datetime] = []
@@ -156,6 +172,7 @@ def issue_offline_key(
     allowed: list[tuple[Door, LockDevice]] = []
     units: set[str] = set()
     ends = [t for t in (_hours_end(now, facility),) if t is not None]
+    ends += _level_ends(session, facility, now)
     refusals: list[str] = []
     for door, lock in rows:
         site = SiteFacts.of(door, facility)

@@ -226,3 +226,22 @@ def test_dates_are_local_dates() -> None:
     # 2026-07-05 02:00 UTC is still 22:00 on July 4th in New York.
     assert schedule.contains(datetime(2026, 7, 5, 2, tzinfo=UTC), NY) is False
     assert schedule.contains(datetime(2026, 7, 5, 2, tzinfo=UTC), "UTC") is True
+
+
+def test_open_until_is_the_close_of_the_window_holding_now_across_a_dst_gap() -> None:
+    """2026-03-08 in New York: 02:00-03:00 does not exist, so a window from 01:00 to 04:00
+    local closes two hours after 01:30 EST (06:30 UTC), at 04:00 EDT (08:00 UTC)."""
+    spec = {"weekly": {"sun": [{"opens": "01:00", "closes": "04:00"}]}}
+    schedule = parse_schedule(spec)
+    zone = "America/New_York"
+    inside = datetime(2026, 3, 8, 6, 30, 17, tzinfo=UTC)
+    assert schedule.open_until(inside, zone) == datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
+    outside = datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
+    assert schedule.open_until(outside, zone) == outside
+    assert parse_schedule({"always": True}).open_until(inside, zone) is None
+
+
+def test_open_until_finds_a_close_on_a_second_and_follows_windows_across_midnight() -> None:
+    schedule = Schedule.daily(time(22, 0), time(6, 0, 30))  # spans midnight, closes at :30 s
+    now = datetime(2026, 5, 4, 23, 0, tzinfo=UTC)
+    assert schedule.open_until(now, "UTC") == datetime(2026, 5, 5, 6, 0, 30, tzinfo=UTC)

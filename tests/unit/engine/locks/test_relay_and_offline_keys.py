@@ -15,6 +15,7 @@ from api.locks import HardwareSigner
 from engine.access import Caller
 from engine.domain import Channel, LifecycleEvent
 from engine.errors import InvalidInputError, PermissionDeniedError, RefusedError
+from engine.levels import WEEKDAYS
 from engine.locks import (
     KeyCache,
     facility_key,
@@ -25,7 +26,14 @@ from engine.locks import (
     revoke_key,
 )
 from engine.persistence import Database
-from engine.persistence.tables import Door, FacilityLockKey, OfflineKeyRecord
+from engine.persistence.tables import (
+    AccessLevel,
+    AccessSchedule,
+    Door,
+    Facility,
+    FacilityLockKey,
+    OfflineKeyRecord,
+)
 from engine.policy import CompiledPolicy, compile_policy, default_policy_path, load_policy
 from engine.runtime import Runtime
 from engine.units import revoke_share, share_key
@@ -178,6 +186,33 @@ def test_an_offline_key_names_the_allowed_doors_locks_and_ends_with_the_day_or_t
     assert issued.record.not_after <= end_of_local_day(now, UTC)
     assert offline_open(unit_lock, issued.credential, phone) is None
     assert offline_open(gate_lock, issued.credential, phone) is None
+
+
+def test_an_offline_key_ends_when_the_access_levels_window_closes(
+    world: World, policy: CompiledPolicy
+) -> None:
+    """Access levels (issue 19): a key issued inside a level's window ends with the window,
+    not with the facility's daily hours."""
+    _install(world, world.gate_id)
+    weekly = {day: [{"opens": "08:00", "closes": "13:30"}] for day in WEEKDAYS}
+    with world.rt.db.transaction() as s:
+        schedule = AccessSchedule(
+            facility_id=world.facility_id, name="mornings", spec={"weekly": weekly}
+        )
+        s.add(schedule)
+        s.flush()
+        s.add(
+            AccessLevel(
+                facility_id=world.facility_id, name="m", schedule_id=schedule.id, is_default=True
+            )
+        )
+        facility = s.get(Facility, world.facility_id)
+        assert facility is not None
+        facility.levels_version += 1
+    now = world.rt.clock.now()
+    assert now.hour == 12  # build_world's clock, inside the window
+    issued = _issue(world, _tenant(world), policy, SecretKey.generate())
+    assert issued.record.not_after == now.replace(hour=13, minute=30, second=0, microsecond=0)
 
 
 def test_no_offline_key_when_nothing_would_open_and_none_for_employees(
