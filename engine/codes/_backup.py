@@ -24,6 +24,7 @@ from engine.codes._claims import claim_locks, release_locks
 from engine.codes._pick import NoCodeFits, choose_code
 from engine.codes._port import AccessCode, CodeRejected, LockService, LockServiceDown
 from engine.codes._rules import model_named
+from engine.codes._windows import GrantTiming, lock_window
 from engine.persistence import Database
 from engine.persistence.tables import (
     AuctionGrant,
@@ -64,8 +65,7 @@ class PoolHealth:
 
 def code_window(s: Session, via: str) -> tuple[datetime | None, datetime | None]:
     """The window of the grant behind a code (`rental:`, `share:`, `code_grant:`, `auction:`
-    and an id): when it began
-    and when it ends (None: open)."""
+    and an id): when it began and when it ends (None: open)."""
     kind, _, ident = via.partition(":")
     if kind == "rental":
         rental = s.get(Rental, ident)
@@ -77,10 +77,15 @@ def code_window(s: Session, via: str) -> tuple[datetime | None, datetime | None]
         grant = s.get(CodeGrant, ident)
         if grant is None:
             return None, None
-        ends = grant.ends_at + timedelta(minutes=grant.buffer_after_minutes)
-        if grant.cancelled_at is not None:
-            ends = min(ends, grant.cancelled_at)
-        return grant.starts_at - timedelta(minutes=grant.buffer_before_minutes), ends
+        window = lock_window(
+            grant.starts_at,
+            grant.ends_at,
+            timedelta(minutes=grant.buffer_before_minutes),
+            timedelta(minutes=grant.buffer_after_minutes),
+            grant.cancelled_at,
+            GrantTiming(),
+        )
+        return (window.starts_at, window.ends_at) if window is not None else (None, None)
     if kind == "auction":
         auction = s.get(AuctionGrant, ident)
         if auction is None:
