@@ -68,6 +68,10 @@ class SiteFacts:
     access_closes: time
     levels_version: int
     """The facility's `levels_version` (the key of its compiled access levels)."""
+    direction: str | None = None
+    """A gate's direction, `in` or `out` (who is on site, anti-passback)."""
+    anti_passback: bool = False
+    """An entry gate refusing a second entry with no exit between."""
 
     @classmethod
     def of(cls, door: Door, facility: Facility) -> SiteFacts:
@@ -85,6 +89,8 @@ class SiteFacts:
             facility.access_opens,
             facility.access_closes,
             facility.levels_version,
+            door.direction,
+            door.anti_passback,
         )
 
 
@@ -159,6 +165,8 @@ _SITE = (
         _facility.c.access_opens,
         _facility.c.access_closes,
         _facility.c.levels_version,
+        _door.c.direction,
+        _door.c.anti_passback,
     )
     .select_from(_door.join(_facility, _facility.c.id == _door.c.facility_id))
     .where(_door.c.id == bindparam("door_id"), _door.c.removed_at.is_(None))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from engine.access._facts import SiteFacts
 from engine.domain import DenialReason
 from engine.persistence import table_of
 from engine.persistence.tables import AccessDecisionRecord, Door
@@ -24,26 +25,21 @@ _decision = table_of(AccessDecisionRecord)
 
 def passback_denial(
     conn: Connection,
-    door_id: str,
+    site: SiteFacts,
     person_id: str,
     now: datetime,
     hours: float,
     policy_version: str,
 ) -> Decision | None:
-    """The refusal when `door_id` is an entry gate with anti-passback and the person is
-    inside by the counted gates; None when the policy's permit stands."""
-    gate = conn.execute(
-        select(_door.c.direction, _door.c.anti_passback, _door.c.facility_id).where(
-            _door.c.id == door_id
-        )
-    ).first()
-    if gate is None or not gate.anti_passback or gate.direction != "in":
-        return None
+    """The refusal when the door of `site` is an entry gate with anti-passback and the
+    person is inside by the counted gates; None when the policy's permit stands."""
+    if not site.anti_passback or site.direction != "in":
+        return None  # no query for the other doors: their facts came with the door's read
     last = conn.execute(
         select(_door.c.direction)
         .select_from(_decision.join(_door, _door.c.id == _decision.c.door_id))
         .where(
-            _decision.c.facility_id == gate.facility_id,
+            _decision.c.facility_id == site.facility_id,
             _decision.c.person_id == person_id,
             _decision.c.allowed.is_(True),
             _door.c.direction.in_(("in", "out")),

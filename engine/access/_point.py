@@ -166,7 +166,7 @@ class AccessPoint:
             preview = self.preview(conn, caller, site, channel, policy, door_units, now)
             if preview.chosen.decision.allowed and site.kind == DoorKind.GATE.value:
                 refused = passback_denial(
-                    conn, site.id, caller.person_id, now, self.on_site_hours, policy.version
+                    conn, site, caller.person_id, now, self.on_site_hours, policy.version
                 )
                 if refused is not None:
                     preview = replace(preview, chosen=replace(preview.chosen, decision=refused))
