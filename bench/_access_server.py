@@ -1,6 +1,8 @@
 """The real app plus a bare Litestar endpoint, served by uvicorn (a process of its own).
 
-Usage: python -m bench._access_server DATABASE_URL PORT
+Usage: python -m bench._access_server DATABASE_URL PORT [--no-alerts]
+
+`--no-alerts`: the server runs no alert duty (the A/B reference of the alert rules' cost).
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ def bare() -> dict[str, bool]:
     return {"ok": True}
 
 
-def main(url: str, port: int) -> None:
-    """Serve until killed."""
+def main(url: str, port: int, alerts: bool = True) -> None:
+    """Serve until killed (`alerts`: run the alert duty, as `unitgate serve` does)."""
     settings = Settings(
         database_url=url,
         audit_key="bench",
         jwt_secret=JWT_SECRET,
         policy_reload_seconds=0,
         pms_webhook_secret=WEBHOOK_SECRET,
+        alerts_in_serve=alerts,
     )
     app = create_app(settings)
     app.register(bare)
@@ -38,4 +41,4 @@ def main(url: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), "--no-alerts" not in sys.argv[3:])

@@ -97,12 +97,16 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(db_url: str, wait: float = 30) -> tuple[subprocess.Popen[bytes], str]:
-    """`bench._access_server` on a free port, once healthy; the process and its base URL."""
+def start_server(
+    db_url: str, wait: float = 30, *, alerts: bool = True
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`bench._access_server` on a free port, once healthy; the process and its base URL
+    (`alerts`: with the alert duty, as `unitgate serve` runs it)."""
     port = _free_port()
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    flags = [] if alerts else ["--no-alerts"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench._access_server", db_url, str(port)], env=env
+        [sys.executable, "-m", "bench._access_server", db_url, str(port), *flags], env=env
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait

@@ -5,7 +5,10 @@ Two facilities alike in all but levels, served by one uvicorn process: `plain` h
 multi-window weekly schedule with holidays and three levels (the default, one for the
 unit's building, the rental's own). The same tenant request (their unit's lock, then the
 gate) alternates between the two in rounds; the figure is the server's CPU per request,
-levels over plain (goal: at most 1.10). SQLite and PostgreSQL (skipped when unreachable).
+levels over plain (goal: at most 1.10). A third arm asks the levels facility through a
+second server that runs the alert duty with the shipped rules (the first runs none): the
+issue's A/B, levels and alert rules against neither. SQLite and PostgreSQL (skipped when
+unreachable).
 """
 
 from __future__ import annotations
@@ -119,42 +122,65 @@ def _token(company_id: str, person_id: str) -> str:
     )
 
 
+ARMS = (("plain", "plain", False), ("levels", "levels", False), ("levels+alerts", "levels", True))
+"""(arm, facility, alert duty on): the reference, levels alone, levels with the alert rules."""
+
+SETTLE_SECONDS = 1.5
+"""A pause before each load: the alert duty (1 s poll) has evaluated the last loads'
+decisions, so an arm is not charged with another arm's backlog."""
+
+
 def _measure(
     db_url: str, company_id: str, made: dict[str, tuple[str, str, str]]
 ) -> dict[str, dict[str, Any]]:
-    server, base = start_server(db_url, wait=120)  # a loaded machine starts it slowly
+    # Two servers on one database: the reference runs no alert duty, the other runs it as
+    # `unitgate serve` does (the shipped alerts/rules.yaml); only the loaded one is counted.
+    servers = {
+        alerts: start_server(db_url, wait=120, alerts=alerts)  # a loaded machine starts slowly
+        for alerts in (False, True)
+    }
     runs: dict[str, list[dict[str, Any]]] = {
-        f"{arm} {door}": [] for arm in made for door in ("lock", "gate")
+        f"{arm} {door}": [] for arm, _, _ in ARMS for door in ("lock", "gate")
     }
     try:
-        for arm, (lock, gate, person) in made.items():  # allowed, before any timing
-            for door_id in (lock, gate):
-                got = httpx.post(
-                    f"{base}/v1/doors/{door_id}/access-requests",
-                    json={},
-                    headers={"Authorization": f"Bearer {_token(company_id, person)}"},
-                )
-                assert got.json()["allowed"] is True, (arm, got.text)
-        for _ in range(ROUNDS):
+        for _, base in servers.values():  # allowed, before any timing
             for arm, (lock, gate, person) in made.items():
+                for door_id in (lock, gate):
+                    got = httpx.post(
+                        f"{base}/v1/doors/{door_id}/access-requests",
+                        json={},
+                        headers={"Authorization": f"Bearer {_token(company_id, person)}"},
+                    )
+                    assert got.json()["allowed"] is True, (arm, got.text)
+        for _ in range(ROUNDS):
+            for arm, facility, alerts in ARMS:
+                server, base = servers[alerts]
+                lock, gate, person = made[facility]
                 token = _token(company_id, person)
                 for door, door_id in (("lock", lock), ("gate", gate)):
+                    time.sleep(SETTLE_SECONDS)
                     url = f"{base}/v1/doors/{door_id}/access-requests"
                     runs[f"{arm} {door}"].append(_load(url, "POST", server.pid, token))
     finally:
-        server.terminate()
-        server.wait(10)
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(10)
     for key, rounds in runs.items():
         for run in rounds:
             assert set(run["statuses"]) == {"201"}, (key, run["statuses"])
     out = {key: _combined(rounds) for key, rounds in runs.items()}
-    for door in ("lock", "gate"):
-        paired = [
-            (b["server_cpu"] / len(b["latencies_ms"])) / (a["server_cpu"] / len(a["latencies_ms"]))
-            for a, b in zip(runs[f"plain {door}"], runs[f"levels {door}"], strict=True)
-        ]
-        out[f"levels {door}"]["paired_cpu_ratios"] = paired
+    for arm, _, _ in ARMS[1:]:
+        for door in ("lock", "gate"):
+            out[f"{arm} {door}"]["paired_cpu_ratios"] = [
+                _per_request(b) / _per_request(a)
+                for a, b in zip(runs[f"plain {door}"], runs[f"{arm} {door}"], strict=True)
+            ]
     return out
+
+
+def _per_request(run: dict[str, Any]) -> float:
+    """The server's CPU seconds per request of one load."""
+    return float(run["server_cpu"]) / len(run["latencies_ms"])
 
 
 IN_PROCESS = 3000
@@ -217,17 +243,18 @@ def run(argv: list[str]) -> None:
             out = _measure(url, company_id, made)
             for key, r in out.items():
                 print(
-                    f"[{name}] {key:<12} {r['per_second']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms"
+                    f"[{name}] {key:<19} {r['per_second']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms"
                     f"  p99 {r['p99_ms']:6.1f} ms  server CPU {r['server_cpu_ms']:.3f} ms/request"
                 )
-            for door in ("lock", "gate"):
-                plain, levels = out[f"plain {door}"], out[f"levels {door}"]
-                ratio = levels["server_cpu_ms"] / plain["server_cpu_ms"]
-                paired = levels["paired_cpu_ratios"]
-                print(
-                    f"[{name}] {door}: server CPU per request, levels/plain {ratio:.3f} over all "
-                    f"rounds, median of paired rounds {statistics.median(paired):.3f} "
-                    f"(in order: {', '.join(f'{p:.3f}' for p in paired)}) (goal <= 1.10)"
-                )
+            for arm, _, _ in ARMS[1:]:
+                for door in ("lock", "gate"):
+                    got, ref = out[f"{arm} {door}"], out[f"plain {door}"]
+                    ratio = got["server_cpu_ms"] / ref["server_cpu_ms"]
+                    paired = got["paired_cpu_ratios"]
+                    print(
+                        f"[{name}] {door}: server CPU per request, {arm}/plain {ratio:.3f} over "
+                        f"all rounds, median of paired rounds {statistics.median(paired):.3f} "
+                        f"(in order: {', '.join(f'{p:.3f}' for p in paired)}) (goal <= 1.10)"
+                    )
             print(f"[{name}] the decision in this process, {IN_PROCESS} per round:")
             _in_process(url, company_id, made)
