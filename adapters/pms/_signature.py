@@ -14,6 +14,8 @@ import hmac
 import time
 from collections.abc import Iterable, Sequence
 
+from adapters._signed_time import signed_at
+
 __all__ = [
     "SCHEME",
     "SIGNATURE_HEADER",
@@ -108,15 +110,14 @@ def signed_facility(
 
 
 def _timestamp(signature: str | None, timestamp: str | None, now: float) -> int:
-    if not signature or not timestamp:
-        raise SignatureError(f"missing `{SIGNATURE_HEADER}` or `{TIMESTAMP_HEADER}` header")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise SignatureError(f"timestamp `{timestamp[:40]}` is not Unix seconds") from None
-    if abs(now - sent) > TOLERANCE_SECONDS:
-        raise SignatureError(f"timestamp `{sent}` is more than {TOLERANCE_SECONDS} s from now")
-    return sent
+    return signed_at(
+        signature,
+        timestamp,
+        now,
+        headers=(SIGNATURE_HEADER, TIMESTAMP_HEADER),
+        tolerance=TOLERANCE_SECONDS,
+        error=SignatureError,
+    )
 
 
 def _offered(signature: str | None) -> list[str]:
