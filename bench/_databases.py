@@ -41,13 +41,21 @@ def _drop(url: str) -> None:
 @contextmanager
 def databases() -> Iterator[list[tuple[str, str]]]:
     """`[(name, url)]`: SQLite, then PostgreSQL unless unreachable (said on stdout)."""
+    with database_sets(1) as sets:
+        yield [(name, urls[0]) for name, urls in sets]
+
+
+@contextmanager
+def database_sets(copies: int) -> Iterator[list[tuple[str, list[str]]]]:
+    """`[(name, [url] * copies)]`: `copies` separate databases of each kind, for arms that
+    must not share one (a server's background duty would work on the other arm's rows)."""
     with tempfile.TemporaryDirectory() as folder:
-        runs = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}")]
-        pg = _pg_database()
-        if pg is not None:
-            runs.append(("PostgreSQL", pg))
+        runs = [("SQLite", [f"sqlite:///{Path(folder) / f'bench{n}.db'}" for n in range(copies)])]
+        pgs = [url for url in (_pg_database() for _ in range(copies)) if url is not None]
+        if len(pgs) == copies:
+            runs.append(("PostgreSQL", pgs))
         try:
             yield runs
         finally:
-            if pg is not None:
-                _drop(pg)
+            for url in pgs:
+                _drop(url)

@@ -5,10 +5,10 @@ Two facilities alike in all but levels, served by one uvicorn process: `plain` h
 multi-window weekly schedule with holidays and three levels (the default, one for the
 unit's building, the rental's own). The same tenant request (their unit's lock, then the
 gate) alternates between the two in rounds; the figure is the server's CPU per request,
-levels over plain (goal: at most 1.10). A third arm asks the levels facility through a
-second server that runs the alert duty with the shipped rules (the first runs none): the
-issue's A/B, levels and alert rules against neither. SQLite and PostgreSQL (skipped when
-unreachable).
+levels over plain (goal: at most 1.10). A third arm asks the same levels facility, made
+alike in a second database, through a second server that runs the alert duty with the
+shipped rules (the first runs none): the issue's A/B, levels and alert rules against
+neither. SQLite and PostgreSQL (skipped when unreachable).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import httpx
 
 from api.auth import issue_token
 from bench._access_server import JWT_SECRET
-from bench._databases import databases
+from bench._databases import database_sets
 from bench.access_api import _combined, _load, start_server
 from engine.access import Caller, company_door_for
 from engine.domain import Channel, DoorKind, LifecycleEvent
@@ -126,24 +126,27 @@ ARMS = (("plain", "plain", False), ("levels", "levels", False), ("levels+alerts"
 """(arm, facility, alert duty on): the reference, levels alone, levels with the alert rules."""
 
 SETTLE_SECONDS = 1.5
-"""A pause before each load: the alert duty (1 s poll) has evaluated the last loads'
-decisions, so an arm is not charged with another arm's backlog."""
+"""A pause before each load: the alert duty (1 s poll) has evaluated its last load, so an
+arm is not charged with the previous one's backlog."""
+
+Prepared = tuple[str, dict[str, tuple[str, str, str]]]
+"""A database's company and facilities (`_prepare`)."""
 
 
-def _measure(
-    db_url: str, company_id: str, made: dict[str, tuple[str, str, str]]
-) -> dict[str, dict[str, Any]]:
-    # Two servers on one database: the reference runs no alert duty, the other runs it as
-    # `unitgate serve` does (the shipped alerts/rules.yaml); only the loaded one is counted.
-    servers = {
-        alerts: start_server(db_url, wait=120, alerts=alerts)  # a loaded machine starts slowly
-        for alerts in (False, True)
+def _measure(prepared: dict[bool, tuple[str, Prepared]]) -> dict[str, dict[str, Any]]:
+    """`prepared`: by alert duty on, the database its server serves. Two servers on two
+    databases alike: the reference runs no alert duty, the other runs it as `unitgate serve`
+    does (the shipped alerts/rules.yaml); a duty never sees the other server's decisions
+    (SQLite: nor takes the write lock the other server's recorder wants)."""
+    servers = {  # a loaded machine starts them slowly
+        alerts: start_server(url, wait=120, alerts=alerts) for alerts, (url, _) in prepared.items()
     }
     runs: dict[str, list[dict[str, Any]]] = {
         f"{arm} {door}": [] for arm, _, _ in ARMS for door in ("lock", "gate")
     }
     try:
-        for _, base in servers.values():  # allowed, before any timing
+        for alerts, (_, base) in servers.items():  # allowed, before any timing
+            company_id, made = prepared[alerts][1]
             for arm, (lock, gate, person) in made.items():
                 for door_id in (lock, gate):
                     got = httpx.post(
@@ -155,6 +158,7 @@ def _measure(
         for _ in range(ROUNDS):
             for arm, facility, alerts in ARMS:
                 server, base = servers[alerts]
+                company_id, made = prepared[alerts][1]
                 lock, gate, person = made[facility]
                 token = _token(company_id, person)
                 for door, door_id in (("lock", lock), ("gate", gate)):
@@ -233,14 +237,14 @@ def run(argv: list[str]) -> None:
             f"uvicorn (1 worker); {ROUNDS} alternating rounds per facility and door, "
             "the load from a second process over loopback"
         )
-    with databases() as dbs:
-        for name, url in dbs:
+    with database_sets(2) as sets:
+        for name, (url, other) in sets:
             company_id, made = _prepare(url)
             if not http:
                 print(f"[{name}] the decision in this process, {IN_PROCESS} per round:")
                 _in_process(url, company_id, made)
                 continue
-            out = _measure(url, company_id, made)
+            out = _measure({False: (url, (company_id, made)), True: (other, _prepare(other))})
             for key, r in out.items():
                 print(
                     f"[{name}] {key:<19} {r['per_second']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms"
