@@ -90,6 +90,4 @@ def alert_rules_reloader(
     store: AlertRulesStore, every_seconds: float
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """A Litestar lifespan that reloads the alert rules every `every_seconds` (0: never)."""
-    return file_reloader(
-        store, every_seconds, "alert rules", logging.getLogger("unitgate.alerts")
-    )
+    return file_reloader(store, every_seconds, "alert rules", logging.getLogger("unitgate.alerts"))

@@ -61,5 +61,5 @@ def test_a_missing_file_is_refused_once_and_the_old_rules_serve(path: Path) -> N
 
 def test_an_invalid_file_at_start_is_an_error(path: Path) -> None:
     path.write_text("rules: [{name: x}]\n")
-    with pytest.raises(PolicyError, match="rules.yaml:1"):
+    with pytest.raises(PolicyError, match=r"rules\.yaml:1"):
         AlertRulesStore(path)
