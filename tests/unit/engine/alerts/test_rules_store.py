@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.alerts import AlertRulesStore, default_alert_rules_path
+from engine.alerts._model import RepeatedDenials
 from engine.policy import PolicyError, PolicyRejected
 
 
@@ -17,8 +18,10 @@ def path(tmp_path: Path) -> Path:
     return Path(shutil.copyfile(default_alert_rules_path(), tmp_path / "rules.yaml"))
 
 
-def _count(store: AlertRulesStore, name: str) -> int | None:
-    return next(r for r in store.current.rules if r.name == name).count  # type: ignore[attr-defined, no-any-return]
+def _count(store: AlertRulesStore, name: str) -> int:
+    rule = next(r for r in store.current.rules if r.name == name)
+    assert isinstance(rule, RepeatedDenials)
+    return rule.count
 
 
 def test_an_edit_serves_and_an_unchanged_file_is_no_reload(path: Path) -> None:
