@@ -1,5 +1,6 @@
 """The alert duty inside `unitgate serve`: a thread of its own while the app serves, woken
-by the runtime's alerts alarm when decisions or lock events commit."""
+by the runtime's alerts alarm when decisions or lock events commit in this process, and on
+PostgreSQL by a listener thread when another process commits them (`NOTIFY`)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from engine.alerts import (
     AlertConfig,
     AlertDuty,
     AlertEvaluator,
-    AlertRules,
+    AlertListener,
+    AlertRulesStore,
     default_alert_rules_path,
-    load_alert_rules,
 )
 from engine.persistence.tables import AlertRecord
 from engine.runtime import Runtime
@@ -26,32 +27,34 @@ from engine.runtime import Runtime
 __all__ = ["alert_duty", "alert_rules", "alerts_lifespan"]
 
 
-def alert_rules(settings: Settings) -> AlertRules:
-    """The alert rules file the settings name (`PolicyError` naming file, line and field)."""
-    return load_alert_rules(settings.alert_rules_path or default_alert_rules_path())
+def alert_rules(settings: Settings) -> AlertRulesStore:
+    """The alert rules file the settings name, held for reloads (`PolicyError` naming file,
+    line and field when it is invalid at start)."""
+    return AlertRulesStore(settings.alert_rules_path or default_alert_rules_path())
 
 
 def alert_duty(
     runtime: Runtime,
     settings: Settings,
-    rules: AlertRules,
+    rules: AlertRulesStore,
     on_raised: Callable[[AlertRecord], None] | None = None,
 ) -> AlertDuty:
-    """The duty for `runtime`, woken by its alerts alarm, telling `on_raised` of each alert."""
+    """The duty for `runtime`, woken by its alerts alarm, evaluating the rules in force,
+    telling `on_raised` of each alert."""
     evaluator = AlertEvaluator(
         runtime.db,
         runtime.clock,
-        lambda: rules,
+        lambda: rules.current,
         AlertConfig(poll_seconds=settings.alerts_poll_seconds),
     )
     return AlertDuty(evaluator, runtime.alerts_alarm, on_raised)
 
 
 def alerts_lifespan(
-    runtime: Runtime, settings: Settings, rules: AlertRules, telemetry: Telemetry
+    runtime: Runtime, settings: Settings, rules: AlertRulesStore, telemetry: Telemetry
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """A Litestar lifespan running the alert duty while the app serves (unless
-    `alerts_in_serve` is off)."""
+    `alerts_in_serve` is off), and on PostgreSQL its listener."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -59,7 +62,11 @@ def alerts_lifespan(
             yield
             return
         duty = alert_duty(runtime, settings, rules, telemetry.record_alert)
-        async with duty_thread(duty, "unitgate-alerts"):
+        async with contextlib.AsyncExitStack() as duties:
+            await duties.enter_async_context(duty_thread(duty, "unitgate-alerts"))
+            if runtime.db.dialect == "postgresql":
+                listener = AlertListener(runtime.db.engine.url, runtime.alerts_alarm)
+                await duties.enter_async_context(duty_thread(listener, "unitgate-alerts-listen"))
             yield
 
     return lifespan

@@ -18,7 +18,7 @@ from api.json_body import JSONRequest
 from api.lock_duty import RemoteActions, lock_lifespan
 from api.locks import HardwareSigner
 from api.outbox_duty import outbox_lifespan
-from api.policy_reload import policy_reloader
+from api.policy_reload import alert_rules_reloader, policy_reloader
 from api.problems import problem_plugin
 from api.routes._deps import caller_of
 from api.routes.access import access_router
@@ -143,6 +143,7 @@ def create_app(
         route_handlers=[health, *routers, docs_assets_router()],
         lifespan=[
             policy_reloader(policies, settings.policy_reload_seconds),
+            alert_rules_reloader(rules, settings.policy_reload_seconds),
             expiry_lifespan(rt, settings, tel),
             lock_lifespan(rt, settings, tel),
             outbox_lifespan(rt, settings, tel),

@@ -37,7 +37,8 @@ class Settings(BaseModel):
     policy_path: Path | None = None
     """The access policy (a directory of YAML files); the shipped `policy/` when unset."""
     policy_reload_seconds: float = Field(default=5.0, ge=0, le=3600)
-    """How often the service looks for changed policy files (0: never)."""
+    """How often the service looks for changed policy files and a changed alert rules file
+    (0: never)."""
     jwt_secret: str | None = Field(default=None, min_length=32)
     """Secret that signs and checks bearer tokens (HS256); when unset, `jwt_secret_file`."""
     jwt_secret_file: Path = Path("var/jwt.key")
@@ -144,7 +145,8 @@ class Settings(BaseModel):
     """`unitgate serve` evaluates the alert rules itself."""
     alerts_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
     """Longest the alert duty sleeps between looks (it is woken by this process's decisions
-    and lock events; other processes' are seen within this)."""
+    and lock events, and on PostgreSQL by other processes' through `NOTIFY`; the poll is the
+    safety net, and on SQLite the bound for another process's writes)."""
     alert_rules_path: Path | None = None
     """The alert rules file; the shipped `alerts/rules.yaml` when unset."""
     on_site_hours: float = Field(default=12.0, gt=0, le=7 * 24)

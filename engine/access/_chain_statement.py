@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 
 from engine.access._decision_row import DecisionRow
 from engine.audit import AuditLog, ChainTip
-from engine.persistence import Database
+from engine.persistence import ALERTS_CHANNEL, Database
 
 __all__ = ["ChainStatement"]
 
@@ -76,6 +76,8 @@ def _insert(table: str, param: str, columns: dict[str, str]) -> str:
 # INVARIANT: the inserts run only when the head moved from exactly (old_seq, old_hash), and
 # a statement is atomic, so a chain never forks and no decision is without its entry. The
 # head's code moves with it: fresh when the head chained from verified, else as found.
+# `woken` (a row per head moved) notifies other processes' alert duties when the statement
+# commits; it is what the statement counts, as a plain SELECT in a WITH runs only if read.
 _STATEMENT = text(
     f"""
 WITH head AS (
@@ -86,8 +88,10 @@ WITH head AS (
     {_insert("access_decision", "decisions", _DECISION_COLUMNS)}
 ), entries AS (
     {_insert("audit_entry", "entries", _ENTRY_COLUMNS)}
+), woken AS (
+    SELECT pg_notify('{ALERTS_CHANNEL}', :facility) FROM head
 )
-SELECT count(*) FROM head
+SELECT count(*) FROM woken
 """
 )
 _HEAD = text("SELECT seq, hash, mac FROM audit_head WHERE facility_id = :facility")

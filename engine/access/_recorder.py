@@ -24,7 +24,7 @@ from engine.access._chain_statement import ChainStatement
 from engine.access._decision_row import DecisionRow
 from engine.access._notices import may_notify, notify_decisions
 from engine.audit import AuditLog
-from engine.persistence import Database, table_of
+from engine.persistence import Database, notify_alerts, table_of
 from engine.persistence.tables import AccessDecisionRecord
 
 __all__ = ["DecisionRecorder", "write_decisions"]
@@ -52,6 +52,7 @@ def write_decisions(conn: Connection, audit: AuditLog, rows: Sequence[DecisionRo
     columns = [r.columns(tip.seq + n) for n, r in enumerate(rows, start=1)]
     ids: list[int] = list(conn.execute(_INSERT, columns).scalars())
     audit.extend(conn, tip, [r.entry(i) for r, i in zip(rows, ids, strict=True)])
+    notify_alerts(conn, facility_id)  # other processes' alert duties look on commit
     return ids
 
 

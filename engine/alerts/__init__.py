@@ -9,6 +9,7 @@ from engine.alerts._actions import (
 )
 from engine.alerts._detect import Detection
 from engine.alerts._evaluator import AlertConfig, AlertDuty, AlertEvaluator
+from engine.alerts._listen import AlertListener
 from engine.alerts._model import AlertRule, AlertRulesFile
 from engine.alerts._on_site import OnSite, on_site
 from engine.alerts._raise import OPEN_STATUSES, Incidents, alert_json
@@ -19,6 +20,7 @@ from engine.alerts._rules import (
     load_alert_rules,
     read_alert_rules,
 )
+from engine.alerts._rules_store import AlertRulesStore
 
 __all__ = [
     "ALERT_ACKNOWLEDGED",
@@ -27,9 +29,11 @@ __all__ = [
     "AlertConfig",
     "AlertDuty",
     "AlertEvaluator",
+    "AlertListener",
     "AlertRule",
     "AlertRules",
     "AlertRulesFile",
+    "AlertRulesStore",
     "Detection",
     "Incidents",
     "OnSite",

@@ -24,6 +24,7 @@ __all__ = [
     "default_alert_rules_path",
     "load_alert_rules",
     "read_alert_rules",
+    "read_rules_text",
 ]
 
 _TAGS = frozenset(
@@ -46,6 +47,8 @@ class AlertRules:
 
     rules: tuple[AlertRule, ...]
     source: str
+    version: str = ""
+    """The file's content hash (set when read by `AlertRulesStore`)."""
 
     def of(self, *kinds: str) -> list[AlertRule]:
         """The rules watching one of `kinds`."""
@@ -71,7 +74,7 @@ def _issue(located: Located, error: dict[str, object]) -> PolicyIssue:
     return PolicyIssue("error", kind.replace("_", "-"), f"`{name}`: {message}", where)
 
 
-def read_alert_rules(text: str, file: str) -> AlertRules:
+def read_alert_rules(text: str, file: str, *, version: str = "") -> AlertRules:
     """Parse and check an alert rules file; `PolicyError` lists every problem found."""
     located = read_yaml(text, file)
     if not isinstance(located.data, dict):
@@ -94,18 +97,22 @@ def read_alert_rules(text: str, file: str) -> AlertRules:
         seen.add(rule.name)
     if issues:
         raise PolicyError(issues)
-    return AlertRules(tuple(spec.rules), file)
+    return AlertRules(tuple(spec.rules), file, version)
 
 
-def load_alert_rules(path: Path) -> AlertRules:
-    """The rules of the file at `path` (`PolicyError` naming file, line and field)."""
+def read_rules_text(path: Path) -> str:
+    """The text of the rules file at `path` (`PolicyError` naming it when unreadable)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         where = SourceLocation(str(path), 1, 1)
         message = f"cannot read `{path}`: {type(exc).__name__}"
         raise PolicyError([PolicyIssue("error", "unreadable", message, where)]) from exc
-    return read_alert_rules(text, str(path))
+
+
+def load_alert_rules(path: Path) -> AlertRules:
+    """The rules of the file at `path` (`PolicyError` naming file, line and field)."""
+    return read_alert_rules(read_rules_text(path), str(path))
 
 
 def alert_rules_json_schema() -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from engine.audit import AuditLog, EntryRow, PendingEntry, RowBinding
 from engine.locks._port import LockEvent
 from engine.locks._refusals import refusal_reason
-from engine.persistence import table_of
+from engine.persistence import notify_alerts, table_of
 from engine.persistence.tables import Door, LockAction, LockDevice, LockEventRecord, Person
 
 __all__ = ["LOCK_EVENT_BINDING", "LOCK_EVENT_KIND", "land_events"]
@@ -122,6 +122,7 @@ def land_events(
     audit.extend(session, tip, entries)
     lock.log_counter = max([lock.log_counter, *(e.counter for e in events)])
     session.add(lock)
+    notify_alerts(session.connection(), lock.facility_id)  # other processes' alert duties
     return rows
 
 

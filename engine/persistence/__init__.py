@@ -8,8 +8,10 @@ from engine.persistence._migrate import (
     upgrade,
 )
 from engine.persistence._types import UTCDateTime, new_id, stable_id, table_of
+from engine.persistence._wake import ALERTS_CHANNEL, notify_alerts
 
 __all__ = [
+    "ALERTS_CHANNEL",
     "Database",
     "UTCDateTime",
     "applied_revisions",
@@ -17,6 +19,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "new_id",
+    "notify_alerts",
     "stable_id",
     "table_of",
     "upgrade",
