@@ -10,11 +10,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlmodel import col, select
 
 from adapters.lockservice import HttpLockService
 from adapters.lockservice.sim import lock_service_app
 from adapters.pms.sim import BackgroundServer
+from api.settings import Settings
+from api.telemetry import build_telemetry
 from engine.alerts import AlertConfig, AlertEvaluator, default_alert_rules_path, load_alert_rules
 from engine.audit import verify_chain
 from engine.codes import CodeDuty, KeypadEvents, LockServiceDown, land_keypad_events
@@ -174,3 +177,26 @@ def test_repeated_refused_codes_at_the_gate_raise_one_alert(runtime: Runtime) ->
     with runtime.db.read() as s:
         [same] = s.exec(select(AlertRecord)).all()
         assert same.count == 5  # the 10th to the 14th refusal
+
+
+def test_landed_keypad_decisions_are_counted_with_their_reason_code(runtime: Runtime) -> None:
+    kw, _, number = _world(runtime)
+    kw.sim.enter(GATE, WRONG)
+    kw.sim.enter(GATE, WRONG)
+    kw.sim.enter(GATE, number)
+    metrics = InMemoryMetricReader()
+    telemetry = build_telemetry(Settings(otel_exporter="none"), metric_reader=metrics)
+    telemetry.record_keypad_events(_fetcher(kw).run_once())
+    data = metrics.get_metrics_data()
+    [decisions] = [
+        m
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "unitgate.access.decisions"
+    ]
+    counted = {
+        (dp.attributes["channel"], dp.attributes["outcome"], dp.attributes["reason_code"]): dp.value
+        for dp in decisions.data.data_points
+    }
+    assert counted == {("keypad", "denied", "invalid_code"): 2, ("keypad", "allowed", "none"): 1}
