@@ -99,8 +99,11 @@ class CodeDuty:
         """Reconcile until `stop()`."""
         failures, last, fetched = 0, float("-inf"), float("-inf")
         rung = True
+        poll = self.config.poll_seconds
+        if self.events is not None:
+            poll = min(poll, self.config.events_seconds)
         while not self._stopping.is_set():
-            sleep = self.config.poll_seconds
+            sleep = poll
             if time.monotonic() - fetched >= self.config.events_seconds:
                 fetched = time.monotonic()
                 self.fetch_events()

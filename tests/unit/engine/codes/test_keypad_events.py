@@ -7,6 +7,8 @@ at the gate raise one repeated-denials alert."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -20,7 +22,7 @@ from api.settings import Settings
 from api.telemetry import build_telemetry
 from engine.alerts import AlertConfig, AlertEvaluator, default_alert_rules_path, load_alert_rules
 from engine.audit import verify_chain
-from engine.codes import CodeDuty, KeypadEvents, LockServiceDown, land_keypad_events
+from engine.codes import CodeDuty, CodeDutyConfig, KeypadEvents, LockServiceDown, land_keypad_events
 from engine.domain import DenialReason
 from engine.persistence.tables import (
     AccessDecisionRecord,
@@ -200,3 +202,22 @@ def test_landed_keypad_decisions_are_counted_with_their_reason_code(runtime: Run
         for dp in decisions.data.data_points
     }
     assert counted == {("keypad", "denied", "invalid_code"): 2, ("keypad", "allowed", "none"): 1}
+
+
+def test_the_running_duty_lands_codes_typed_while_it_runs(runtime: Runtime) -> None:
+    kw, _, _ = _world(runtime)
+    landed: list[KeypadEventRecord] = []
+    config = CodeDutyConfig(poll_seconds=0.05, full_seconds=3600, events_seconds=0.05)
+    duty = CodeDuty(kw.reconciler, config, events=_fetcher(kw), on_events=landed.extend)
+    worker = threading.Thread(target=duty.run)
+    worker.start()
+    try:
+        kw.sim.enter(GATE, WRONG)
+        deadline = time.monotonic() + 10
+        while not landed and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        duty.stop()
+        worker.join(10)
+    [row] = landed
+    assert row.kind == "denied" and row.decision_id is not None
