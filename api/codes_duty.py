@@ -18,15 +18,24 @@ from engine.codes import (
     CodeDuty,
     CodeDutyConfig,
     GrantTiming,
+    KeypadEvents,
     LockService,
     ReconcileConfig,
     Reconciler,
     Upkeep,
 )
+from engine.persistence.tables import KeypadEventRecord
 from engine.policy import PolicyStore
 from engine.runtime import Runtime
 
-__all__ = ["code_duty", "codes_lifespan", "grant_timing", "reconciler", "upkeep"]
+__all__ = [
+    "code_duty",
+    "codes_lifespan",
+    "grant_timing",
+    "keypad_events",
+    "reconciler",
+    "upkeep",
+]
 
 
 def grant_timing(settings: Settings) -> GrantTiming:
@@ -63,17 +72,30 @@ def upkeep(runtime: Runtime, settings: Settings, service: LockService) -> Upkeep
     return Upkeep(runtime.db, service, runtime.clock, pool_size=settings.codes_backup_pool)
 
 
+def keypad_events(runtime: Runtime, settings: Settings, service: LockService) -> KeypadEvents:
+    """The lock service's keypad events for `runtime`, its cursor keyed by the service's URL."""
+    assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
+    return KeypadEvents(
+        runtime.db, service, runtime.audit, runtime.clock, settings.lock_service_url
+    )
+
+
 def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> CodeDuty:
-    """The keypad duty for the configured lock service, woken by the runtime's codes alarm."""
+    """The keypad duty for the configured lock service, woken by the runtime's codes alarm;
+    it lands the service's keypad events too, waking the alert duty when it did."""
     assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
     service = HttpLockService(settings.lock_service_url, api_key=settings.lock_service_key)
     return CodeDuty(
         reconciler(runtime, settings, policies, service),
         CodeDutyConfig(
-            poll_seconds=settings.codes_poll_seconds, full_seconds=settings.codes_full_seconds
+            poll_seconds=settings.codes_poll_seconds,
+            full_seconds=settings.codes_full_seconds,
+            events_seconds=settings.codes_events_seconds,
         ),
         runtime.codes_alarm,
         upkeep=upkeep(runtime, settings, service),
+        events=keypad_events(runtime, settings, service),
+        on_events=lambda _: runtime.alerts_alarm.ring(),
     )
 
 
@@ -90,6 +112,12 @@ def codes_lifespan(
             return
         duty = code_duty(runtime, settings, policies)
         duty.on_round = telemetry.record_codes_round
+
+        def landed(rows: list[KeypadEventRecord]) -> None:
+            telemetry.record_keypad_events(rows)
+            runtime.alerts_alarm.ring()
+
+        duty.on_events = landed
         assert duty.upkeep is not None  # INVARIANT: `code_duty` gives every duty one.
         duty.upkeep.on_report = telemetry.record_codes_upkeep
         async with duty_thread(duty, "unitgate-codes"):

@@ -127,6 +127,9 @@ class Settings(BaseModel):
     """How often the keypad duty looks for changes made by other processes."""
     codes_full_seconds: float = Field(default=60.0, ge=1, le=24 * 3600)
     """Longest time between two full keypad reconciles (outside edits, wipes, retries)."""
+    codes_events_seconds: float = Field(default=5.0, ge=0.05, le=3600)
+    """How often the keypad duty fetches the lock service's keypad events (codes typed that
+    opened or were refused) and lands them as decisions."""
     codes_concurrency: int = Field(default=8, ge=1, le=256)
     """Locks the reconciler talks to at once."""
     codes_from_phone: bool = False

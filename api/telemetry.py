@@ -6,7 +6,7 @@ built per app rather than installed globally, so tests can read spans from memor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -36,8 +36,9 @@ from adapters.sync import SyncMetrics
 from api.settings import Settings
 from engine.access import AccessOutcome
 from engine.codes import RoundReport, UpkeepReport
+from engine.domain import Channel, DenialReason
 from engine.locks import Polled
-from engine.persistence.tables import AlertRecord
+from engine.persistence.tables import AlertRecord, KeypadEventRecord
 from engine.units import Expired
 
 __all__ = ["Telemetry", "build_telemetry"]
@@ -224,6 +225,23 @@ class Telemetry:
         down = sum(1 for lock in report.locks if lock.down)
         self.codes_calls.add(down, {"outcome": "unreachable"})
         self.codes_round_seconds.record(report.seconds)
+
+    def record_keypad_events(self, rows: Sequence[KeypadEventRecord]) -> None:
+        """Keypad events landed as decisions, counted with the other decisions (channel
+        `keypad`; a refused code has the code `invalid_code`)."""
+        for row in rows:
+            if row.decision_id is None:
+                continue  # a lock matched to no door: no decision
+            allowed = row.kind == "unlocked"
+            self.decisions.add(
+                1,
+                {
+                    "outcome": "allowed" if allowed else "denied",
+                    "principal": "keypad",
+                    "channel": Channel.KEYPAD.value,
+                    "reason_code": "none" if allowed else DenialReason.INVALID_CODE.value,
+                },
+            )
 
     def record_codes_upkeep(self, report: UpkeepReport) -> None:
         """A keypad upkeep: codes failing per lock, the lags measured, pools' ready codes,

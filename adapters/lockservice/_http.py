@@ -1,4 +1,5 @@
-"""The lock service over HTTP (Seam's access-code routes): implements `engine.codes.LockService`.
+"""The lock service over HTTP (Seam's access-code and events routes): implements
+`engine.codes.LockService`.
 
 Timeouts and 5xx answers are `LockServiceDown` (nothing known to have changed); 4xx answers
 with an error type are `CodeRejected`. One `httpx.Client`, shared by the reconciler's threads.
@@ -11,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from adapters.lockservice._wire import code_from, device_from, time_to
-from engine.codes import AccessCode, CodeRejected, DeviceInfo, LockServiceDown
+from adapters.lockservice._wire import code_from, device_from, event_from, time_to
+from engine.codes import AccessCode, CodeRejected, DeviceInfo, KeypadEvent, LockServiceDown
 
 __all__ = ["HttpLockService"]
 
@@ -85,6 +86,13 @@ class HttpLockService:
     def delete_code(self, access_code_id: str) -> None:
         """Remove a managed code."""
         self._post("/access_codes/delete", {"access_code_id": access_code_id})
+
+    def list_events(self, since: datetime | None) -> list[KeypadEvent]:
+        """Keypad events at or after `since` (`/events/list`), oldest first; other event
+        types are left out."""
+        found = self._post("/events/list", {"since": time_to(since)})["events"]
+        events = [event_from(e) for e in found]
+        return sorted((e for e in events if e is not None), key=lambda e: e.occurred_at)
 
 
 def _window(starts_at: datetime | None, ends_at: datetime | None) -> dict[str, Any]:

@@ -1,14 +1,26 @@
-"""The lock service's JSON shapes (Seam's access-code API), shared by the simulator's HTTP
-app and the client so both sides read and write the same fields."""
+"""The lock service's JSON shapes (Seam's access-code and events API), shared by the
+simulator's HTTP app and the client so both sides read and write the same fields."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from engine.codes import AccessCode, DeviceInfo, Issue
+from engine.codes import AccessCode, DeviceInfo, Issue, KeypadEvent
 
-__all__ = ["code_from", "code_to", "device_from", "device_to", "time_from", "time_to"]
+__all__ = [
+    "code_from",
+    "code_to",
+    "device_from",
+    "device_to",
+    "event_from",
+    "event_to",
+    "time_from",
+    "time_to",
+]
+
+_EVENT_TYPES = {"unlocked": "lock.unlocked", "denied": "lock.access_denied"}
+_EVENT_KINDS = {v: k for k, v in _EVENT_TYPES.items()}
 
 
 def time_to(at: datetime | None) -> str | None:
@@ -85,4 +97,36 @@ def code_from(j: dict[str, Any]) -> AccessCode:
         _issues_from(j.get("warnings")),
         time_from(j.get("starts_at")),
         time_from(j.get("ends_at")),
+    )
+
+
+def event_to(e: KeypadEvent) -> dict[str, Any]:
+    """A keypad event as JSON (Seam's event: `event_type`, `method: keycode`)."""
+    return {
+        "event_id": e.event_id,
+        "device_id": e.device_id,
+        "event_type": _EVENT_TYPES[e.kind],
+        "method": "keycode",
+        "occurred_at": e.occurred_at.isoformat(),
+        "access_code_id": e.access_code_id,
+        "reason": e.reason,
+    }
+
+
+def event_from(j: dict[str, Any]) -> KeypadEvent | None:
+    """A keypad event from JSON; None for an event of another type or method (a lock
+    unlocked by its app, a device going offline...)."""
+    kind = _EVENT_KINDS.get(str(j.get("event_type")))
+    if kind is None or (kind == "unlocked" and j.get("method") != "keycode"):
+        return None
+    at = time_from(j["occurred_at"])
+    assert at is not None  # INVARIANT: every event has a time (time_from raises on junk).
+    code_id = j.get("access_code_id")
+    return KeypadEvent(
+        str(j["event_id"]),
+        str(j["device_id"]),
+        kind,
+        at,
+        str(code_id) if code_id is not None else None,
+        str(j.get("reason") or ""),
     )

@@ -42,8 +42,9 @@ def codes() -> None:
 @click.option("--once", is_flag=True, help="one round over every lock, then exit")
 @reports_errors
 def reconcile(once: bool) -> None:
-    """Reconcile every keypad lock with the store and the policy: once, or as a duty that
-    follows changes (as `serve` does unless UNITGATE_CODES_IN_SERVE=false)."""
+    """Reconcile every keypad lock with the store and the policy, and land the lock
+    service's keypad events: once, or as a duty that follows changes (as `serve` does unless
+    UNITGATE_CODES_IN_SERVE=false)."""
     config = settings()
     _service_url(config)
     rt = build_runtime(config)
@@ -55,11 +56,13 @@ def reconcile(once: bool) -> None:
         click.echo(_summary(done))
 
     duty.on_round = report
+    duty.on_events = telemetry.record_keypad_events
     if duty.upkeep is not None:
         duty.upkeep.on_report = telemetry.record_codes_upkeep
     try:
         if once:
             duty.run_once()
+            duty.fetch_events()
             return
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: duty.stop())

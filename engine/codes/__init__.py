@@ -9,6 +9,7 @@ from engine.codes._backup import PoolHealth, pool_health, upkeep_pools
 from engine.codes._check import GSM7_BASIC, Violation, check_code, check_name, code_fits
 from engine.codes._desired import Entitled, entitled_at_door
 from engine.codes._duty import CodeDuty, CodeDutyConfig
+from engine.codes._events import KEYPAD_POLICY_VERSION, KeypadEvents, land_keypad_events
 from engine.codes._grant_edit import (
     GRANT_KINDS,
     TEMPORARY_MAX,
@@ -30,6 +31,7 @@ from engine.codes._port import (
     CodeRejected,
     DeviceInfo,
     Issue,
+    KeypadEvent,
     LockService,
     LockServiceDown,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "CODE_EVENT_KINDS",
     "GRANT_KINDS",
     "GSM7_BASIC",
+    "KEYPAD_POLICY_VERSION",
     "MODELS_PATH",
     "RETRIES_SAME_DAY",
     "TEMPORARY_MAX",
@@ -66,6 +69,8 @@ __all__ = [
     "HealthResult",
     "Held",
     "Issue",
+    "KeypadEvent",
+    "KeypadEvents",
     "LockPlan",
     "LockReport",
     "LockService",
@@ -96,6 +101,7 @@ __all__ = [
     "due_facilities",
     "entitled_at_door",
     "holder_in_company",
+    "land_keypad_events",
     "load_models",
     "lock_window",
     "masked",

@@ -6,6 +6,10 @@ and, every `poll_seconds`, looks at a cheap fingerprint of what decides the code
 (a sync worker, a replica) is reconciled within that; it reconciles anyway every
 `full_seconds` (outside edits, wipes, retries that came due, code grants whose load-ahead or
 deletion time came). A failed round is logged and retried with backoff.
+
+Every `events_seconds` it also fetches the lock service's new keypad events and lands them
+(`KeypadEvents`): a failed fetch is logged and tried again at the next one, apart from the
+reconcile rounds.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from engine.codes._events import KeypadEvents
 from engine.codes._reconcile import Reconciler
 from engine.codes._report import RoundReport
 from engine.codes._upkeep import Upkeep
 from engine.persistence import table_of
-from engine.persistence.tables import CodeGrant, Door, KeyShare, Rental, TransitionRecord
+from engine.persistence.tables import (
+    CodeGrant,
+    Door,
+    KeypadEventRecord,
+    KeyShare,
+    Rental,
+    TransitionRecord,
+)
 from engine.units import ExpiryAlarm
 
 __all__ = ["CodeDuty", "CodeDutyConfig"]
@@ -56,6 +68,9 @@ class CodeDutyConfig:
     full_seconds: float = 60.0
     """Longest time between two rounds."""
     max_backoff_seconds: float = 30.0
+    events_seconds: float = 5.0
+    """Between fetches of the lock service's keypad events: the lag of an entry or a
+    refused code reaching the decisions and the alerts."""
 
 
 @dataclass
@@ -68,6 +83,10 @@ class CodeDuty:
     on_round: Callable[[RoundReport], None] | None = None
     upkeep: Upkeep | None = None
     """Backup pools, health checks, alarms and lag after each round (None: none)."""
+    events: KeypadEvents | None = None
+    """The keypad events fetched and landed every `events_seconds` (None: not fetched)."""
+    on_events: Callable[[list[KeypadEventRecord]], None] | None = None
+    """Called with the keypad events each fetch landed (none: not called)."""
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _seen: tuple[object, ...] | None = None
 
@@ -78,10 +97,16 @@ class CodeDuty:
 
     def run(self) -> None:
         """Reconcile until `stop()`."""
-        failures, last = 0, float("-inf")
+        failures, last, fetched = 0, float("-inf"), float("-inf")
         rung = True
+        poll = self.config.poll_seconds
+        if self.events is not None:
+            poll = min(poll, self.config.events_seconds)
         while not self._stopping.is_set():
-            sleep = self.config.poll_seconds
+            sleep = poll
+            if time.monotonic() - fetched >= self.config.events_seconds:
+                fetched = time.monotonic()
+                self.fetch_events()
             try:
                 seen = self.fingerprint()
                 due = time.monotonic() - last >= self.config.full_seconds
@@ -107,6 +132,20 @@ class CodeDuty:
         if self.on_round is not None:
             self.on_round(report)
         return report
+
+    def fetch_events(self) -> list[KeypadEventRecord]:
+        """Fetch and land the lock service's new keypad events; the rows landed (none when
+        the fetch failed: logged, and the next fetch asks again from the same cursor)."""
+        if self.events is None:
+            return []
+        try:
+            rows = self.events.run_once()
+        except Exception as exc:  # a duty must outlive a bad fetch
+            log.warning("keypad events fetch failed: %s", exc)
+            return []
+        if rows and self.on_events is not None:
+            self.on_events(rows)
+        return rows
 
     def stop(self) -> None:
         """End `run()` after the round in progress."""

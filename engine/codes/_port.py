@@ -1,9 +1,12 @@
-"""The vendor lock-service port (the shape of Seam's access-code API), defined by the engine.
+"""The vendor lock-service port (the shape of Seam's access-code and events API), defined by
+the engine.
 
 A lock service holds devices (keypad locks) and the access codes on each. A code goes
 unset → setting → set, and removing → gone when deleted; codes and devices carry errors and
 warnings. Codes this system created are *managed*; anyone else's are unmanaged and are only
-ever listed. `adapters.lockservice` implements the port over HTTP (and simulates a service).
+ever listed. The service also logs what people type at the keypads (Seam's `lock.unlocked`
+with `method: keycode`, and `lock.access_denied`), listed since a time.
+`adapters.lockservice` implements the port over HTTP (and simulates a service).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ __all__ = [
     "CodeRejected",
     "DeviceInfo",
     "Issue",
+    "KeypadEvent",
     "LockService",
     "LockServiceDown",
 ]
@@ -61,6 +65,23 @@ class AccessCode:
     """A time-bound code opens from here (None with `ends_at` None: always)."""
     ends_at: datetime | None = None
     """... until here (Seam's time-bound codes; the lock keeps an ended code inactive)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeypadEvent:
+    """Someone typed a code at a keypad: it opened (`unlocked`) or it was refused (`denied`)."""
+
+    event_id: str
+    """The service's id of the event (unique in the account)."""
+    device_id: str
+    kind: str
+    """`unlocked` (Seam's `lock.unlocked`, `method: keycode`) or `denied`
+    (`lock.access_denied`)."""
+    occurred_at: datetime
+    access_code_id: str | None = None
+    """The code typed, when the lock knows it (always for `unlocked`)."""
+    reason: str = ""
+    """Why the lock refused, in its words (`unknown code`, `after the code's window`...)."""
 
 
 class LockServiceDown(Exception):
@@ -117,4 +138,9 @@ class LockService(Protocol):
 
     def delete_code(self, access_code_id: str) -> None:
         """Remove a managed code (an unknown id is already gone: no error)."""
+        ...
+
+    def list_events(self, since: datetime | None) -> list[KeypadEvent]:
+        """The account's keypad events that occurred at or after `since` (None: all it
+        keeps), oldest first."""
         ...

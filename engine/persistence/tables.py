@@ -9,6 +9,7 @@ from engine.persistence._tables_codes_health import (
     KeypadPending,
 )
 from engine.persistence._tables_grants import CodeGrant
+from engine.persistence._tables_keypad_events import KeypadEventCursor, KeypadEventRecord
 from engine.persistence._tables_levels import AccessArea, AccessLevel, AccessSchedule
 from engine.persistence._tables_locks import (
     FacilityLockKey,
@@ -76,6 +77,8 @@ __all__ = [
     "KeypadAlarm",
     "KeypadBackup",
     "KeypadCode",
+    "KeypadEventCursor",
+    "KeypadEventRecord",
     "KeypadHealthRun",
     "KeypadLock",
     "KeypadPending",

@@ -3,7 +3,9 @@ service on loopback: a PMS move-in gives the tenant a code on the gate keypad wi
 seconds, a delinquency (gatelock) takes it off, a payment puts the same number back; the
 portal shows the lock's capacity and the code masked, and a manager's reveal is audited; a
 temporary code grant puts its code on the gate keypad ahead of its start (the load-ahead
-setting), closed until then, and a cancellation removes it."""
+setting), closed until then, and a cancellation removes it; codes typed at the simulator's
+gate keypad come back as decisions: wrong ones as `invalid_code` denials raising one
+repeated-denials alert, the tenant's own as an entry by that tenant."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ def keypad_service(
         UNITGATE_LOCK_POLL_IN_SERVE="false",
         UNITGATE_CODES_LOAD_AHEAD_MINUTES="60",
         UNITGATE_CODES_DELETE_AFTER_HOURS="0",
+        UNITGATE_CODES_EVENTS_SECONDS="0.5",
     ) as served:
         yield served
 
@@ -213,3 +216,68 @@ def test_a_temporary_grant_is_on_the_gate_before_its_start_and_gone_when_cancell
         timeout=30,
         what="the removal audited",
     )
+
+
+def test_codes_typed_at_the_keypad_are_denials_an_alert_and_an_entry_by_the_tenant(
+    keypad_service: Service, lock_sim: str
+) -> None:
+    service = keypad_service
+    tag = f"e{uuid.uuid4().hex[:8]}"
+    device = f"kp-{tag}-gate"
+    added = httpx.post(
+        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
+    )
+    assert added.status_code == 200, added.text
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    client = DemoClient(service.base, http=service.http)
+    site = set_up_site(client, ("U1",), keypad=device, label="Keypad events")
+    fid, gate = site.facility_id, site.gate_id
+    site.push("U1", status="occupied", **site.tenant("kim"))
+
+    def set_code() -> str | None:
+        codes = [c for c in _gate_codes(lock_sim, device) if c["status"] == "set"]
+        return codes[0]["code"] if codes and codes[0]["is_managed"] else None
+
+    number = wait_for(set_code, timeout=30, what="the tenant's code set on the gate keypad")
+    wrong = "345678" if number != "345678" else "456789"
+    for _ in range(10):
+        typed = httpx.post(f"{lock_sim}/control/enter", json={"device_id": device, "code": wrong})
+        assert typed.json() == {"opens": False, "reason": "unknown code"}
+    typed = httpx.post(f"{lock_sim}/control/enter", json={"device_id": device, "code": number})
+    assert typed.json() == {"opens": True, "reason": "opened"}
+
+    def keypad_decisions() -> list[dict[str, Any]] | None:
+        params = {"kind": "access_decision", "subject": gate}
+        entries = service.get(f"/v1/facilities/{fid}/audit", manager, params=params)
+        found = [e["payload"] for e in entries if e["payload"]["channel"] == "keypad"]
+        return found if len(found) == 11 else None
+
+    decisions = wait_for(keypad_decisions, timeout=30, what="the keypad's events as decisions")
+    *refused, entry = decisions
+    assert {(d["allowed"], d["reason_code"]) for d in refused} == {(False, "invalid_code")}
+    assert refused[0]["reason"] == "the keypad refused the code: unknown code"
+    me = service.get("/v1/me", site.as_("kim"))
+    assert (entry["allowed"], entry["person_id"], entry["principal_kind"]) == (
+        True,
+        me["id"],
+        "tenant",
+    )
+
+    def raised() -> list[dict[str, Any]] | None:
+        found = service.get(f"/v1/facilities/{fid}/alerts", manager, params={"status": "open"})
+        return [a for a in found if a["rule"] == "repeated_denials_door"] or None
+
+    [alert] = wait_for(raised, timeout=30, what="the repeated-denials alert at the gate")
+    assert alert["subject"] == f"door:{gate}" and alert["count"] == 1
+    for _ in range(2):  # more of the same incident: still one alert, counted
+        httpx.post(f"{lock_sim}/control/enter", json={"device_id": device, "code": wrong})
+
+    def counted() -> list[dict[str, Any]] | None:
+        found = raised() or []
+        return found if found and found[0]["count"] == 3 else None
+
+    assert [a["id"] for a in wait_for(counted, timeout=30, what="the repeats counted")] == [
+        alert["id"]
+    ]
+    verified = service.get(f"/v1/facilities/{fid}/audit/verify", manager)
+    assert verified["ok"] is True, verified

@@ -1,17 +1,19 @@
-"""The simulated lock service over HTTP: Seam's access-code routes, and a control API for
+"""The simulated lock service over HTTP: Seam's access-code and events routes, and a control API for
 tests and demos (devices, faults, edits outside unitgate, factory resets)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
-from adapters.lockservice._wire import code_to, device_to, time_from
+from adapters.lockservice._wire import code_to, device_to, event_to, time_from
 from adapters.lockservice.sim._service import SimulatedLockService
 from engine.codes import CodeRejected, LockServiceDown
 from engine.errors import InvalidInputError
@@ -42,6 +44,22 @@ def _error(exc: Exception) -> Response[Any]:
         assert isinstance(exc, CodeRejected)  # INVARIANT: only these two are caught.
         kind, status = exc.reason, 404 if exc.reason.endswith("not_found") else 422
     return Response({"error": {"type": kind, "message": str(exc)}}, status_code=status)
+
+
+def _events_route(
+    sim: SimulatedLockService, call: Callable[[Any], Awaitable[Response[Any]]]
+) -> HTTPRouteHandler:
+    """Seam's `/events/list`: the keypad events at or after `since`."""
+
+    @post("/events/list", status_code=200)
+    async def events(data: JSONBody[dict[str, Any]]) -> Response[Any]:
+        try:
+            since = time_from(data.get("since"))
+        except ValueError as exc:
+            raise HTTPException(status_code=400, detail=f"bad `since`: {exc}") from exc
+        return await call(lambda: {"events": [event_to(e) for e in sim.list_events(since)]})
+
+    return events
 
 
 def lock_service_app(sim: SimulatedLockService) -> Litestar:
@@ -143,5 +161,7 @@ def lock_service_app(sim: SimulatedLockService) -> Litestar:
             "calls": sim.calls,
         }
 
-    handlers = [devices, codes, create, update, delete, add_device, faults, outside, enter, state]
+    events = _events_route(sim, call)
+    handlers = [devices, codes, create, update, delete, events]
+    handlers += [add_device, faults, outside, enter, state]
     return Litestar(handlers, openapi_config=None)

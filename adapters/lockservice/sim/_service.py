@@ -6,7 +6,8 @@ code rules, devices offline, outages, delays in setting and removing, refusals w
 reason; and it lets a test act *outside* unitgate: create, edit or delete codes by hand,
 wipe a lock (factory reset). It keeps a record of every call that touched an unmanaged code.
 Codes may be time-bound (Seam's `starts_at`/`ends_at`): `enter` models someone typing a
-number at the keypad, which opens only for a set code inside its window.
+number at the keypad, which opens only for a set code inside its window, and is logged as
+a keypad event (`list_events`, Seam's events) with an increasing id and time.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from engine.codes import (
     CodeRejected,
     DeviceInfo,
     Issue,
+    KeypadEvent,
     LockServiceDown,
     check_code,
     check_name,
@@ -64,6 +66,7 @@ class SimulatedLockService:
         self.calls = 0
         self._devices: dict[str, _Device] = {}
         self._ids = itertools.count(1)
+        self._events: list[KeypadEvent] = []
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
 
@@ -111,23 +114,36 @@ class SimulatedLockService:
             }
 
     def enter(self, device_id: str, code: str) -> tuple[bool, str]:
-        """Someone types `code` at the keypad now: whether the lock opens, and why not."""
+        """Someone types `code` at the keypad now: whether the lock opens, and why not; the
+        attempt is logged as a keypad event."""
         with self._lock:
             device = self._device(device_id)
             self._settle(device)
-            now = self.clock.now()
-            for c in device.codes.values():
-                if c.code != code:
-                    continue
-                status = self._view(device_id, c).status
-                if status != "set":
-                    return False, f"code {status}"
-                if c.starts_at is not None and now < c.starts_at:
-                    return False, "before the code's window"
-                if c.ends_at is not None and now >= c.ends_at:
-                    return False, "after the code's window"
-                return True, "opened"
-            return False, "unknown code"
+            opens, why, code_id = self._try(device, code)
+            at = self.clock.now()
+            if self._events and at <= self._events[-1].occurred_at:
+                at = self._events[-1].occurred_at + timedelta(microseconds=1)
+            kind = "unlocked" if opens else "denied"
+            event_id = f"evt{len(self._events) + 1}"
+            self._events.append(
+                KeypadEvent(event_id, device_id, kind, at, code_id, "" if opens else why)
+            )
+            return opens, why
+
+    def _try(self, device: _Device, code: str) -> tuple[bool, str, str | None]:
+        now = self.clock.now()
+        for c in device.codes.values():
+            if c.code != code:
+                continue
+            status = self._view(device.device_id, c).status
+            if status != "set":
+                return False, f"code {status}", c.id
+            if c.starts_at is not None and now < c.starts_at:
+                return False, "before the code's window", c.id
+            if c.ends_at is not None and now >= c.ends_at:
+                return False, "after the code's window", c.id
+            return True, "opened", c.id
+        return False, "unknown code", None
 
     def model_of(self, device_id: str) -> CodeModel:
         """The device's model."""
@@ -206,6 +222,12 @@ class SimulatedLockService:
             if found.removing_since is None:
                 found.removing_since = self.clock.now()
             self._settle(device)
+
+    def list_events(self, since: datetime | None) -> list[KeypadEvent]:
+        """Keypad events at or after `since`, oldest first."""
+        with self._lock:
+            self._enter()
+            return [e for e in self._events if since is None or e.occurred_at >= since]
 
     # --- internals -----------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ verifies (the row is bound to its entry, code included).
 
 One scenario per code, each built through the real events (PMS, portal, shares); the lock
 layer's codes come from a simulated lock refusing what the phone brings it, its log
-landed as the lock duty lands it.
+landed as the lock duty lands it, and from a simulated keypad lock service refusing a
+code typed at the gate, its events landed as the keypad duty lands them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import select
 from api.locks import HardwareSigner, lock_event
 from engine.access import Caller
 from engine.audit import verify_chain
+from engine.codes import KeypadEvents
 from engine.domain import Channel, DenialReason, LifecycleEvent, Permission
 from engine.locks import KeyCache, issue_offline_key, land_events, relay_command
 from engine.persistence.tables import (
@@ -47,6 +49,7 @@ from engine.units import share_key as make_share
 from hardware.protocol import CLOCK_TOLERANCE, ErrorReport, Event, SecretKey, decode_reply
 from hardware.sim import LockFirmware
 from tests.support.api import door_of, tenant_of
+from tests.support.keypad import GATE, keypad_world
 from tests.support.locks import challenge_of, install_lock, offline_open
 from tests.support.world import World, build_world
 
@@ -59,8 +62,6 @@ PHONE_ONLY = compile_policy(
 NOT_PRODUCED = {
     DenialReason.ANTI_PASSBACK: "a gate's door rule after the policy permits (engine.access."
     "_passback), produced over HTTP in tests/unit/api/test_alert_routes.py",
-    DenialReason.INVALID_CODE: "the keypad lock service reports no entry attempts (its port "
-    "lists, sets and removes codes only), so no refused code ever reaches the service",
 }
 """Codes of the list no scenario can produce yet, and why (README: classified denials)."""
 
@@ -419,8 +420,34 @@ def test_an_offline_key_past_its_end_is_refused_as_expired(runtime: Runtime) -> 
     assert UUID(str(refused["subject"])) == UUID(tenant.person_id)
 
 
-LOCK_CODES = {DenialReason.INVALID_KEY, DenialReason.OFFLINE_KEY_EXPIRED}
-"""Produced by the two lock tests above."""
+def test_a_code_the_keypad_refuses_is_an_invalid_code(runtime: Runtime) -> None:
+    """Someone guesses a number at the gate keypad, where a tenant's code is set."""
+    kw = keypad_world(runtime, units=1)
+    kw.move_in(0, "a")
+    kw.reconcile()
+    assert kw.sim.list_codes(GATE) and kw.sim.enter(GATE, "864213") == (False, "unknown code")
+    fetched = KeypadEvents(runtime.db, kw.sim, runtime.audit, runtime.clock, "sim")
+    [row] = fetched.run_once()
+    with runtime.db.read() as s:
+        decision = s.get(AccessDecisionRecord, row.decision_id)
+        assert decision is not None and decision.door_id == kw.world.gate_id
+        assert (decision.allowed, decision.reason_code) == (False, DenialReason.INVALID_CODE)
+        entry = s.exec(
+            select(AuditEntry).where(
+                AuditEntry.facility_id == kw.world.facility_id,
+                AuditEntry.seq == decision.audit_seq,
+            )
+        ).one()
+        assert json.loads(entry.payload)["reason_code"] == DenialReason.INVALID_CODE
+        assert verify_chain(s, runtime.audit, kw.world.facility_id).ok
+
+
+LOCK_CODES = {
+    DenialReason.INVALID_KEY,
+    DenialReason.OFFLINE_KEY_EXPIRED,
+    DenialReason.INVALID_CODE,
+}
+"""Produced by the three lock tests above."""
 
 
 def test_every_code_of_the_list_is_produced_by_a_scenario_or_said_why_not() -> None:
