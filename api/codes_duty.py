@@ -82,7 +82,8 @@ def keypad_events(runtime: Runtime, settings: Settings, service: LockService) ->
 
 def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> CodeDuty:
     """The keypad duty for the configured lock service, woken by the runtime's codes alarm;
-    it lands the service's keypad events too, waking the alert duty when it did."""
+    it lands the service's keypad events too (other processes' alert duties are woken by
+    the decisions' commit on PostgreSQL; `serve` also rings its own)."""
     assert settings.lock_service_url is not None  # INVARIANT: callers check it is set.
     service = HttpLockService(settings.lock_service_url, api_key=settings.lock_service_key)
     return CodeDuty(
@@ -95,7 +96,6 @@ def code_duty(runtime: Runtime, settings: Settings, policies: PolicyStore) -> Co
         runtime.codes_alarm,
         upkeep=upkeep(runtime, settings, service),
         events=keypad_events(runtime, settings, service),
-        on_events=lambda _: runtime.alerts_alarm.ring(),
     )
 
 
