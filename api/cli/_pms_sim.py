@@ -72,6 +72,12 @@ def pms_sim(
     faults: str | None,
 ) -> None:
     """Serve a simulated PMS (units, change feed, faults, webhooks) on 127.0.0.1."""
+    too_long = [n for n in access_levels if not n.strip() or len(n) > 100]
+    if too_long:
+        raise click.BadParameter(
+            f"`{too_long[0][:40]}`: an access-level name is 1 to 100 characters",
+            param_hint="--access-level",
+        )
     if webhook and not webhook_secret:
         raise click.UsageError("--webhook needs --webhook-secret (or UNITGATE_PMS_WEBHOOK_SECRET)")
     if mirror:

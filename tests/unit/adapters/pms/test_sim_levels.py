@@ -79,3 +79,13 @@ def test_a_level_change_is_pushed_as_a_webhook() -> None:
         pusher.close()
     assert [(g["facility_id"], g["facility_ref"]) for g in got] == [("f1", "F1")]
     assert [r["access_level"] for r in got[0]["records"]] == ["Gold"]
+
+
+def test_the_cli_refuses_a_name_the_record_could_not_carry() -> None:
+    from click.testing import CliRunner
+
+    from api.cli._pms_sim import pms_sim
+
+    done = CliRunner().invoke(pms_sim, ["--access-level", "x" * 101])
+    assert done.exit_code == 2
+    assert "--access-level" in done.output and "1 to 100 characters" in done.output
