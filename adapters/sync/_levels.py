@@ -46,16 +46,19 @@ def map_access_levels(
     s: Session, facility_id: str, applied: Iterable[tuple[str, PmsRecord]], now: datetime
 ) -> LevelsMapped:
     """Set the active rental's level of each `(unit id, record)` that names one (occupied
-    records only; empty clears, absent leaves the level alone).
+    records only, a unit's newest; empty clears, absent leaves the level alone).
 
     An unknown name is an open sync conflict, raised once per unit, name and PMS sequence
     number (so applying the same record again raises nothing new); a unit's open
     access-level conflicts its record no longer supports (the name maps now, or the PMS
     names another) are closed by the PMS.
     """
-    named = [
-        (u, r) for u, r in applied if r.access_level is not None and r.status is UnitStatus.OCCUPIED
-    ]
+    newest: dict[str, PmsRecord] = {}
+    for u, r in applied:  # several records of a unit: the newest one stands
+        named_here = r.access_level is not None and r.status is UnitStatus.OCCUPIED
+        if named_here and (u not in newest or r.seq > newest[u].seq):
+            newest[u] = r
+    named = list(newest.items())
     done = LevelsMapped()
     if not named:
         return done
