@@ -253,7 +253,8 @@ def _process(rt: Runtime, s: Session, facility_id: str, limit: int) -> Processed
             done = _apply_batch(rt, s, rows, units)
     except _RETRIED_ONE_BY_ONE:
         done = _apply_one_by_one(rt, s, rows, units)
-    done.unknown_access_levels = map_access_levels(s, facility_id, done.applied, rt.clock.now())
+    mapped = map_access_levels(s, facility_id, done.applied, rt.clock.now())
+    done.unknown_access_levels = [name for _, name in mapped.unknown]
     return done
 
 

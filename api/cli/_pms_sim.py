@@ -40,6 +40,13 @@ from engine.persistence.tables import Facility, Unit
 )
 @click.option("--occupancy", type=float, default=0.7, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--access-level",
+    "access_levels",
+    multiple=True,
+    help='an access-level name (SiteLink\'s "gate access level") the PMS gives move-ins, '
+    "round-robin in move-in order (repeat for more; default: records carry none)",
+)
 @click.option("--rate", type=float, default=0.0, help="changes per second made in the background")
 @click.option(
     "--webhook",
@@ -58,22 +65,33 @@ def pms_sim(
     mirror: bool,
     occupancy: float,
     seed: int,
+    access_levels: tuple[str, ...],
     rate: float,
     webhook: str | None,
     webhook_secret: str | None,
     faults: str | None,
 ) -> None:
     """Serve a simulated PMS (units, change feed, faults, webhooks) on 127.0.0.1."""
+    too_long = [n for n in access_levels if not n.strip() or len(n) > 100]
+    if too_long:
+        raise click.BadParameter(
+            f"`{too_long[0][:40]}`: an access-level name is 1 to 100 characters",
+            param_hint="--access-level",
+        )
     if webhook and not webhook_secret:
         raise click.UsageError("--webhook needs --webhook-secret (or UNITGATE_PMS_WEBHOOK_SECRET)")
     if mirror:
         linked = _linked_units()
         if not linked:
             raise click.ClickException("the database has no PMS-linked facility to mirror")
-        model = PmsModel.of_units(linked, seed=seed, occupancy=occupancy)
+        model = PmsModel.of_units(
+            linked, seed=seed, occupancy=occupancy, access_levels=access_levels
+        )
         facilities = tuple(linked)
     else:
-        model = PmsModel.build(list(facilities), units, seed=seed, occupancy=occupancy)
+        model = PmsModel.build(
+            list(facilities), units, seed=seed, occupancy=occupancy, access_levels=access_levels
+        )
     pusher = None
     if webhook and webhook_secret:
         pusher = WebhookPusher(_webhook_targets(webhook, facilities), webhook_secret.encode())

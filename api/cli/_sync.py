@@ -151,19 +151,24 @@ def reconcile_cmd(
         raise click.ClickException(str(exc)) from exc
     click.echo(f"PMS units: {report.pms_units}")
     click.echo(f"behind (applied now): {report.behind}")
-    for label, refs in (
-        ("diverged at the same sequence number", report.diverged),
-        ("unknown to unitgate (quarantined)", report.unknown),
-        ("missing from the PMS", report.missing),
-    ):
-        shown = ", ".join(refs[:20]) + (" ..." if len(refs) > 20 else "")
-        click.echo(f"{label}: {len(refs)}" + (f" ({shown})" if refs else ""))
+    _list("diverged at the same sequence number", report.diverged)
+    _list("unknown to unitgate (quarantined)", report.unknown)
+    _list("missing from the PMS", report.missing)
     if repair:
         click.echo(f"restated from the PMS: {report.repaired}")
+    _list("access levels corrected at the same sequence number", report.levels_changed)
+    unmapped = [f"{ref} `{name}`" for ref, name in sorted(report.unmapped_levels.items())]
+    _list("PMS access levels no level maps (open sync conflicts)", unmapped)
     click.echo(f"rejected input: {report.received.rejected}")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
     click.echo(f"events: {outcomes or 'none'}")
     click.echo("in sync" if report.in_sync else "drift found (see above)")
+
+
+def _list(label: str, refs: list[str]) -> None:
+    """`label: N (the first 20)`."""
+    shown = ", ".join(refs[:20]) + (" ..." if len(refs) > 20 else "")
+    click.echo(f"{label}: {len(refs)}" + (f" ({shown})" if refs else ""))
 
 
 @sync.command()

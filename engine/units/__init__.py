@@ -9,7 +9,7 @@ from engine.units._activation import (
 )
 from engine.units._activation_release import next_release_at, release_due
 from engine.units._codes import code_matches, hash_code
-from engine.units._conflicts import resolve_conflict
+from engine.units._conflicts import PMS_RESOLVER, resolve_conflict
 from engine.units._effects import WINDOW_ENDED
 from engine.units._errors import ConcurrentUpdate, UnitNotFound
 from engine.units._expiry import claim_due, due_units, expire_due, expire_if_due, next_bound
@@ -38,6 +38,7 @@ from engine.units._snapshot import effective_state, expiry_due, snapshot
 
 __all__ = [
     "EXPIRY_ACTOR",
+    "PMS_RESOLVER",
     "TRANSITION_BINDING",
     "TRANSITION_KIND",
     "WINDOW_ENDED",

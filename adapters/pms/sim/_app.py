@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from litestar import Litestar, Response, get, post, put
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import BaseModel, Field
 
 from adapters.pms.sim._faults import FaultInjector, Faults
 from adapters.pms.sim._model import PmsModel
 from adapters.pms.sim._push import WebhookPusher
 
-__all__ = ["Simulator", "simulator_app"]
+__all__ = ["AccessLevelChange", "Simulator", "simulator_app"]
 
 MAX_LIMIT = 5000
 
@@ -37,6 +38,22 @@ class Simulator:
             if self.pusher is not None:
                 self.pusher.push(ref, record)
         return made
+
+    def set_access_level(
+        self, facility_ref: str, unit_ref: str, name: str | None
+    ) -> dict[str, Any]:
+        """Change one rented unit's access-level name (pushed like any change); its record."""
+        record = self.model.set_access_level(facility_ref, unit_ref, name)
+        if self.pusher is not None:
+            self.pusher.push(facility_ref, record)
+        return record
+
+
+class AccessLevelChange(BaseModel):
+    """The body of the simulator's access-level control route."""
+
+    access_level: str | None = Field(max_length=100)
+    """The PMS's name (empty: the rental has none; null: the record stops carrying it)."""
 
 
 def simulator_app(sim: Simulator) -> Litestar:
@@ -105,10 +122,23 @@ def simulator_app(sim: Simulator) -> Litestar:
         """Make `steps` changes now (tests and demos drive the PMS with this)."""
         return {"records": sim.advance(steps, facility_ref)}
 
+    @put("/v1/admin/facilities/{facility_ref:str}/units/{unit_ref:str}/access-level")
+    async def set_access_level(
+        facility_ref: FromPath[str], unit_ref: FromPath[str], data: JSONBody[AccessLevelChange]
+    ) -> dict[str, Any]:
+        """Give one rented unit another access-level name now (a change like any other)."""
+        if unit_ref not in sim.model.facilities.get(facility_ref, {}):
+            raise NotFoundException(f"no unit `{unit_ref}` at facility `{facility_ref}`")
+        try:
+            record = sim.set_access_level(facility_ref, unit_ref, data.access_level)
+        except ValueError as exc:
+            raise ClientException(str(exc), status_code=409) from exc
+        return {"facility_ref": facility_ref, **record}
+
     @put("/v1/admin/faults")
     async def set_faults(data: JSONBody[Faults]) -> Faults:
         """Set the fault probabilities."""
         sim.injector.configure(data)
         return data
 
-    return Litestar([units, changes, advance, set_faults], openapi_config=None)
+    return Litestar([units, changes, advance, set_access_level, set_faults], openapi_config=None)

@@ -20,7 +20,10 @@ class PmsModel:
 
     `step()` makes one plausible change: move-ins on vacant units, late payments that go
     late → gatelock → overlock, payments back to current, contact edits, vacates; an
-    overlocked unit that went to auction stays delinquent in the PMS (seed 002).
+    overlocked unit that went to auction stays delinquent in the PMS (seed 002). With
+    `access_levels`, each move-in gets the next of those names (round-robin in move-in
+    order, so the random stream is the same as without) as its `access_level`; without,
+    records carry no `access_level` at all.
     """
 
     facilities: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -28,6 +31,8 @@ class PmsModel:
     """(facility ref, record) for every change, in the order the PMS made them."""
     seed: int = 0
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    access_levels: tuple[str, ...] = ()
+    """Access-level names given to move-ins in turn (SiteLink's "gate access level")."""
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -38,18 +43,29 @@ class PmsModel:
 
     @classmethod
     def build(
-        cls, facility_refs: list[str], units: int, *, seed: int = 0, occupancy: float = 0.0
+        cls,
+        facility_refs: list[str],
+        units: int,
+        *,
+        seed: int = 0,
+        occupancy: float = 0.0,
+        access_levels: tuple[str, ...] = (),
     ) -> PmsModel:
         """Facilities with `units` units each; `occupancy` of them rented (as past changes)."""
         refs = {ref: [f"{ref}-{i + 1:06d}" for i in range(units)] for ref in facility_refs}
-        return cls.of_units(refs, seed=seed, occupancy=occupancy)
+        return cls.of_units(refs, seed=seed, occupancy=occupancy, access_levels=access_levels)
 
     @classmethod
     def of_units(
-        cls, units: dict[str, list[str]], *, seed: int = 0, occupancy: float = 0.0
+        cls,
+        units: dict[str, list[str]],
+        *,
+        seed: int = 0,
+        occupancy: float = 0.0,
+        access_levels: tuple[str, ...] = (),
     ) -> PmsModel:
         """Facilities with the given unit refs (e.g. those a unitgate store already has)."""
-        model = cls(seed=seed)
+        model = cls(seed=seed, access_levels=tuple(access_levels))
         for ref, unit_refs in units.items():
             model.facilities[ref] = {}
             for unit_ref in unit_refs:
@@ -113,29 +129,40 @@ class PmsModel:
         with self.lock:
             return self._change(facility_ref, unit_ref, values)
 
+    def set_access_level(
+        self, facility_ref: str, unit_ref: str, name: str | None
+    ) -> dict[str, Any]:
+        """Give a rented unit's rental the access-level name `name` (empty: none; None: the
+        record stops carrying the field) as a change of its own; its record. `KeyError` for
+        a unit the PMS does not have, `ValueError` for a vacant one."""
+        with self.lock:
+            unit = self.facilities[facility_ref][unit_ref]
+            if unit.get("status") != "occupied":
+                raise ValueError(f"unit `{unit_ref}` is vacant: it has no rental to give a level")
+            return self._change(facility_ref, unit_ref, {"access_level": name})
+
     def _move_in(self, ref: str, unit_ref: str) -> dict[str, Any]:
         self._tenants += 1
         n = self._tenants
         first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
         mobile = self._phone() if self.rng.random() < 0.7 else None
-        return self._change(
-            ref,
-            unit_ref,
-            {
-                "status": "occupied",
-                "delinquency": "none",
-                "tenant_ref": f"T{self.seed}-{n}",
-                "rental_ref": f"R{self.seed}-{n}",
-                "first_name": first,
-                "last_name": last,
-                "email": f"{first}.{last}.{self.seed}.{n}@tenants.example".lower(),
-                "mobile": mobile,
-                "phone": self._phone(),
-                "lease_start": (
-                    self.today + timedelta(days=self.rng.choice((-30, 0, 0, 3)))
-                ).isoformat(),
-            },
-        )
+        values = {
+            "status": "occupied",
+            "delinquency": "none",
+            "tenant_ref": f"T{self.seed}-{n}",
+            "rental_ref": f"R{self.seed}-{n}",
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first}.{last}.{self.seed}.{n}@tenants.example".lower(),
+            "mobile": mobile,
+            "phone": self._phone(),
+            "lease_start": (
+                self.today + timedelta(days=self.rng.choice((-30, 0, 0, 3)))
+            ).isoformat(),
+        }
+        if self.access_levels:
+            values["access_level"] = self.access_levels[(n - 1) % len(self.access_levels)]
+        return self._change(ref, unit_ref, values)
 
     def _change(self, ref: str, unit_ref: str, values: dict[str, Any]) -> dict[str, Any]:
         unit = self.facilities[ref][unit_ref]

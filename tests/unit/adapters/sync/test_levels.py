@@ -76,3 +76,22 @@ def test_the_record_carries_the_access_level_field() -> None:
         {"unit_ref": "U", "seq": 1, "status": "vacant", "access_level": " Gold "}
     )
     assert record.access_level == "Gold"
+
+
+def test_of_several_records_in_one_batch_the_newest_name_stands(runtime: Runtime) -> None:
+    fid = _facility(runtime)
+    gold = _level(runtime, fid, "gold", "Gold")
+    _receive(
+        runtime,
+        fid,
+        _rec("U0", 1, access_level="Platinum"),
+        _rec("U0", 2, access_level="Platinum", phone="+15550001"),
+        _rec("U1", 1, access_level="Platinum"),
+        _rec("U1", 2, access_level="Gold"),
+    )
+    assert process_pending(runtime, fid).unknown_access_levels == ["Platinum"]
+    assert _rental_level(runtime, fid, "U1") == gold
+    assert _conflicts(runtime, fid) == [
+        "access_level: unknown PMS access level `Platinum`: the tenant holds the facility's"
+        " levels only"
+    ]
