@@ -60,18 +60,24 @@ def _gate_codes(lock_sim: str, device: str, *, backups: bool = False) -> list[di
     return [c for c in codes if backups or not c["name"].startswith("backup-")]
 
 
-def _keypad_facility(
-    service: Service, lock_sim: str, prefix: str
-) -> tuple[str, str, str, dict[str, Any]]:
-    """A new facility whose gate has a new Nuki keypad on the simulator: its tag, the
-    device id, the facility id and the gate door."""
-    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+def _keypad_device(lock_sim: str, prefix: str) -> tuple[str, str]:
+    """A new Nuki keypad on the simulator: a fresh tag and the device id."""
     tag = f"{prefix}{uuid.uuid4().hex[:8]}"
     device = f"kp-{tag}-gate"
     added = httpx.post(
         f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
     )
     assert added.status_code == 200, added.text
+    return tag, device
+
+
+def _keypad_facility(
+    service: Service, lock_sim: str, prefix: str
+) -> tuple[str, str, str, dict[str, Any]]:
+    """A new facility whose gate has a new Nuki keypad on the simulator: its tag, the
+    device id, the facility id and the gate door."""
+    manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
+    tag, device = _keypad_device(lock_sim, prefix)
     facility = service.post(
         "/v1/facilities",
         {
@@ -95,12 +101,7 @@ def test_a_move_in_gives_a_gate_code_a_gatelock_takes_it_a_payment_restores_it(
     keypad_service: Service, lock_sim: str
 ) -> None:
     service = keypad_service
-    tag = f"k{uuid.uuid4().hex[:8]}"
-    device = f"kp-{tag}-gate"
-    added = httpx.post(
-        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
-    )
-    assert added.status_code == 200, added.text
+    _, device = _keypad_device(lock_sim, "k")
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
     client = DemoClient(service.base, http=service.http)
     site = set_up_site(client, ("U1",), keypad=device, label="Keypad")
@@ -222,12 +223,7 @@ def test_codes_typed_at_the_keypad_are_denials_an_alert_and_an_entry_by_the_tena
     keypad_service: Service, lock_sim: str
 ) -> None:
     service = keypad_service
-    tag = f"e{uuid.uuid4().hex[:8]}"
-    device = f"kp-{tag}-gate"
-    added = httpx.post(
-        f"{lock_sim}/control/devices", json={"device_id": device, "model": "nuki_keypad"}
-    )
-    assert added.status_code == 200, added.text
+    _, device = _keypad_device(lock_sim, "e")
     manager = service.as_(DEMO_MANAGER, DEMO_COMPANY_ID, "employee")
     client = DemoClient(service.base, http=service.http)
     site = set_up_site(client, ("U1",), keypad=device, label="Keypad events")
