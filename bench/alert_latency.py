@@ -176,7 +176,9 @@ def _one(url: str, incidents: int, gap: float, mode: str) -> list[float]:
         else:
             committed = _stream(rt, site, gap)
         deadline = time.monotonic() + 10
-        while len(queued) < len(committed) and time.monotonic() < deadline:
+        # Every incident's own alert, not a count: the door's repeated-denials alert is
+        # raised too and would end the wait one incident early.
+        while not set(committed) <= set(queued) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         duty.stop()
