@@ -37,6 +37,9 @@ class AlertListener:
     wait_seconds: float = 0.5
     """Longest wait for a notification before looking whether to stop."""
     max_backoff_seconds: float = 30.0
+    gather_seconds: float = 0.05
+    """After a wake, how long notifications gather before the next (the duty itself lets
+    commits gather longer)."""
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _listening: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -53,8 +56,12 @@ class AlertListener:
                     self._listening.set()
                     self.alarm.ring()  # whatever committed while nobody listened
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=self.wait_seconds):
+                        got = conn.notifies(timeout=self.wait_seconds, stop_after=1)
+                        if any(True for _ in got):
                             self.alarm.ring()
+                            # Those sent meanwhile wait at the server and come as one batch:
+                            # under load one wake per gather, not one per commit.
+                            self._stopping.wait(self.gather_seconds)
             except psycopg.Error as exc:
                 self._listening.clear()
                 failures += 1
