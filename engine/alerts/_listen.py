@@ -56,8 +56,8 @@ class AlertListener:
                     self._listening.set()
                     self.alarm.ring()  # whatever committed while nobody listened
                     while not self._stopping.is_set():
-                        got = conn.notifies(timeout=self.wait_seconds, stop_after=1)
-                        if any(True for _ in got):
+                        # Drained whole: a generator left suspended holds the connection.
+                        if list(conn.notifies(timeout=self.wait_seconds, stop_after=1)):
                             self.alarm.ring()
                             # Those sent meanwhile wait at the server and come as one batch:
                             # under load one wake per gather, not one per commit.
