@@ -103,19 +103,10 @@ class AlertEvaluator:
         # INVARIANT: every row up to `head` is committed (appends lock the chain head), so
         # a range found clean stays clean; the UPDATE only ever moves a cursor forward, and
         # one another process moved further is left alone.
-        d, e = AccessDecisionRecord, LockEventRecord
-        denials = select(d.id).where(
-            d.facility_id == facility_id,
-            col(d.audit_seq) > seen,
-            col(d.audit_seq) <= head,
-            col(d.allowed).is_(False),
-        )
-        events = select(e.id).where(
-            e.facility_id == facility_id, col(e.audit_seq) > seen, col(e.audit_seq) <= head
-        )
         with self.db.transaction() as s:
-            busy = s.exec(denials.limit(1)).first() or s.exec(events.limit(1)).first()
-            if busy is not None:
+            denial = _after(s, AccessDecisionRecord, facility_id, seen, head, 1, _DENIED)
+            event = [] if denial else _after(s, LockEventRecord, facility_id, seen, head, 1)
+            if denial or event:
                 return False
             s.exec(
                 update(AlertCursor)
@@ -154,10 +145,8 @@ class AlertEvaluator:
                 head = s.exec(
                     select(AuditHead.seq).where(AuditHead.facility_id == facility_id)
                 ).one()
-                # No rule sees anything in a permit: the permits are passed over unread.
-                denied = col(AccessDecisionRecord.allowed).is_(False)
                 decisions = _after(
-                    s, AccessDecisionRecord, facility_id, cursor.seq, head, n, denied
+                    s, AccessDecisionRecord, facility_id, cursor.seq, head, n, _DENIED
                 )
                 events = _after(s, LockEventRecord, facility_id, cursor.seq, head, n)
                 upto = head
@@ -227,6 +216,9 @@ class AlertEvaluator:
 
 
 _Row = TypeVar("_Row", AccessDecisionRecord, LockEventRecord)
+
+_DENIED = col(AccessDecisionRecord.allowed).is_(False)
+"""No rule sees anything in a permit: rounds pass the permits over unread."""
 
 
 def _after(
